@@ -1,0 +1,118 @@
+//! Percent-encoding as OSS uses it: RFC 3986 unreserved characters stay, everything else becomes
+//! `%XX` with uppercase hex. Used for V4 canonical URIs and queries, `encoding-type=url` listings,
+//! and by the client to build URLs.
+
+/// Encodes every byte outside `A-Z a-z 0-9 - _ . ~` (and `/` when `keep_slash`).
+pub fn uri_encode(s: &str, keep_slash: bool) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &b in s.as_bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') || (keep_slash && b == b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Decodes `%XX` sequences (and `+` as a space when `plus_as_space`). Malformed escapes are kept
+/// literally, as lenient servers do. The result may not be UTF-8; callers decide what that means.
+pub fn percent_decode(s: &str, plus_as_space: bool) -> Vec<u8> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'%' if i + 2 < bytes.len() => {
+                match (hex_val(bytes[i + 1]), hex_val(bytes[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        out.push(h << 4 | l);
+                        i += 3;
+                        continue;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b'+' if plus_as_space => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    out
+}
+
+/// Decodes to a `String`, replacing invalid UTF-8 (for query values, where OSS is lenient).
+pub fn percent_decode_lossy(s: &str, plus_as_space: bool) -> String {
+    String::from_utf8_lossy(&percent_decode(s, plus_as_space)).into_owned()
+}
+
+fn hex_val(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// Splits a raw query string into decoded `(name, value)` pairs in their original order. A name
+/// without `=` has an empty value; `+` means space, as every SDK's form encoder writes it.
+pub fn parse_query(raw: &str) -> Vec<(String, String)> {
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (percent_decode_lossy(name, true), percent_decode_lossy(value, true))
+        })
+        .collect()
+}
+
+/// Builds a query string from pairs, encoding names and values (`/` encoded too).
+pub fn build_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> String {
+    pairs
+        .into_iter()
+        .map(|(k, v)| {
+            if v.is_empty() {
+                uri_encode(k, false)
+            } else {
+                format!("{}={}", uri_encode(k, false), uri_encode(v, false))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encode_rules() {
+        assert_eq!(uri_encode("1234+-/123/1.txt", true), "1234%2B-/123/1.txt");
+        assert_eq!(uri_encode("a b/c~", false), "a%20b%2Fc~");
+        assert_eq!(uri_encode("中", false), "%E4%B8%AD");
+    }
+
+    #[test]
+    fn decode_rules() {
+        assert_eq!(percent_decode("dir%2Fa%20b+c", false), b"dir/a b+c");
+        assert_eq!(percent_decode("a+b%2B", true), b"a b+");
+        assert_eq!(percent_decode("100%", false), b"100%");
+        assert_eq!(percent_decode("%zz%4", false), b"%zz%4");
+        assert_eq!(percent_decode("%41", false), b"A");
+    }
+
+    #[test]
+    fn query_pairs() {
+        let q = parse_query("uploads&uploadId=AB&x=%2B1&&empty=");
+        assert_eq!(
+            q,
+            vec![
+                ("uploads".into(), "".into()),
+                ("uploadId".into(), "AB".into()),
+                ("x".into(), "+1".into()),
+                ("empty".into(), "".into())
+            ]
+        );
+    }
+}

@@ -1,0 +1,439 @@
+//! The XML documents of the operations the emulator implements, each one serde model used both to
+//! write (emulator) and to read (client). No namespace, as OSS answers today: oss2 cannot find
+//! elements under an S3-style `xmlns`.
+
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+
+pub const DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+
+/// Serialises a model with the XML declaration in front.
+pub fn to_xml<T: Serialize>(root: &str, value: &T) -> String {
+    let body = quick_xml::se::to_string_with_root(root, value)
+        .unwrap_or_else(|e| unreachable!("the models are plain data and always serialise: {e}"));
+    format!("{DECLARATION}{body}")
+}
+
+/// Parses a model; the root element's name is not checked (callers that care use [`root_name`]).
+pub fn from_xml<T: DeserializeOwned>(xml: &str) -> Result<T, String> {
+    quick_xml::de::from_str(xml).map_err(|e| e.to_string())
+}
+
+/// The name of the first element, to tell `<Delete>` from a wrong root.
+pub fn root_name(xml: &str) -> Option<String> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    loop {
+        match reader.read_event().ok()? {
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
+                return Some(String::from_utf8_lossy(e.name().as_ref()).into_owned())
+            }
+            quick_xml::events::Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
+
+/// Escapes text for element content or attribute values.
+pub fn escape(s: &str) -> String {
+    quick_xml::escape::escape(s).into_owned()
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Owner {
+    #[serde(rename = "ID", default)]
+    pub id: String,
+    #[serde(rename = "DisplayName", default)]
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessControlList {
+    #[serde(rename = "Grant", default)]
+    pub grant: String,
+}
+
+/// GetBucketAcl / GetObjectAcl.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessControlPolicy {
+    #[serde(rename = "Owner", default)]
+    pub owner: Owner,
+    #[serde(rename = "AccessControlList", default)]
+    pub access_control_list: AccessControlList,
+}
+
+/// PutBucket body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateBucketConfiguration {
+    #[serde(rename = "StorageClass", skip_serializing_if = "Option::is_none", default)]
+    pub storage_class: Option<String>,
+    #[serde(rename = "DataRedundancyType", skip_serializing_if = "Option::is_none", default)]
+    pub data_redundancy_type: Option<String>,
+    #[serde(rename = "LocationConstraint", skip_serializing_if = "Option::is_none", default)]
+    pub location_constraint: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketSummary {
+    #[serde(rename = "CreationDate", default)]
+    pub creation_date: String,
+    #[serde(rename = "ExtranetEndpoint", default)]
+    pub extranet_endpoint: String,
+    #[serde(rename = "IntranetEndpoint", default)]
+    pub intranet_endpoint: String,
+    #[serde(rename = "Location", default)]
+    pub location: String,
+    #[serde(rename = "Name", default)]
+    pub name: String,
+    #[serde(rename = "Region", default)]
+    pub region: String,
+    #[serde(rename = "StorageClass", default)]
+    pub storage_class: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Buckets {
+    #[serde(rename = "Bucket", default)]
+    pub bucket: Vec<BucketSummary>,
+}
+
+/// ListBuckets (GetService). The paging elements appear only when the result is truncated.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListAllMyBucketsResult {
+    #[serde(rename = "Prefix", skip_serializing_if = "Option::is_none", default)]
+    pub prefix: Option<String>,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none", default)]
+    pub marker: Option<String>,
+    #[serde(rename = "MaxKeys", skip_serializing_if = "Option::is_none", default)]
+    pub max_keys: Option<u32>,
+    #[serde(rename = "IsTruncated", skip_serializing_if = "Option::is_none", default)]
+    pub is_truncated: Option<bool>,
+    #[serde(rename = "NextMarker", skip_serializing_if = "Option::is_none", default)]
+    pub next_marker: Option<String>,
+    #[serde(rename = "Owner", default)]
+    pub owner: Owner,
+    #[serde(rename = "Buckets", default)]
+    pub buckets: Buckets,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketDetail {
+    #[serde(rename = "CreationDate", default)]
+    pub creation_date: String,
+    #[serde(rename = "ExtranetEndpoint", default)]
+    pub extranet_endpoint: String,
+    #[serde(rename = "IntranetEndpoint", default)]
+    pub intranet_endpoint: String,
+    #[serde(rename = "Location", default)]
+    pub location: String,
+    #[serde(rename = "StorageClass", default)]
+    pub storage_class: String,
+    #[serde(rename = "DataRedundancyType", default)]
+    pub data_redundancy_type: String,
+    #[serde(rename = "TransferAcceleration", default)]
+    pub transfer_acceleration: String,
+    #[serde(rename = "CrossRegionReplication", default)]
+    pub cross_region_replication: String,
+    #[serde(rename = "Name", default)]
+    pub name: String,
+    #[serde(rename = "Region", default)]
+    pub region: String,
+    #[serde(rename = "Owner", default)]
+    pub owner: Owner,
+    #[serde(rename = "AccessControlList", default)]
+    pub access_control_list: AccessControlList,
+    #[serde(rename = "Comment", default)]
+    pub comment: String,
+}
+
+/// GetBucketInfo.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketInfo {
+    #[serde(rename = "Bucket", default)]
+    pub bucket: BucketDetail,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectSummary {
+    #[serde(rename = "Key", default)]
+    pub key: String,
+    #[serde(rename = "LastModified", default)]
+    pub last_modified: String,
+    #[serde(rename = "ETag", default)]
+    pub etag: String,
+    #[serde(rename = "Type", default)]
+    pub object_type: String,
+    #[serde(rename = "Size", default)]
+    pub size: u64,
+    #[serde(rename = "StorageClass", default)]
+    pub storage_class: String,
+    #[serde(rename = "Owner", skip_serializing_if = "Option::is_none", default)]
+    pub owner: Option<Owner>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommonPrefix {
+    #[serde(rename = "Prefix", default)]
+    pub prefix: String,
+}
+
+/// ListObjects (v1: Marker/NextMarker) and ListObjectsV2 (StartAfter, tokens, KeyCount).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListBucketResult {
+    #[serde(rename = "Name", default)]
+    pub name: String,
+    #[serde(rename = "Prefix", default)]
+    pub prefix: String,
+    #[serde(rename = "Marker", skip_serializing_if = "Option::is_none", default)]
+    pub marker: Option<String>,
+    #[serde(rename = "StartAfter", skip_serializing_if = "Option::is_none", default)]
+    pub start_after: Option<String>,
+    #[serde(rename = "ContinuationToken", skip_serializing_if = "Option::is_none", default)]
+    pub continuation_token: Option<String>,
+    #[serde(rename = "MaxKeys", default)]
+    pub max_keys: u32,
+    #[serde(rename = "Delimiter", default)]
+    pub delimiter: String,
+    #[serde(rename = "EncodingType", skip_serializing_if = "Option::is_none", default)]
+    pub encoding_type: Option<String>,
+    #[serde(rename = "IsTruncated", default)]
+    pub is_truncated: bool,
+    #[serde(rename = "NextMarker", skip_serializing_if = "Option::is_none", default)]
+    pub next_marker: Option<String>,
+    #[serde(rename = "NextContinuationToken", skip_serializing_if = "Option::is_none", default)]
+    pub next_continuation_token: Option<String>,
+    #[serde(rename = "KeyCount", skip_serializing_if = "Option::is_none", default)]
+    pub key_count: Option<u32>,
+    #[serde(rename = "Contents", default)]
+    pub contents: Vec<ObjectSummary>,
+    #[serde(rename = "CommonPrefixes", default)]
+    pub common_prefixes: Vec<CommonPrefix>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteObjectEntry {
+    #[serde(rename = "Key", default)]
+    pub key: String,
+    #[serde(rename = "VersionId", skip_serializing_if = "Option::is_none", default)]
+    pub version_id: Option<String>,
+}
+
+/// DeleteMultipleObjects request body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Delete {
+    #[serde(rename = "Quiet", skip_serializing_if = "Option::is_none", default)]
+    pub quiet: Option<String>,
+    #[serde(rename = "Object", default)]
+    pub objects: Vec<DeleteObjectEntry>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedObject {
+    #[serde(rename = "Key", default)]
+    pub key: String,
+}
+
+/// DeleteMultipleObjects response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeleteResult {
+    #[serde(rename = "EncodingType", skip_serializing_if = "Option::is_none", default)]
+    pub encoding_type: Option<String>,
+    #[serde(rename = "Deleted", default)]
+    pub deleted: Vec<DeletedObject>,
+}
+
+/// CopyObject response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CopyObjectResult {
+    #[serde(rename = "ETag", default)]
+    pub etag: String,
+    #[serde(rename = "LastModified", default)]
+    pub last_modified: String,
+}
+
+/// UploadPartCopy response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CopyPartResult {
+    #[serde(rename = "LastModified", default)]
+    pub last_modified: String,
+    #[serde(rename = "ETag", default)]
+    pub etag: String,
+}
+
+/// InitiateMultipartUpload response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InitiateMultipartUploadResult {
+    #[serde(rename = "Bucket", default)]
+    pub bucket: String,
+    #[serde(rename = "Key", default)]
+    pub key: String,
+    #[serde(rename = "UploadId", default)]
+    pub upload_id: String,
+    #[serde(rename = "EncodingType", skip_serializing_if = "Option::is_none", default)]
+    pub encoding_type: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompletePart {
+    /// Kept as text: a malformed number must become MalformedXML/InvalidPart, not a parse panic.
+    #[serde(rename = "PartNumber", default)]
+    pub part_number: String,
+    #[serde(rename = "ETag", default)]
+    pub etag: String,
+}
+
+/// CompleteMultipartUpload request body.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompleteMultipartUpload {
+    #[serde(rename = "Part", default)]
+    pub parts: Vec<CompletePart>,
+}
+
+/// CompleteMultipartUpload response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompleteMultipartUploadResult {
+    #[serde(rename = "EncodingType", skip_serializing_if = "Option::is_none", default)]
+    pub encoding_type: Option<String>,
+    #[serde(rename = "Location", default)]
+    pub location: String,
+    #[serde(rename = "Bucket", default)]
+    pub bucket: String,
+    #[serde(rename = "Key", default)]
+    pub key: String,
+    #[serde(rename = "ETag", default)]
+    pub etag: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartSummary {
+    #[serde(rename = "PartNumber", default)]
+    pub part_number: u32,
+    #[serde(rename = "LastModified", default)]
+    pub last_modified: String,
+    #[serde(rename = "ETag", default)]
+    pub etag: String,
+    #[serde(rename = "HashCrc64ecma", skip_serializing_if = "Option::is_none", default)]
+    pub hash_crc64ecma: Option<u64>,
+    #[serde(rename = "Size", default)]
+    pub size: u64,
+}
+
+/// ListParts response.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListPartsResult {
+    #[serde(rename = "EncodingType", skip_serializing_if = "Option::is_none", default)]
+    pub encoding_type: Option<String>,
+    #[serde(rename = "Bucket", default)]
+    pub bucket: String,
+    #[serde(rename = "Key", default)]
+    pub key: String,
+    #[serde(rename = "UploadId", default)]
+    pub upload_id: String,
+    #[serde(rename = "PartNumberMarker", default)]
+    pub part_number_marker: String,
+    #[serde(rename = "NextPartNumberMarker", default)]
+    pub next_part_number_marker: String,
+    #[serde(rename = "MaxParts", default)]
+    pub max_parts: u32,
+    #[serde(rename = "IsTruncated", default)]
+    pub is_truncated: bool,
+    #[serde(rename = "Part", default)]
+    pub parts: Vec<PartSummary>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadSummary {
+    #[serde(rename = "Key", default)]
+    pub key: String,
+    #[serde(rename = "UploadId", default)]
+    pub upload_id: String,
+    #[serde(rename = "Initiated", default)]
+    pub initiated: String,
+}
+
+/// ListMultipartUploads response. The Next markers are always present (oss2 requires them).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListMultipartUploadsResult {
+    #[serde(rename = "EncodingType", skip_serializing_if = "Option::is_none", default)]
+    pub encoding_type: Option<String>,
+    #[serde(rename = "Bucket", default)]
+    pub bucket: String,
+    #[serde(rename = "KeyMarker", default)]
+    pub key_marker: String,
+    #[serde(rename = "UploadIdMarker", default)]
+    pub upload_id_marker: String,
+    #[serde(rename = "NextKeyMarker", default)]
+    pub next_key_marker: String,
+    #[serde(rename = "NextUploadIdMarker", default)]
+    pub next_upload_id_marker: String,
+    #[serde(rename = "Delimiter", default)]
+    pub delimiter: String,
+    #[serde(rename = "Prefix", default)]
+    pub prefix: String,
+    #[serde(rename = "MaxUploads", default)]
+    pub max_uploads: u32,
+    #[serde(rename = "IsTruncated", default)]
+    pub is_truncated: bool,
+    #[serde(rename = "Upload", default)]
+    pub uploads: Vec<UploadSummary>,
+    #[serde(rename = "CommonPrefixes", default)]
+    pub common_prefixes: Vec<CommonPrefix>,
+}
+
+/// `<LocationConstraint>oss-cn-hangzhou</LocationConstraint>` (a text root, written by hand).
+pub fn location_constraint(location: &str) -> String {
+    format!("{DECLARATION}<LocationConstraint>{}</LocationConstraint>", escape(location))
+}
+
+/// Reads the text of the first element named `name` (for text-root documents).
+pub fn element_text(xml: &str, name: &str) -> Option<String> {
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut inside = false;
+    let mut text = String::new();
+    loop {
+        match reader.read_event().ok()? {
+            quick_xml::events::Event::Start(e) if e.name().as_ref() == name.as_bytes() => inside = true,
+            quick_xml::events::Event::Text(t) if inside => text.push_str(&t.unescape().ok()?),
+            quick_xml::events::Event::End(e) if inside && e.name().as_ref() == name.as_bytes() => return Some(text),
+            quick_xml::events::Event::Eof => return None,
+            _ => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_round_trip_and_escaping() {
+        let doc = ListBucketResult {
+            name: "b".into(),
+            marker: Some(String::new()),
+            max_keys: 100,
+            contents: vec![ObjectSummary { key: "a<&>\"b".into(), etag: "\"E\"".into(), size: 3, ..Default::default() }],
+            ..Default::default()
+        };
+        let xml = to_xml("ListBucketResult", &doc);
+        assert!(xml.starts_with(DECLARATION));
+        assert!(xml.contains("<Key>a&lt;&amp;&gt;"), "{xml}");
+        assert!(!xml.contains("xmlns"));
+        let back: ListBucketResult = from_xml(&xml).unwrap();
+        assert_eq!(back, doc);
+        assert_eq!(root_name(&xml).as_deref(), Some("ListBucketResult"));
+    }
+
+    #[test]
+    fn complete_body_forms() {
+        let xml = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>&#34;AB&#34;</ETag></Part><Part><PartNumber>2</PartNumber><ETag>CD</ETag></Part></CompleteMultipartUpload>";
+        let c: CompleteMultipartUpload = from_xml(xml).unwrap();
+        assert_eq!(c.parts.len(), 2);
+        assert_eq!(c.parts[0].etag, "\"AB\"");
+        let empty: CompleteMultipartUpload = from_xml("<CompleteMultipartUpload></CompleteMultipartUpload>").unwrap();
+        assert!(empty.parts.is_empty());
+    }
+
+    #[test]
+    fn location_text_root() {
+        let xml = location_constraint("oss-cn-hangzhou");
+        assert_eq!(element_text(&xml, "LocationConstraint").as_deref(), Some("oss-cn-hangzhou"));
+    }
+}
