@@ -1,0 +1,189 @@
+//! Authentication: turns a request's signature (V1 or V4, header or presigned URL) or its absence
+//! into a [`Principal`], or into the exact OSS error. Authorization (ACLs, ownership, regions) is
+//! [`crate::access`]'s job.
+
+mod v1;
+mod v4;
+
+use std::time::{Duration, SystemTime};
+
+use oss_protocol::time::format_iso8601;
+
+use crate::config::{Account, AuthMode};
+use crate::error::{Code, OssError, Result};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthKind {
+    Anonymous,
+    V1,
+    V4,
+    V1Presigned,
+    V4Presigned,
+}
+
+impl AuthKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            AuthKind::Anonymous => "anonymous",
+            AuthKind::V1 => "v1",
+            AuthKind::V4 => "v4",
+            AuthKind::V1Presigned => "v1-presigned",
+            AuthKind::V4Presigned => "v4-presigned",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub kind: AuthKind,
+    /// `None` for anonymous requests.
+    pub account: Option<Account>,
+    /// The access key the request named (kept for logs; never the secret or the signature).
+    pub access_key_id: Option<String>,
+}
+
+impl Principal {
+    pub fn account_id(&self) -> Option<&str> {
+        self.account.as_ref().map(|a| a.id.as_str())
+    }
+}
+
+/// What authentication looks at.
+#[derive(Debug, Clone, Copy)]
+pub struct AuthRequest<'a> {
+    pub method: &'a str,
+    pub bucket: Option<&'a str>,
+    pub key: Option<&'a str>,
+    pub query: &'a [(String, String)],
+    /// Lowercase names, in arrival order.
+    pub headers: &'a [(String, String)],
+    /// The region the request addresses; a V4 scope must name it.
+    pub region: &'a str,
+}
+
+impl AuthRequest<'_> {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// First value wins for repeated query parameters (fact sheet §1.2).
+    fn param(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    fn signable(&self) -> oss_protocol::sign::SignableRequest<'_> {
+        oss_protocol::sign::SignableRequest {
+            method: self.method,
+            bucket: self.bucket,
+            key: self.key,
+            query: self.query,
+            headers: self.headers,
+        }
+    }
+}
+
+pub struct Authenticator<'a> {
+    pub accounts: &'a [Account],
+    pub mode: AuthMode,
+    pub now: SystemTime,
+    pub max_skew: Duration,
+}
+
+impl Authenticator<'_> {
+    pub fn authenticate(&self, req: &AuthRequest<'_>) -> Result<Principal> {
+        let authorization = req.header("authorization");
+        let v1_presigned = ["OSSAccessKeyId", "Signature", "Expires"].iter().any(|p| req.param(p).is_some());
+        let v4_presigned = req.param("x-oss-signature-version").is_some() || req.param("x-oss-signature").is_some();
+        if authorization.is_some() && (v1_presigned || v4_presigned) {
+            return Err(OssError::new(Code::InvalidArgument)
+                .message("Only one auth mechanism allowed; only the X-OSS-Signature, the Signature query parameter or the Authorization header should be specified."));
+        }
+        let principal = match authorization {
+            Some(value) if value.starts_with("OSS4-HMAC-SHA256") => v4::header(self, req, value)?,
+            Some(value) if value.starts_with("OSS ") => v1::header(self, req, value)?,
+            Some(_) => {
+                return Err(OssError::new(Code::InvalidArgument)
+                    .message("Authorization header is invalid.")
+                    .with("ArgumentName", "Authorization"))
+            }
+            None if v4_presigned => v4::presigned(self, req)?,
+            None if v1_presigned => v1::presigned(self, req)?,
+            None if self.mode == AuthMode::Off => {
+                Principal { kind: AuthKind::Anonymous, account: self.accounts.first().cloned(), access_key_id: None }
+            }
+            None => Principal { kind: AuthKind::Anonymous, account: None, access_key_id: None },
+        };
+        Ok(principal)
+    }
+
+    /// The account of an access key. Outside strict mode an unknown key acts as the first
+    /// account, so storage-only users can use any credentials.
+    fn account(&self, access_key_id: &str) -> Result<Account> {
+        if let Some(account) = self.accounts.iter().find(|a| a.access_key_id == access_key_id) {
+            return Ok(account.clone());
+        }
+        match (self.mode, self.accounts.first()) {
+            (AuthMode::Strict, _) | (_, None) => Err(OssError::new(Code::InvalidAccessKeyId)
+                .with("OSSAccessKeyId", access_key_id)
+                .ec("0002-00000902")),
+            (_, Some(first)) => Ok(first.clone()),
+        }
+    }
+
+    fn verifies_signatures(&self) -> bool {
+        self.mode == AuthMode::Strict
+    }
+
+    fn checks_expiry(&self) -> bool {
+        self.mode != AuthMode::Off
+    }
+
+    fn check_skew(&self, request_time: SystemTime) -> Result<()> {
+        if !self.verifies_signatures() {
+            return Ok(());
+        }
+        let skew = match request_time.duration_since(self.now) {
+            Ok(ahead) => ahead,
+            Err(behind) => behind.duration(),
+        };
+        if skew > self.max_skew {
+            return Err(OssError::new(Code::RequestTimeTooSkewed)
+                .with("RequestTime", format_iso8601(request_time))
+                .with("ServerTime", format_iso8601(self.now))
+                .with("MaxAllowedSkewMilliseconds", self.max_skew.as_millis().to_string())
+                .ec("0002-00000504"));
+        }
+        Ok(())
+    }
+
+    fn check_expiry(&self, expires_at: SystemTime) -> Result<()> {
+        if self.checks_expiry() && self.now > expires_at {
+            return Err(OssError::access_denied("Request has expired.")
+                .with("Expires", format_iso8601(expires_at))
+                .with("ServerTime", format_iso8601(self.now))
+                .ec("0002-00000069"));
+        }
+        Ok(())
+    }
+}
+
+fn invalid_date(ec: &'static str) -> OssError {
+    OssError::access_denied("OSS authentication requires a valid Date.").ec(ec)
+}
+
+fn signature_mismatch(
+    ec: &'static str,
+    access_key_id: &str,
+    provided: &str,
+    string_to_sign: &str,
+) -> OssError {
+    OssError::new(Code::SignatureDoesNotMatch)
+        .with("OSSAccessKeyId", access_key_id)
+        .with("SignatureProvided", provided)
+        .with("StringToSign", string_to_sign)
+        .with("StringToSignBytes", oss_protocol::sign::string_to_sign_bytes(string_to_sign))
+        .ec(ec)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,43 @@
+//! The emulator's notion of "now". Everything time-dependent (Last-Modified, presigned expiry,
+//! skew checks, upload initiation) reads this clock, so tests can freeze or shift it.
+
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+#[derive(Debug, Default)]
+pub struct Clock {
+    state: Mutex<ClockState>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+enum ClockState {
+    #[default]
+    System,
+    Frozen(SystemTime),
+    /// Signed offset from system time, in milliseconds.
+    Offset(i64),
+}
+
+impl Clock {
+    pub fn now(&self) -> SystemTime {
+        let state = *self.state.lock().unwrap_or_else(|p| p.into_inner());
+        match state {
+            ClockState::System => SystemTime::now(),
+            ClockState::Frozen(t) => t,
+            ClockState::Offset(ms) if ms >= 0 => SystemTime::now() + Duration::from_millis(ms as u64),
+            ClockState::Offset(ms) => SystemTime::now() - Duration::from_millis(ms.unsigned_abs()),
+        }
+    }
+
+    pub fn freeze(&self, at: SystemTime) {
+        *self.state.lock().unwrap_or_else(|p| p.into_inner()) = ClockState::Frozen(at);
+    }
+
+    pub fn offset_millis(&self, ms: i64) {
+        *self.state.lock().unwrap_or_else(|p| p.into_inner()) = ClockState::Offset(ms);
+    }
+
+    pub fn reset(&self) {
+        *self.state.lock().unwrap_or_else(|p| p.into_inner()) = ClockState::System;
+    }
+}

@@ -1,0 +1,213 @@
+//! Emulator configuration: accounts, regions and their listeners, addressing names, limits and the
+//! authentication strictness. Built from defaults, then a TOML file, then flags/environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+/// The well-known development account, printed at start and in the README (like Azurite's
+/// devstoreaccount1). Never a real credential.
+pub const DEV_ACCESS_KEY_ID: &str = "oss-emulator-ak";
+pub const DEV_ACCESS_KEY_SECRET: &str = "oss-emulator-secret";
+pub const DEFAULT_REGION: &str = "cn-hangzhou";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:9000";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Account {
+    pub access_key_id: String,
+    pub access_key_secret: String,
+    /// The owner ID shown in XML (`<Owner><ID>`); derived from the key when not given.
+    #[serde(default)]
+    pub id: String,
+}
+
+impl Account {
+    pub fn new(access_key_id: impl Into<String>, access_key_secret: impl Into<String>) -> Self {
+        let access_key_id = access_key_id.into();
+        let id = derive_account_id(&access_key_id);
+        Self { access_key_id, access_key_secret: access_key_secret.into(), id }
+    }
+
+    /// Parses `AK:SK` or `AK:SK:ID`.
+    pub fn parse(spec: &str) -> Result<Self, String> {
+        let mut parts = spec.splitn(3, ':');
+        match (parts.next(), parts.next(), parts.next()) {
+            (Some(ak), Some(sk), id) if !ak.is_empty() && !sk.is_empty() => {
+                let mut account = Account::new(ak, sk);
+                if let Some(id) = id.filter(|i| !i.is_empty()) {
+                    account.id = id.to_owned();
+                }
+                Ok(account)
+            }
+            _ => Err(format!("account must be AK:SK or AK:SK:ID, got {spec:?}")),
+        }
+    }
+}
+
+/// A stable 16-digit owner ID, the shape of real OSS account IDs.
+fn derive_account_id(access_key_id: &str) -> String {
+    let hash = access_key_id
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    format!("1{:015}", hash % 1_000_000_000_000_000)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuthMode {
+    /// Verify every signature, date and expiry exactly as OSS does.
+    #[default]
+    Strict,
+    /// Accept any signature from any key, but still reject expired presigned URLs.
+    ExpiryOnly,
+    /// No authentication: every request acts as the first account.
+    Off,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listener {
+    pub addr: SocketAddr,
+    pub region: String,
+}
+
+/// OSS's size rules, each adjustable so CI can exercise large-object paths with small objects.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// PutObject and UploadPart body limit (5 GB).
+    pub max_object_size: u64,
+    /// CopyObject within one bucket without a storage-class or encryption change (unbounded on
+    /// OSS today; `None` = no limit).
+    pub copy_same_bucket_max: Option<u64>,
+    /// CopyObject between buckets (5 GB).
+    pub copy_cross_bucket_max: u64,
+    /// CopyObject that changes storage class or encryption (1 GB).
+    pub copy_with_change_max: u64,
+    /// Minimum size of every part but the last, checked at Complete (100 KB).
+    pub min_part_size: u64,
+    /// Total size of `x-oss-meta-*` names and values (8 KB).
+    pub max_user_metadata: usize,
+    /// Buckets an account may own in one region (100).
+    pub max_buckets_per_region: usize,
+    /// Allowed clock skew of signed requests, milliseconds (15 minutes).
+    pub max_skew_ms: u64,
+}
+
+pub const GB: u64 = 1_000_000_000;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_object_size: 5 * GB,
+            copy_same_bucket_max: None,
+            copy_cross_bucket_max: 5 * GB,
+            copy_with_change_max: GB,
+            min_part_size: 102_400,
+            max_user_metadata: 8 * 1024,
+            max_buckets_per_region: 100,
+            max_skew_ms: 900_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    /// The region of `listen` and of hosts that name no region.
+    pub region: String,
+    pub listen: Vec<SocketAddr>,
+    /// Extra listeners, each serving one region (to test cross-region rules on one machine).
+    pub region_listeners: Vec<Listener>,
+    pub accounts: Vec<Account>,
+    pub auth: AuthMode,
+    /// Host names (besides IP literals and `localhost`) that mean path-style addressing;
+    /// `<bucket>.<name>` is then virtual-hosted.
+    pub host_names: Vec<String>,
+    pub limits: Limits,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            data_dir: PathBuf::from("./oss-data"),
+            region: DEFAULT_REGION.to_owned(),
+            listen: vec![DEFAULT_LISTEN.parse().expect("valid default address")],
+            region_listeners: Vec::new(),
+            accounts: vec![Account::new(DEV_ACCESS_KEY_ID, DEV_ACCESS_KEY_SECRET)],
+            auth: AuthMode::Strict,
+            host_names: Vec::new(),
+            limits: Limits::default(),
+        }
+    }
+}
+
+impl Config {
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// Every listener with its region.
+    pub fn listeners(&self) -> Vec<Listener> {
+        let mut out: Vec<Listener> =
+            self.listen.iter().map(|addr| Listener { addr: *addr, region: self.region.clone() }).collect();
+        out.extend(self.region_listeners.iter().cloned());
+        out
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if self.accounts.is_empty() {
+            return Err("at least one account is required".into());
+        }
+        if self.listeners().is_empty() {
+            return Err("at least one listener is required".into());
+        }
+        for region in std::iter::once(&self.region).chain(self.region_listeners.iter().map(|l| &l.region)) {
+            if !is_region_name(region) {
+                return Err(format!("invalid region name {region:?} (use the generic form, e.g. cn-hangzhou)"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `cn-hangzhou`, `ap-southeast-1`, … (the generic form, without `oss-`).
+pub fn is_region_name(s: &str) -> bool {
+    !s.is_empty()
+        && !s.starts_with("oss-")
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn toml_round_trip() {
+        let text = r#"
+            data_dir = "/tmp/x"
+            region = "cn-shanghai"
+            listen = ["127.0.0.1:9100"]
+            region_listeners = [{ addr = "127.0.0.1:9101", region = "cn-beijing" }]
+            accounts = [{ access_key_id = "a", access_key_secret = "b" }]
+            auth = "expiry-only"
+            [limits]
+            copy_cross_bucket_max = 1048576
+        "#;
+        let c = Config::from_toml(text).unwrap();
+        assert_eq!(c.listeners().len(), 2);
+        assert_eq!(c.auth, AuthMode::ExpiryOnly);
+        assert_eq!(c.limits.copy_cross_bucket_max, 1_048_576);
+        assert_eq!(c.limits.min_part_size, 102_400);
+        assert!(Config::from_toml("nonsense = 1").is_err());
+    }
+
+    #[test]
+    fn account_spec() {
+        let a = Account::parse("ak:sk").unwrap();
+        assert_eq!(a.id.len(), 16);
+        assert_eq!(Account::parse("ak:sk:42").unwrap().id, "42");
+        assert!(Account::parse("ak").is_err());
+    }
+}
