@@ -1,23 +1,23 @@
 //! Response bodies: small in-memory documents or streamed file segments, behind one boxed type.
 
 use bytes::Bytes;
-use http_body_util::{combinators::BoxBody, BodyExt, Empty, Full, StreamBody};
+use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Empty, Full, StreamBody};
 
-pub type Body = BoxBody<Bytes, std::io::Error>;
+pub type Body = UnsyncBoxBody<Bytes, std::io::Error>;
 
 pub fn empty() -> Body {
-    Empty::new().map_err(|never| match never {}).boxed()
+    Empty::new().map_err(|never| match never {}).boxed_unsync()
 }
 
 pub fn full(data: impl Into<Bytes>) -> Body {
-    Full::new(data.into()).map_err(|never| match never {}).boxed()
+    Full::new(data.into()).map_err(|never| match never {}).boxed_unsync()
 }
 
 /// Streams a sequence of byte chunks (file reads) without holding the whole body.
 pub fn stream<S>(s: S) -> Body
 where
-    S: futures_util::Stream<Item = std::io::Result<Bytes>> + Send + Sync + 'static,
+    S: futures_util::Stream<Item = std::io::Result<Bytes>> + Send + 'static,
 {
     use futures_util::StreamExt;
-    BodyExt::boxed(StreamBody::new(s.map(|r| r.map(hyper::body::Frame::data))))
+    BodyExt::boxed_unsync(StreamBody::new(s.map(|r| r.map(hyper::body::Frame::data))))
 }

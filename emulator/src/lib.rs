@@ -1,7 +1,212 @@
+//! A local, filesystem-backed, Alibaba Cloud OSS-compatible server for offline tests.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let emulator = oss_emulator::Emulator::builder().start().await?; // 127.0.0.1:0, temp data dir
+//! println!("endpoint: {}", emulator.endpoint());
+//! emulator.shutdown().await;
+//! # Ok(()) }
+//! ```
+//!
+//! Request flow: [`server`] accepts, [`route`] resolves Host/path/query to an operation,
+//! [`auth`] verifies the signature, [`access`] applies ownership/ACL/region rules, [`ops`] runs
+//! the OSS operation against the [`store`], and [`respond`] writes the wire form.
+
+pub mod access;
 pub mod auth;
 pub mod body;
 pub mod clock;
 pub mod config;
 pub mod error;
+pub mod ops;
+pub mod respond;
 pub mod route;
+pub mod server;
 pub mod store;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use clock::Clock;
+pub use config::{Account, AuthMode, Config, Limits, Listener};
+
+/// Everything a request may touch.
+pub struct State {
+    pub config: Config,
+    pub store: store::Store,
+    pub clock: Clock,
+}
+
+/// Entry point of the embeddable emulator.
+pub struct Emulator;
+
+impl Emulator {
+    /// A builder with test-friendly defaults: `127.0.0.1:0`, a fresh temporary data directory
+    /// (deleted on shutdown), region `cn-hangzhou`, the development account.
+    pub fn builder() -> EmulatorBuilder {
+        let config = Config { listen: vec![SocketAddr::from(([127, 0, 0, 1], 0))], ..Config::default() };
+        EmulatorBuilder { config, data_dir: None }
+    }
+}
+
+pub struct EmulatorBuilder {
+    config: Config,
+    data_dir: Option<PathBuf>,
+}
+
+impl EmulatorBuilder {
+    /// Starts from a full configuration (its data directory is used as given).
+    pub fn from_config(config: Config) -> Self {
+        let data_dir = Some(config.data_dir.clone());
+        Self { config, data_dir }
+    }
+
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.config.region = region.into();
+        self
+    }
+
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.config.listen = vec![addr];
+        self
+    }
+
+    /// An extra listener serving `region` (use port 0 for a free port).
+    pub fn region_listener(mut self, region: impl Into<String>, addr: SocketAddr) -> Self {
+        self.config.region_listeners.push(Listener { addr, region: region.into() });
+        self
+    }
+
+    /// Adds an account; the first one stays the development account unless [`Self::accounts`] replaces it.
+    pub fn account(mut self, access_key_id: &str, access_key_secret: &str) -> Self {
+        self.config.accounts.push(Account::new(access_key_id, access_key_secret));
+        self
+    }
+
+    pub fn accounts(mut self, accounts: Vec<Account>) -> Self {
+        self.config.accounts = accounts;
+        self
+    }
+
+    pub fn auth(mut self, mode: AuthMode) -> Self {
+        self.config.auth = mode;
+        self
+    }
+
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.config.limits = limits;
+        self
+    }
+
+    pub fn host_name(mut self, name: impl Into<String>) -> Self {
+        self.config.host_names.push(name.into());
+        self
+    }
+
+    pub async fn start(mut self) -> std::io::Result<RunningEmulator> {
+        let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
+        for account in &mut self.config.accounts {
+            if account.id.is_empty() {
+                account.id = Account::new(account.access_key_id.clone(), "").id;
+            }
+        }
+        self.config.validate().map_err(invalid)?;
+        let temp = match &self.data_dir {
+            Some(_) => None,
+            None => Some(tempfile::Builder::new().prefix("oss-emulator-").tempdir()?),
+        };
+        let data_dir = match (&self.data_dir, &temp) {
+            (Some(dir), _) => dir.clone(),
+            (None, Some(t)) => t.path().to_path_buf(),
+            (None, None) => unreachable!("a temporary directory exists when none was given"),
+        };
+        self.config.data_dir = data_dir.clone();
+        let store = tokio::task::spawn_blocking(move || store::Store::open(data_dir)).await.map_err(std::io::Error::other)??;
+        let state = Arc::new(State { config: self.config.clone(), store, clock: Clock::default() });
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let mut listeners = Vec::new();
+        let mut tasks = Vec::new();
+        for l in self.config.listeners() {
+            let listener = tokio::net::TcpListener::bind(l.addr).await?;
+            listeners.push((l.region.clone(), listener.local_addr()?));
+            tasks.push(tokio::spawn(server::serve(listener, l.region, state.clone(), shutdown_rx.clone())));
+        }
+        Ok(RunningEmulator { state, listeners, shutdown_tx, tasks, _temp: temp })
+    }
+}
+
+/// A started emulator. Dropping it stops accepting connections; [`RunningEmulator::shutdown`]
+/// also waits for open requests.
+pub struct RunningEmulator {
+    state: Arc<State>,
+    listeners: Vec<(String, SocketAddr)>,
+    shutdown_tx: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<()>>,
+    _temp: Option<tempfile::TempDir>,
+}
+
+impl RunningEmulator {
+    /// The first listener's address.
+    pub fn addr(&self) -> SocketAddr {
+        self.listeners[0].1
+    }
+
+    /// `http://<first listener>`
+    pub fn endpoint(&self) -> String {
+        format!("http://{}", self.addr())
+    }
+
+    /// `http://<address>` of the first listener serving `region`.
+    pub fn endpoint_for(&self, region: &str) -> Option<String> {
+        self.listeners.iter().find(|(r, _)| r == region).map(|(_, a)| format!("http://{a}"))
+    }
+
+    /// Every listener with its region.
+    pub fn listeners(&self) -> &[(String, SocketAddr)] {
+        &self.listeners
+    }
+
+    pub fn region(&self) -> &str {
+        &self.state.config.region
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.state.config
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.state.config.data_dir
+    }
+
+    /// The emulator's clock: freeze or shift it to test expiry and skew.
+    pub fn clock(&self) -> &Clock {
+        &self.state.clock
+    }
+
+    pub fn state(&self) -> &Arc<State> {
+        &self.state
+    }
+
+    /// Stops accepting, lets open requests finish, and waits for the listeners to close.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown_tx.send(true);
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        let _ = self.shutdown_tx.send(true);
+    }
+}

@@ -39,6 +39,7 @@ codes! {
     SecondLevelDomainForbidden = (403, "Please use virtual hosted style to access."),
     NoSuchBucket = (404, "The specified bucket does not exist."),
     NoSuchKey = (404, "The specified key does not exist."),
+    NoSuchVersion = (404, "The specified version does not exist."),
     NoSuchUpload = (404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."),
     InvalidBucketName = (400, "The specified bucket is not valid."),
     InvalidObjectName = (400, "The specified object is not valid."),

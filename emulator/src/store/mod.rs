@@ -129,6 +129,9 @@ pub struct UploadMeta {
     pub initiated_ms: i64,
     /// Headers, metadata, ACL, storage class, encryption and tagging for the final object.
     pub template: ObjectMeta,
+    /// `x-oss-forbid-overwrite` given at initiation, enforced again at completion.
+    #[serde(default)]
+    pub forbid_overwrite: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

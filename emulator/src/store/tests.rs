@@ -101,7 +101,7 @@ fn state_survives_restart_and_orphans_are_collected() {
         put(&b, "../../etc/passwd", b"x");
         put(&b, "dir/a b", b"yy");
         let up = b
-            .create_upload(UploadMeta { upload_id: layout::new_id(), key: "m".into(), initiated_ms: 1, template: meta("m") })
+            .create_upload(UploadMeta { upload_id: layout::new_id(), key: "m".into(), initiated_ms: 1, template: meta("m"), forbid_overwrite: false })
             .unwrap();
         let tmp = b.tmp_file();
         fs::write(&tmp, b"part").unwrap();
@@ -127,7 +127,7 @@ fn complete_and_abort_are_exclusive() {
     let store = Store::open(dir.path()).unwrap();
     let b = store.create_bucket(bucket_meta("bkt")).unwrap().unwrap();
     let up = b
-        .create_upload(UploadMeta { upload_id: layout::new_id(), key: "m".into(), initiated_ms: 1, template: meta("m") })
+        .create_upload(UploadMeta { upload_id: layout::new_id(), key: "m".into(), initiated_ms: 1, template: meta("m"), forbid_overwrite: false })
         .unwrap();
     b.abort_upload(&up).unwrap();
     assert_eq!(b.abort_upload(&up).unwrap_err().code, Code::NoSuchUpload);

@@ -1,0 +1,146 @@
+//! PutBucket, DeleteBucket, GetBucketLocation, GetBucketInfo, PutBucketAcl, GetBucketAcl.
+
+use http::{Response, StatusCode};
+use hyper::body::Incoming;
+use oss_protocol::headers::ACL;
+use oss_protocol::xml::{self, AccessControlList, AccessControlPolicy, BucketDetail, BucketInfo, CreateBucketConfiguration};
+
+use super::object::owner_of;
+use super::service::{extranet_endpoint, intranet_endpoint};
+use super::{blocking, iso, read_small_body, Ctx};
+use crate::access::{self, Need};
+use crate::body::Body;
+use crate::error::{Code, OssError, Result};
+use crate::respond;
+use crate::store::BucketMeta;
+
+fn bucket_acl(ctx: &Ctx) -> Result<Option<String>> {
+    match ctx.header(ACL) {
+        None => Ok(None),
+        Some(acl) if oss_protocol::BUCKET_ACLS.contains(&acl) => Ok(Some(acl.to_owned())),
+        Some(acl) => Err(OssError::invalid_argument("no such bucket access control exists", ACL, acl)),
+    }
+}
+
+pub async fn put_bucket(ctx: &Ctx, body: Incoming) -> Result<Response<Body>> {
+    let account = access::require_account(&ctx.principal)?.clone();
+    let name = ctx.bucket_name().to_owned();
+    let acl = bucket_acl(ctx)?;
+    let body = read_small_body(body, 64 * 1024).await?;
+    let config: CreateBucketConfiguration = if body.iter().all(u8::is_ascii_whitespace) {
+        CreateBucketConfiguration::default()
+    } else {
+        xml::from_xml(&super::body_text(body)?).map_err(OssError::malformed_xml)?
+    };
+    let storage_class = config.storage_class.clone().unwrap_or_else(|| "Standard".to_owned());
+    if !oss_protocol::STORAGE_CLASSES.contains(&storage_class.as_str()) {
+        return Err(OssError::invalid_argument("No such bucket storage class exists.", "StorageClass", &storage_class));
+    }
+    let redundancy = config.data_redundancy_type.clone().unwrap_or_else(|| "LRS".to_owned());
+    if !matches!(redundancy.as_str(), "LRS" | "ZRS") {
+        return Err(OssError::invalid_argument("No such data redundancy type exists.", "DataRedundancyType", &redundancy));
+    }
+    let region = ctx.route.region.clone();
+    if let Some(location) = config.location_constraint.as_deref().filter(|l| !l.is_empty()) {
+        if location != format!("oss-{region}") && location != region {
+            return Err(OssError::new(Code::InvalidLocationConstraint));
+        }
+    }
+    let store = &ctx.state.store;
+    if let Some(existing) = store.bucket(&name) {
+        return existing_bucket(existing.meta(), &account.id, &config);
+    }
+    let owned_here = store
+        .buckets()
+        .iter()
+        .filter(|b| {
+            let m = b.meta();
+            m.owner_id == account.id && m.region == region
+        })
+        .count();
+    if owned_here >= ctx.limits().max_buckets_per_region {
+        return Err(OssError::new(Code::TooManyBuckets));
+    }
+    let meta = BucketMeta {
+        name,
+        owner_id: account.id.clone(),
+        region,
+        acl: acl.unwrap_or_else(|| "private".to_owned()),
+        storage_class,
+        data_redundancy_type: redundancy,
+        created_ms: ctx.now_ms(),
+    };
+    let state = ctx.state.clone();
+    let created = blocking(move || Ok(state.store.create_bucket(meta)?)).await?;
+    match created {
+        Ok(_) => Ok(respond::empty(StatusCode::OK)),
+        // Lost a race with a concurrent PutBucket of the same name.
+        Err(existing) => existing_bucket(existing.meta(), &account.id, &config),
+    }
+}
+
+/// PutBucket of a name that exists: idempotent for the owner unless it would change the bucket.
+fn existing_bucket(meta: BucketMeta, account_id: &str, config: &CreateBucketConfiguration) -> Result<Response<Body>> {
+    let conflict = OssError::new(Code::BucketAlreadyExists).with("BucketName", meta.name.as_str()).ec("0015-00000104");
+    if meta.owner_id != account_id {
+        return Err(conflict);
+    }
+    if config.storage_class.as_ref().is_some_and(|c| *c != meta.storage_class) {
+        return Err(conflict.message("Cannot modify existing bucket's storage class."));
+    }
+    if config.data_redundancy_type.as_ref().is_some_and(|r| *r != meta.data_redundancy_type) {
+        return Err(conflict.message("Cannot modify existing bucket's data redundancy type."));
+    }
+    Ok(respond::empty(StatusCode::OK))
+}
+
+pub async fn delete_bucket(ctx: &Ctx) -> Result<Response<Body>> {
+    ctx.bucket(Need::Owner)?;
+    let (state, name) = (ctx.state.clone(), ctx.bucket_name().to_owned());
+    blocking(move || state.store.delete_bucket(&name)).await?;
+    Ok(respond::empty(StatusCode::NO_CONTENT))
+}
+
+pub fn get_bucket_location(ctx: &Ctx) -> Result<Response<Body>> {
+    let bucket = ctx.bucket(Need::Owner)?;
+    Ok(respond::xml(StatusCode::OK, xml::location_constraint(&format!("oss-{}", bucket.meta().region))))
+}
+
+pub fn get_bucket_info(ctx: &Ctx) -> Result<Response<Body>> {
+    let bucket = ctx.bucket(Need::Owner)?;
+    let m = bucket.meta();
+    let info = BucketInfo {
+        bucket: BucketDetail {
+            creation_date: iso(m.created_ms),
+            extranet_endpoint: extranet_endpoint(&m.region),
+            intranet_endpoint: intranet_endpoint(&m.region),
+            location: format!("oss-{}", m.region),
+            storage_class: m.storage_class.clone(),
+            data_redundancy_type: m.data_redundancy_type.clone(),
+            transfer_acceleration: "Disabled".to_owned(),
+            cross_region_replication: "Disabled".to_owned(),
+            name: m.name.clone(),
+            region: m.region.clone(),
+            owner: owner_of(&bucket),
+            access_control_list: AccessControlList { grant: m.acl.clone() },
+            comment: String::new(),
+        },
+    };
+    Ok(respond::xml(StatusCode::OK, xml::to_xml("BucketInfo", &info)))
+}
+
+pub async fn put_bucket_acl(ctx: &Ctx) -> Result<Response<Body>> {
+    let bucket = ctx.bucket(Need::Owner)?;
+    let acl = bucket_acl(ctx)?.ok_or_else(|| OssError::invalid_argument("no such bucket access control exists", ACL, ""))?;
+    blocking(move || Ok(bucket.update_meta(|m| m.acl = acl)?)).await?;
+    Ok(respond::empty(StatusCode::OK))
+}
+
+pub fn get_bucket_acl(ctx: &Ctx) -> Result<Response<Body>> {
+    let bucket = ctx.bucket(Need::Owner)?;
+    let policy = AccessControlPolicy {
+        owner: owner_of(&bucket),
+        access_control_list: AccessControlList { grant: bucket.meta().acl },
+    };
+    Ok(respond::xml(StatusCode::OK, xml::to_xml("AccessControlPolicy", &policy)))
+}

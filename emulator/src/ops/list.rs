@@ -1,0 +1,156 @@
+//! ListObjects (v1) and ListObjectsV2: prefix, delimiter, markers/tokens, max-keys, URL encoding.
+
+use http::{Response, StatusCode};
+use oss_protocol::xml::{self, CommonPrefix, ListBucketResult, ObjectSummary};
+
+use super::object::owner_of;
+use super::{encode_if, iso, parse_max, Ctx};
+use crate::access::Need;
+use crate::body::Body;
+use crate::error::{OssError, Result};
+use crate::respond;
+use crate::store::Bucket;
+
+/// One page of a listing, before it is dressed as v1 or v2.
+pub struct Page {
+    pub objects: Vec<ObjectSummary>,
+    pub prefixes: Vec<String>,
+    pub truncated: bool,
+    /// The last key or common prefix returned: where the next page starts after.
+    pub last: Option<String>,
+}
+
+/// Keys `> after` starting with `prefix`, folded into common prefixes at `delimiter`, at most
+/// `max` entries (keys and prefixes together).
+pub fn page(bucket: &Bucket, prefix: &str, delimiter: &str, after: Option<&str>, max: usize, owner: bool) -> Page {
+    let mut page = Page { objects: Vec::new(), prefixes: Vec::new(), truncated: false, last: None };
+    let owner_xml = owner.then(|| owner_of(bucket));
+    bucket.scan(after, prefix, |meta| {
+        let common = (!delimiter.is_empty())
+            .then(|| meta.key[prefix.len()..].find(delimiter).map(|i| &meta.key[..prefix.len() + i + delimiter.len()]))
+            .flatten();
+        if let Some(cp) = common {
+            // A prefix already returned (or the marker itself) is not repeated.
+            if page.prefixes.last().map(String::as_str) == Some(cp) || after.is_some_and(|a| cp <= a) {
+                return true;
+            }
+        }
+        if page.objects.len() + page.prefixes.len() == max {
+            page.truncated = true;
+            return false;
+        }
+        match common {
+            Some(cp) => {
+                page.prefixes.push(cp.to_owned());
+                page.last = Some(cp.to_owned());
+            }
+            None => {
+                page.objects.push(ObjectSummary {
+                    key: meta.key.clone(),
+                    last_modified: iso(meta.last_modified_ms),
+                    etag: meta.etag.clone(),
+                    object_type: meta.object_type.clone(),
+                    size: meta.size,
+                    storage_class: meta.storage_class.clone(),
+                    owner: owner_xml.clone(),
+                });
+                page.last = Some(meta.key.clone());
+            }
+        }
+        true
+    });
+    page
+}
+
+fn validate_prefix(name: &str, value: &str) -> Result<()> {
+    if value.len() >= 1024 {
+        return Err(OssError::invalid_argument(format!("The {name} must be less than 1024 bytes."), name, value));
+    }
+    Ok(())
+}
+
+fn encode_page(url: bool, page: Page) -> (Vec<ObjectSummary>, Vec<CommonPrefix>) {
+    let objects = page
+        .objects
+        .into_iter()
+        .map(|mut o| {
+            o.key = encode_if(url, &o.key);
+            o
+        })
+        .collect();
+    let prefixes = page.prefixes.iter().map(|p| CommonPrefix { prefix: encode_if(url, p) }).collect();
+    (objects, prefixes)
+}
+
+pub fn list_objects(ctx: &Ctx) -> Result<Response<Body>> {
+    let bucket = ctx.bucket(Need::Read)?;
+    let prefix = ctx.param("prefix").unwrap_or_default();
+    let marker = ctx.param("marker").unwrap_or_default();
+    let delimiter = ctx.param("delimiter").unwrap_or_default();
+    validate_prefix("prefix", prefix)?;
+    validate_prefix("marker", marker)?;
+    let max_keys = parse_max(ctx, "max-keys", 100, 1000)?;
+    let url = ctx.url_encoding();
+    let page = page(&bucket, prefix, delimiter, (!marker.is_empty()).then_some(marker), max_keys as usize, true);
+    let next_marker = if page.truncated { page.last.clone() } else { None };
+    let truncated = page.truncated;
+    let (contents, common_prefixes) = encode_page(url, page);
+    let result = ListBucketResult {
+        name: bucket.name.clone(),
+        prefix: encode_if(url, prefix),
+        marker: Some(encode_if(url, marker)),
+        max_keys,
+        delimiter: encode_if(url, delimiter),
+        encoding_type: url.then(|| "url".to_owned()),
+        is_truncated: truncated,
+        next_marker: next_marker.map(|m| encode_if(url, &m)),
+        contents,
+        common_prefixes,
+        ..Default::default()
+    };
+    Ok(respond::xml(StatusCode::OK, xml::to_xml("ListBucketResult", &result)))
+}
+
+/// Continuation tokens are opaque to clients: the hex of the key to continue after.
+fn decode_token(token: &str) -> Result<String> {
+    hex::decode(token)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| OssError::invalid_argument("The continuation token provided is incorrect.", "continuation-token", token))
+}
+
+pub fn list_objects_v2(ctx: &Ctx) -> Result<Response<Body>> {
+    let bucket = ctx.bucket(Need::Read)?;
+    let prefix = ctx.param("prefix").unwrap_or_default();
+    let delimiter = ctx.param("delimiter").unwrap_or_default();
+    let start_after = ctx.param("start-after");
+    let token = ctx.param("continuation-token").filter(|t| !t.is_empty());
+    validate_prefix("prefix", prefix)?;
+    let max_keys = parse_max(ctx, "max-keys", 100, 1000)?;
+    let fetch_owner = ctx.param("fetch-owner").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let url = ctx.url_encoding();
+    let after = match token {
+        Some(t) => Some(decode_token(t)?),
+        None => start_after.filter(|s| !s.is_empty()).map(str::to_owned),
+    };
+    let page = page(&bucket, prefix, delimiter, after.as_deref(), max_keys as usize, fetch_owner);
+    let next = if page.truncated { page.last.as_deref().map(|l| hex::encode(l.as_bytes())) } else { None };
+    let (truncated, key_count) = (page.truncated, (page.objects.len() + page.prefixes.len()) as u32);
+    let (contents, common_prefixes) = encode_page(url, page);
+    let result = ListBucketResult {
+        name: bucket.name.clone(),
+        prefix: encode_if(url, prefix),
+        start_after: start_after.map(|s| encode_if(url, s)),
+        continuation_token: token.map(str::to_owned),
+        max_keys,
+        delimiter: encode_if(url, delimiter),
+        encoding_type: url.then(|| "url".to_owned()),
+        is_truncated: truncated,
+        next_continuation_token: next,
+        key_count: Some(key_count),
+        contents,
+        common_prefixes,
+        ..Default::default()
+    };
+    Ok(respond::xml(StatusCode::OK, xml::to_xml("ListBucketResult", &result)))
+}

@@ -1,0 +1,291 @@
+//! Object metadata on the wire: what a request asks to store (PutObject, CopyObject REPLACE,
+//! InitiateMultipartUpload), what a response shows (GetObject, HeadObject), and the conditional
+//! and range rules shared by reads and copies.
+
+use std::time::SystemTime;
+
+use http::Response;
+use oss_protocol::headers::{
+    HASH_CRC64ECMA, META_PREFIX, OBJECT_ACL, OBJECT_TYPE, SERVER_SIDE_ENCRYPTION, SERVER_SIDE_ENCRYPTION_KEY_ID,
+    STORAGE_CLASS, TAGGING, TAGGING_COUNT,
+};
+use oss_protocol::time::{parse_http_date_lenient, truncate_to_seconds};
+
+use super::{from_ms, http_date, Ctx};
+use crate::body::Body;
+use crate::error::{Code, OssError, Result};
+use crate::respond::set_header;
+use crate::store::ObjectMeta;
+
+/// Standard headers stored with an object and returned on reads.
+pub const STORED_HEADERS: &[&str] =
+    &["content-type", "cache-control", "content-disposition", "content-encoding", "content-language", "expires"];
+
+/// OSS derives a missing Content-Type from the key's extension.
+pub fn default_content_type(key: &str) -> &'static str {
+    let ext = key.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    match ext.as_str() {
+        "txt" => "text/plain",
+        "html" | "htm" => "text/html",
+        "css" => "text/css",
+        "js" => "application/javascript",
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "csv" => "text/csv",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "svg" => "image/svg+xml",
+        "webp" => "image/webp",
+        "pdf" => "application/pdf",
+        "zip" => "application/zip",
+        "gz" | "tgz" => "application/x-gzip",
+        "tar" => "application/x-tar",
+        "mp4" => "video/mp4",
+        "mp3" => "audio/mpeg",
+        _ => "application/octet-stream",
+    }
+}
+
+/// The headers and settings a write request asks to store, validated. Size, digests and
+/// segments are filled in by the caller.
+pub fn object_template(ctx: &Ctx, key: &str, bucket_storage_class: &str) -> Result<ObjectMeta> {
+    let mut headers = Vec::new();
+    for name in STORED_HEADERS {
+        if let Some(v) = ctx.header(name) {
+            headers.push(((*name).to_owned(), v.to_owned()));
+        }
+    }
+    if !headers.iter().any(|(n, _)| n == "content-type") {
+        headers.insert(0, ("content-type".to_owned(), default_content_type(key).to_owned()));
+    }
+    Ok(ObjectMeta {
+        key: key.to_owned(),
+        headers,
+        user_meta: user_metadata(ctx)?,
+        acl: object_acl(ctx)?.unwrap_or("default").to_owned(),
+        storage_class: storage_class(ctx)?.unwrap_or(bucket_storage_class).to_owned(),
+        sse: server_side_encryption(ctx)?,
+        sse_key_id: ctx.header(SERVER_SIDE_ENCRYPTION_KEY_ID).map(str::to_owned),
+        tagging: ctx.header(TAGGING).map(str::to_owned),
+        object_type: "Normal".to_owned(),
+        ..ObjectMeta::default()
+    })
+}
+
+/// `x-oss-meta-*`, names lowercased, at most 8 KB of names and values together.
+pub fn user_metadata(ctx: &Ctx) -> Result<Vec<(String, String)>> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut total = 0usize;
+    for (name, value) in &ctx.headers {
+        let name = name.as_str();
+        if let Some(suffix) = name.strip_prefix(META_PREFIX) {
+            let value = String::from_utf8_lossy(value.as_bytes()).trim().to_owned();
+            total += suffix.len() + value.len();
+            out.push((name.to_owned(), value));
+        }
+    }
+    if total > ctx.limits().max_user_metadata {
+        return Err(OssError::invalid_argument(
+            "Your metadata headers exceed the maximum allowed metadata size.",
+            "x-oss-meta-*",
+            &total.to_string(),
+        ));
+    }
+    out.sort();
+    Ok(out)
+}
+
+pub fn object_acl(ctx: &Ctx) -> Result<Option<&str>> {
+    match ctx.header(OBJECT_ACL) {
+        None => Ok(None),
+        Some(acl) if oss_protocol::OBJECT_ACLS.contains(&acl) => Ok(Some(acl)),
+        Some(acl) => Err(OssError::invalid_argument("no such object access control exists", OBJECT_ACL, acl)),
+    }
+}
+
+pub fn storage_class(ctx: &Ctx) -> Result<Option<&str>> {
+    match ctx.header(STORAGE_CLASS) {
+        None => Ok(None),
+        Some(class) if oss_protocol::STORAGE_CLASSES.contains(&class) => Ok(Some(class)),
+        Some(class) => Err(OssError::invalid_argument("Invalid storage class.", STORAGE_CLASS, class)),
+    }
+}
+
+/// Validated and recorded; the emulator stores plaintext (encryption at rest is not observable
+/// through the API).
+pub fn server_side_encryption(ctx: &Ctx) -> Result<Option<String>> {
+    match ctx.header(SERVER_SIDE_ENCRYPTION) {
+        None => Ok(None),
+        Some(v @ ("AES256" | "KMS" | "SM4")) => Ok(Some(v.to_owned())),
+        Some(_) => Err(OssError::new(Code::InvalidEncryptionAlgorithmError).ec("0016-00000208")),
+    }
+}
+
+/// Headers describing a stored object (GetObject, HeadObject).
+pub fn write_object_headers(resp: &mut Response<Body>, meta: &ObjectMeta) {
+    for (name, value) in &meta.headers {
+        set_header(resp, name, value);
+    }
+    set_header(resp, "etag", &meta.etag);
+    set_header(resp, "last-modified", &http_date(meta.last_modified_ms));
+    set_header(resp, OBJECT_TYPE, &meta.object_type);
+    set_header(resp, STORAGE_CLASS, &meta.storage_class);
+    set_header(resp, HASH_CRC64ECMA, &meta.crc64.to_string());
+    set_header(resp, "accept-ranges", "bytes");
+    if let Some(md5) = &meta.content_md5 {
+        set_header(resp, "content-md5", md5);
+    }
+    for (name, value) in &meta.user_meta {
+        set_header(resp, name, value);
+    }
+    if let Some(sse) = &meta.sse {
+        set_header(resp, SERVER_SIDE_ENCRYPTION, sse);
+        if let Some(key_id) = &meta.sse_key_id {
+            set_header(resp, SERVER_SIDE_ENCRYPTION_KEY_ID, key_id);
+        }
+    }
+    if let Some(tagging) = meta.tagging.as_deref().filter(|t| !t.is_empty()) {
+        set_header(resp, TAGGING_COUNT, &tagging.split('&').filter(|t| !t.is_empty()).count().to_string());
+    }
+}
+
+fn etag_matches(list: &str, etag: &str) -> bool {
+    let etag = oss_protocol::trim_etag(etag);
+    list.split(',').map(oss_protocol::trim_etag).any(|candidate| candidate == "*" || candidate.eq_ignore_ascii_case(etag))
+}
+
+/// The four conditional headers under the given names. Precedence follows RFC 7232 (as S3 does;
+/// OSS's own precedence is unconfirmed): If-Match, else If-Unmodified-Since → 412; then
+/// If-None-Match, else If-Modified-Since → 304. Unparsable dates are ignored, as OSS does.
+pub fn check_conditions(ctx: &Ctx, names: [&str; 4], meta: &ObjectMeta) -> Result<()> {
+    let [if_match, if_none_match, if_unmodified_since, if_modified_since] = names;
+    let modified = truncate_to_seconds(from_ms(meta.last_modified_ms));
+    let date = |name: &str| ctx.header(name).and_then(parse_http_date_lenient);
+    let failed = || Err(OssError::new(Code::PreconditionFailed).ec("0026-00000101"));
+    match ctx.header(if_match) {
+        Some(list) if !etag_matches(list, &meta.etag) => return failed(),
+        Some(_) => {}
+        None => {
+            if date(if_unmodified_since).is_some_and(|since: SystemTime| modified > since) {
+                return failed();
+            }
+        }
+    }
+    let not_modified = || Err(OssError::new(Code::NotModified));
+    match ctx.header(if_none_match) {
+        Some(list) if etag_matches(list, &meta.etag) => return not_modified(),
+        Some(_) => {}
+        None => {
+            if date(if_modified_since).is_some_and(|since: SystemTime| modified <= since) {
+                return not_modified();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An inclusive byte range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteRange {
+    pub first: u64,
+    pub last: u64,
+}
+
+impl ByteRange {
+    pub fn len(&self) -> u64 {
+        self.last - self.first + 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+fn invalid_range(size: u64) -> OssError {
+    OssError::new(Code::InvalidRange).header("content-range", format!("bytes */{size}")).ec("0026-00000102")
+}
+
+/// Parses `bytes=a-b`, `bytes=a-` or `bytes=-n` against an object of `size` bytes.
+///
+/// Legacy behaviour (the default): anything unsatisfiable or malformed is ignored and the whole
+/// object is served, except `bytes=-0` → 416. With `x-oss-range-behavior: standard` an end past
+/// the object is clamped and a start past it is 416. Several ranges (`bytes=0-1,5-6`) are
+/// treated as malformed: the current 416 doc says they are unsupported, the old one that only
+/// the first is served; ignoring them (legacy) or refusing them (standard) is the reading that
+/// never returns bytes the client did not ask for.
+pub fn parse_range(spec: &str, size: u64, standard: bool) -> Result<Option<ByteRange>> {
+    let Some(spec) = spec.trim().strip_prefix("bytes=") else { return Ok(None) };
+    if spec.contains(',') {
+        return if standard { Err(invalid_range(size)) } else { Ok(None) };
+    }
+    let Some((a, b)) = spec.split_once('-') else { return Ok(None) };
+    let num = |s: &str| if s.bytes().all(|c| c.is_ascii_digit()) { s.parse::<u64>().ok() } else { None };
+    let unsatisfiable = |standard: bool| if standard { Err(invalid_range(size)) } else { Ok(None) };
+    match (a.trim(), b.trim()) {
+        ("", n) => {
+            let Some(n) = num(n) else { return Ok(None) };
+            if n == 0 {
+                return Err(invalid_range(size));
+            }
+            if size == 0 {
+                return unsatisfiable(standard);
+            }
+            if n > size {
+                return if standard { Ok(Some(ByteRange { first: 0, last: size - 1 })) } else { Ok(None) };
+            }
+            Ok(Some(ByteRange { first: size - n, last: size - 1 }))
+        }
+        (a, "") => {
+            let Some(first) = num(a) else { return Ok(None) };
+            if first >= size {
+                return unsatisfiable(standard);
+            }
+            Ok(Some(ByteRange { first, last: size - 1 }))
+        }
+        (a, b) => {
+            let (Some(first), Some(last)) = (num(a), num(b)) else { return Ok(None) };
+            if first > last {
+                return Ok(None);
+            }
+            if first >= size {
+                return unsatisfiable(standard);
+            }
+            if last >= size {
+                return if standard { Ok(Some(ByteRange { first, last: size - 1 })) } else { Ok(None) };
+            }
+            Ok(Some(ByteRange { first, last }))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn r(spec: &str, size: u64, standard: bool) -> std::result::Result<Option<(u64, u64)>, Code> {
+        parse_range(spec, size, standard).map(|o| o.map(|r| (r.first, r.last))).map_err(|e| e.code)
+    }
+
+    #[test]
+    fn legacy_ranges() {
+        assert_eq!(r("bytes=0-9", 1000, false), Ok(Some((0, 9))));
+        assert_eq!(r("bytes=990-", 1000, false), Ok(Some((990, 999))));
+        assert_eq!(r("bytes=-10", 1000, false), Ok(Some((990, 999))));
+        for ignored in ["byte=0-1", "bytes=0-1000", "bytes=1000-", "bytes=5-1", "bytes=-2000", "bytes=0-1,5-6", "bytes=a-b"] {
+            assert_eq!(r(ignored, 1000, false), Ok(None), "{ignored}");
+        }
+        assert_eq!(r("bytes=-0", 1000, false), Err(Code::InvalidRange));
+        assert_eq!(r("bytes=0-0", 0, false), Ok(None));
+    }
+
+    #[test]
+    fn standard_ranges() {
+        assert_eq!(r("bytes=500-2000", 1000, true), Ok(Some((500, 999))));
+        assert_eq!(r("bytes=0-2000", 1000, true), Ok(Some((0, 999))));
+        assert_eq!(r("bytes=1000-", 1000, true), Err(Code::InvalidRange));
+        assert_eq!(r("bytes=1000-1001", 1000, true), Err(Code::InvalidRange));
+        assert_eq!(r("bytes=-2000", 1000, true), Ok(Some((0, 999))));
+        assert_eq!(r("bytes=0-1,5-6", 1000, true), Err(Code::InvalidRange));
+    }
+}

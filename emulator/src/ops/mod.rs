@@ -1,0 +1,272 @@
+//! One function per OSS operation, found by its OSS name in snake case. Operations parse their
+//! headers, apply OSS's rules and call the store; they never touch the filesystem directly.
+
+pub mod bucket;
+pub mod copy;
+pub mod list;
+pub mod meta;
+pub mod multipart;
+pub mod object;
+pub mod service;
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use base64::Engine;
+use http::{HeaderMap, Method, Response};
+use http_body_util::BodyExt;
+use hyper::body::Incoming;
+use oss_protocol::encoding::uri_encode;
+
+use crate::access::{self, Need};
+use crate::auth::Principal;
+use crate::body::Body;
+use crate::config::Limits;
+use crate::error::{Code, OssError, Result};
+use crate::route::{Operation, Route};
+use crate::store::{BlobWriter, Bucket, WrittenBlob};
+use crate::State;
+
+/// What an operation knows about its request.
+pub struct Ctx {
+    pub state: Arc<State>,
+    pub request_id: String,
+    pub method: Method,
+    pub headers: HeaderMap,
+    pub query: Vec<(String, String)>,
+    pub route: Route,
+    pub principal: Principal,
+    pub now: SystemTime,
+    pub host: String,
+}
+
+impl Ctx {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
+    }
+
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn bucket_name(&self) -> &str {
+        self.route.bucket.as_deref().unwrap_or_default()
+    }
+
+    pub fn key(&self) -> &str {
+        self.route.key.as_deref().unwrap_or_default()
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.state.config.limits
+    }
+
+    /// The named bucket, after the region and `need` checks.
+    pub fn bucket(&self, need: Need) -> Result<Arc<Bucket>> {
+        access::bucket(&self.state.store, self.bucket_name(), &self.principal, &self.route.region, need)
+    }
+
+    /// The named bucket after the existence and region checks only, for operations whose access
+    /// rule depends on the object too.
+    pub fn bucket_in_region(&self) -> Result<Arc<Bucket>> {
+        let name = self.bucket_name();
+        let bucket = self.state.store.bucket(name).ok_or_else(|| OssError::no_such_bucket(name))?;
+        access::check_region(&bucket.meta(), &self.route.region)?;
+        Ok(bucket)
+    }
+
+    /// `encoding-type=url` asks for percent-encoded keys (and the echo that says so).
+    pub fn url_encoding(&self) -> bool {
+        self.param("encoding-type").is_some_and(|v| v.eq_ignore_ascii_case("url"))
+    }
+
+    pub fn forbid_overwrite(&self) -> bool {
+        self.header(oss_protocol::headers::FORBID_OVERWRITE).is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        to_ms(self.now)
+    }
+}
+
+pub async fn dispatch(ctx: &Ctx, body: Incoming) -> Result<Response<Body>> {
+    use Operation::*;
+    match ctx.route.operation {
+        ListBuckets => service::list_buckets(ctx),
+        PutBucket => bucket::put_bucket(ctx, body).await,
+        DeleteBucket => bucket::delete_bucket(ctx).await,
+        GetBucketLocation => bucket::get_bucket_location(ctx),
+        GetBucketInfo => bucket::get_bucket_info(ctx),
+        PutBucketAcl => bucket::put_bucket_acl(ctx).await,
+        GetBucketAcl => bucket::get_bucket_acl(ctx),
+        ListObjects => list::list_objects(ctx),
+        ListObjectsV2 => list::list_objects_v2(ctx),
+        DeleteMultipleObjects => object::delete_multiple_objects(ctx, body).await,
+        ListMultipartUploads => multipart::list_multipart_uploads(ctx),
+        PutObject => object::put_object(ctx, body).await,
+        CopyObject => copy::copy_object(ctx).await,
+        GetObject => object::get_object(ctx),
+        HeadObject => object::head_object(ctx),
+        GetObjectMeta => object::get_object_meta(ctx),
+        DeleteObject => object::delete_object(ctx).await,
+        PutObjectAcl => object::put_object_acl(ctx).await,
+        GetObjectAcl => object::get_object_acl(ctx),
+        InitiateMultipartUpload => multipart::initiate_multipart_upload(ctx).await,
+        UploadPart => multipart::upload_part(ctx, body).await,
+        UploadPartCopy => copy::upload_part_copy(ctx).await,
+        CompleteMultipartUpload => multipart::complete_multipart_upload(ctx, body).await,
+        AbortMultipartUpload => multipart::abort_multipart_upload(ctx).await,
+        ListParts => multipart::list_parts(ctx),
+    }
+}
+
+/// Runs filesystem work off the async threads.
+pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| OssError::internal("blocking task", e))?
+}
+
+pub fn to_ms(t: SystemTime) -> i64 {
+    match t.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => d.as_millis() as i64,
+        Err(e) => -(e.duration().as_millis() as i64),
+    }
+}
+
+pub fn from_ms(ms: i64) -> SystemTime {
+    oss_protocol::time::from_unix_seconds(ms.div_euclid(1000)) + std::time::Duration::from_millis(ms.rem_euclid(1000) as u64)
+}
+
+pub fn iso(ms: i64) -> String {
+    oss_protocol::time::format_iso8601(from_ms(ms))
+}
+
+pub fn http_date(ms: i64) -> String {
+    oss_protocol::time::format_http_date(from_ms(ms))
+}
+
+/// Percent-encodes for `encoding-type=url` responses (everything outside unreserved characters,
+/// `/` included, which both the Python and Go SDKs decode).
+pub fn encode_if(url: bool, s: &str) -> String {
+    if url {
+        uri_encode(s, false)
+    } else {
+        s.to_owned()
+    }
+}
+
+/// OSS object names: 1–1023 bytes of UTF-8 (already guaranteed), not starting with `/` or `\`.
+pub fn validate_key(key: &str) -> Result<()> {
+    if key.is_empty() {
+        return Err(OssError::new(Code::InvalidObjectName).message("The Object name can not be empty.").ec("0016-00000002"));
+    }
+    if key.len() > 1023 {
+        return Err(OssError::new(Code::InvalidObjectName)
+            .message("The Length of Object name must be less than 1024.")
+            .ec("0016-00000002"));
+    }
+    if key.starts_with('/') || key.starts_with('\\') {
+        return Err(OssError::new(Code::InvalidObjectName).ec("0016-00000005"));
+    }
+    Ok(())
+}
+
+/// The `Content-MD5` a request declares, as raw digest bytes.
+pub fn content_md5(ctx: &Ctx) -> Result<Option<[u8; 16]>> {
+    let Some(value) = ctx.header("content-md5") else { return Ok(None) };
+    base64::engine::general_purpose::STANDARD
+        .decode(value)
+        .ok()
+        .and_then(|bytes| <[u8; 16]>::try_from(bytes.as_slice()).ok())
+        .map(Some)
+        .ok_or_else(|| OssError::new(Code::InvalidDigest).ec("0016-00000101"))
+}
+
+/// A body must come with a length or chunked encoding (fact sheet: 411 otherwise).
+pub fn require_length(ctx: &Ctx) -> Result<Option<u64>> {
+    if let Some(len) = ctx.header("content-length") {
+        return len
+            .parse()
+            .map(Some)
+            .map_err(|_| OssError::invalid_argument("Invalid Content-Length.", "Content-Length", len));
+    }
+    let chunked = ctx.header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+    if chunked {
+        Ok(None)
+    } else {
+        Err(OssError::new(Code::MissingContentLength))
+    }
+}
+
+fn body_too_large() -> OssError {
+    OssError::invalid_argument("Your proposed upload exceeds the maximum allowed size.", "Content-Length", "")
+}
+
+/// Streams a request body into a temporary file of `bucket`'s store, hashing as it goes.
+pub async fn receive_body(bucket: &Bucket, mut body: Incoming, limit: u64) -> Result<WrittenBlob> {
+    let mut writer = BlobWriter::create(bucket.tmp_file()).await?;
+    while let Some(frame) = body.frame().await {
+        let frame = match frame {
+            Ok(frame) => frame,
+            Err(e) => {
+                writer.abort().await;
+                tracing::debug!("request body ended early: {e}");
+                return Err(OssError::new(Code::RequestTimeout));
+            }
+        };
+        if let Ok(data) = frame.into_data() {
+            if writer.len() + data.len() as u64 > limit {
+                writer.abort().await;
+                return Err(body_too_large());
+            }
+            if let Err(e) = writer.write(&data).await {
+                writer.abort().await;
+                return Err(e.into());
+            }
+        }
+    }
+    Ok(writer.finish().await?)
+}
+
+/// Reads a small XML request body whole (these are bounded: at most `limit` bytes).
+pub async fn read_small_body(mut body: Incoming, limit: usize) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| OssError::new(Code::RequestTimeout))?;
+        if let Ok(data) = frame.into_data() {
+            if out.len() + data.len() > limit {
+                return Err(OssError::malformed_xml("The XML body is larger than allowed."));
+            }
+            out.extend_from_slice(&data);
+        }
+    }
+    Ok(out)
+}
+
+/// Checks a whole small body against `Content-MD5`, when the request sent one.
+pub fn check_body_md5(ctx: &Ctx, body: &[u8]) -> Result<()> {
+    use md5::{Digest, Md5};
+    match content_md5(ctx)? {
+        Some(expected) if expected != <[u8; 16]>::from(Md5::digest(body)) => {
+            Err(OssError::new(Code::InvalidDigest).ec("0016-00000102"))
+        }
+        _ => Ok(()),
+    }
+}
+
+pub fn body_text(body: Vec<u8>) -> Result<String> {
+    String::from_utf8(body).map_err(|_| OssError::malformed_xml("The XML body is not valid UTF-8."))
+}
+
+pub fn parse_max(ctx: &Ctx, name: &str, default: u32, max: u32) -> Result<u32> {
+    match ctx.param(name) {
+        None | Some("") => Ok(default),
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if (0..=i64::from(max)).contains(&n) => Ok(n as u32),
+            _ => Err(OssError::invalid_argument(
+                format!("Argument {name} must be an integer between 0 and {max}."),
+                name,
+                v,
+            )),
+        },
+    }
+}

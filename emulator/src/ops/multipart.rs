@@ -1,0 +1,359 @@
+//! InitiateMultipartUpload, UploadPart, CompleteMultipartUpload, AbortMultipartUpload,
+//! ListParts, ListMultipartUploads. (UploadPartCopy lives with the copies in `copy.rs`.)
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use http::{Response, StatusCode};
+use hyper::body::Incoming;
+use oss_protocol::headers::{COMPLETE_ALL, HASH_CRC64ECMA, SERVER_SIDE_ENCRYPTION};
+use oss_protocol::xml::{
+    self, CommonPrefix, CompleteMultipartUpload, CompleteMultipartUploadResult, InitiateMultipartUploadResult,
+    ListMultipartUploadsResult, ListPartsResult, PartSummary, UploadSummary,
+};
+
+use super::meta::object_template;
+use super::object::overwrite_check;
+use super::{blocking, check_body_md5, content_md5, encode_if, iso, parse_max, read_small_body, receive_body, require_length, validate_key, Ctx};
+use crate::access::{self, Need};
+use crate::body::Body;
+use crate::error::{Code, OssError, Result};
+use crate::respond::{self, set_header};
+use crate::store::{layout, Bucket, ObjectMeta, PartMeta, Upload, UploadMeta};
+
+pub async fn initiate_multipart_upload(ctx: &Ctx) -> Result<Response<Body>> {
+    let key = ctx.key().to_owned();
+    validate_key(&key)?;
+    let bucket = ctx.bucket_in_region()?;
+    let bucket_meta = bucket.meta();
+    let existing = bucket.get(&key);
+    access::can_write_object(&ctx.principal, &bucket_meta, existing.as_deref())?;
+    let forbid_overwrite = ctx.forbid_overwrite();
+    overwrite_check(forbid_overwrite)(existing.as_deref())?;
+    let mut template = object_template(ctx, &key, &bucket_meta.storage_class)?;
+    template.object_type = "Multipart".to_owned();
+    let meta = UploadMeta {
+        upload_id: layout::new_id().to_ascii_uppercase(),
+        key: key.clone(),
+        initiated_ms: ctx.now_ms(),
+        template,
+        forbid_overwrite,
+    };
+    let target = bucket.clone();
+    let upload = blocking(move || Ok(target.create_upload(meta)?)).await?;
+    let url = ctx.url_encoding();
+    let result = InitiateMultipartUploadResult {
+        bucket: bucket.name.clone(),
+        key: encode_if(url, &key),
+        upload_id: upload.meta.upload_id.clone(),
+        encoding_type: url.then(|| "url".to_owned()),
+    };
+    Ok(respond::xml(StatusCode::OK, xml::to_xml("InitiateMultipartUploadResult", &result)))
+}
+
+/// The upload named by `uploadId`, which must belong to the request's key.
+pub fn target_upload(ctx: &Ctx, bucket: &Bucket) -> Result<Arc<Upload>> {
+    let id = ctx.param("uploadId").unwrap_or_default();
+    let upload = (id.len() == 32 && layout::is_hex_id(id))
+        .then(|| bucket.upload(id))
+        .flatten()
+        .filter(|u| u.meta.key == ctx.key())
+        .ok_or_else(|| OssError::no_such_upload(id))?;
+    Ok(upload)
+}
+
+/// The writable bucket and upload of a part request.
+pub fn part_target(ctx: &Ctx) -> Result<(Arc<Bucket>, Arc<Upload>)> {
+    let bucket = ctx.bucket_in_region()?;
+    access::can_write_object(&ctx.principal, &bucket.meta(), bucket.get(ctx.key()).as_deref())?;
+    let upload = target_upload(ctx, &bucket)?;
+    Ok((bucket, upload))
+}
+
+pub fn part_number(ctx: &Ctx) -> Result<u32> {
+    let raw = ctx.param("partNumber").unwrap_or_default();
+    match raw.parse::<u32>() {
+        Ok(n) if (1..=10_000).contains(&n) => Ok(n),
+        _ => Err(OssError::invalid_argument(
+            "Part number must be an integer between 1 and 10000, inclusive.",
+            "partNumber",
+            raw,
+        )),
+    }
+}
+
+/// Headers every part response carries.
+pub fn part_response(upload: &Upload, part: &PartMeta, resp: &mut Response<Body>) {
+    set_header(resp, "etag", &part.etag);
+    set_header(resp, HASH_CRC64ECMA, &part.crc64.to_string());
+    if let Some(sse) = &upload.meta.template.sse {
+        set_header(resp, SERVER_SIDE_ENCRYPTION, sse);
+    }
+}
+
+pub async fn upload_part(ctx: &Ctx, body: Incoming) -> Result<Response<Body>> {
+    let (bucket, upload) = part_target(ctx)?;
+    let number = part_number(ctx)?;
+    if ctx.headers.contains_key(SERVER_SIDE_ENCRYPTION) {
+        return Err(OssError::invalid_argument(
+            "Server side encryption is specified at InitiateMultipartUpload, not at UploadPart.",
+            SERVER_SIDE_ENCRYPTION,
+            ctx.header(SERVER_SIDE_ENCRYPTION).unwrap_or_default(),
+        ));
+    }
+    require_length(ctx)?;
+    let expected_md5 = content_md5(ctx)?;
+    // The 100 KB minimum is deliberately not checked here: OSS checks it at Complete.
+    let written = receive_body(&bucket, body, ctx.limits().max_object_size).await?;
+    if expected_md5.is_some_and(|md5| md5 != written.md5) {
+        written.discard();
+        return Err(OssError::new(Code::InvalidDigest).ec("0016-00000102"));
+    }
+    let mut part = PartMeta {
+        number,
+        etag: oss_protocol::etag_from_md5(&written.md5),
+        size: written.len,
+        crc64: written.crc64,
+        last_modified_ms: ctx.now_ms(),
+        segments: Vec::new(),
+    };
+    let (target, up) = (bucket.clone(), upload.clone());
+    let part = blocking(move || {
+        part.segments = vec![target.adopt(written)?];
+        target.put_part(&up, part.clone())?;
+        Ok(part)
+    })
+    .await?;
+    let mut resp = respond::empty(StatusCode::OK);
+    part_response(&upload, &part, &mut resp);
+    Ok(resp)
+}
+
+/// Complete bodies list at most 10000 parts.
+const MAX_COMPLETE_BODY: usize = 4 * 1024 * 1024;
+
+/// The parts a Complete names, in its order, with their ETags as sent.
+fn requested_parts(ctx: &Ctx, body: Vec<u8>) -> Result<Option<Vec<(u32, String)>>> {
+    let complete_all = ctx.header(COMPLETE_ALL).is_some_and(|v| v.eq_ignore_ascii_case("yes"));
+    let empty_body = body.iter().all(u8::is_ascii_whitespace);
+    if complete_all {
+        if !empty_body {
+            return Err(OssError::invalid_argument(
+                "Should not speficy both complete all header and http body.",
+                COMPLETE_ALL,
+                "yes",
+            )
+            .ec("0042-00000216"));
+        }
+        return Ok(None);
+    }
+    check_body_md5(ctx, &body)?;
+    let text = super::body_text(body)?;
+    if xml::root_name(&text).as_deref() != Some("CompleteMultipartUpload") {
+        return Err(OssError::malformed_xml("the root node is not named CompleteMultipartUpload."));
+    }
+    let doc: CompleteMultipartUpload = xml::from_xml(&text).map_err(OssError::malformed_xml)?;
+    doc.parts
+        .into_iter()
+        .map(|p| {
+            p.part_number
+                .trim()
+                .parse::<u32>()
+                .map(|n| (n, p.etag))
+                .map_err(|_| OssError::malformed_xml(format!("invalid PartNumber {:?}", p.part_number)))
+        })
+        .collect::<Result<Vec<_>>>()
+        .map(Some)
+}
+
+/// Applies Complete's rules to the uploaded parts and builds the final object.
+fn assemble(
+    upload: &UploadMeta,
+    requested: Option<Vec<(u32, String)>>,
+    parts: &BTreeMap<u32, PartMeta>,
+    min_part_size: u64,
+    now_ms: i64,
+) -> Result<ObjectMeta> {
+    let chosen: Vec<&PartMeta> = match requested {
+        None => parts.values().collect(),
+        Some(list) => {
+            // Strictly ascending; a repeated number counts as out of order ([UNCONFIRMED], the
+            // reading that never lets one part be used twice).
+            if list.windows(2).any(|w| w[0].0 >= w[1].0) {
+                return Err(OssError::new(Code::InvalidPartOrder).ec("0042-00000206"));
+            }
+            list.iter()
+                .map(|(n, etag)| match parts.get(n) {
+                    Some(p) if oss_protocol::trim_etag(&p.etag).eq_ignore_ascii_case(oss_protocol::trim_etag(etag)) => Ok(p),
+                    _ => Err(OssError::new(Code::InvalidPart).with("PartNumber", n.to_string()).with("ETag", etag.as_str()).ec("0042-00000205")),
+                })
+                .collect::<Result<_>>()?
+        }
+    };
+    if let Some((_, init)) = chosen.split_last() {
+        if let Some(small) = init.iter().find(|p| p.size < min_part_size) {
+            return Err(OssError::new(Code::EntityTooSmall)
+                .with("MinSizeAllowed", min_part_size.to_string())
+                .with("ProposedSize", small.size.to_string())
+                .with("PartNumber", small.number.to_string())
+                .ec("0042-00000207"));
+        }
+    }
+    let mut meta = upload.template.clone();
+    meta.object_type = "Multipart".to_owned();
+    meta.content_md5 = None;
+    meta.last_modified_ms = now_ms;
+    meta.etag = oss_protocol::multipart_etag(chosen.iter().map(|p| p.etag.as_str()));
+    for part in chosen {
+        meta.crc64 = oss_protocol::crc64::combine(meta.crc64, part.crc64, part.size);
+        meta.size += part.size;
+        meta.segments.extend(part.segments.iter().cloned());
+    }
+    Ok(meta)
+}
+
+pub async fn complete_multipart_upload(ctx: &Ctx, body: Incoming) -> Result<Response<Body>> {
+    let (bucket, upload) = part_target(ctx)?;
+    let body = read_small_body(body, MAX_COMPLETE_BODY).await?;
+    let requested = requested_parts(ctx, body)?;
+    let min_part_size = ctx.limits().min_part_size;
+    let now_ms = ctx.now_ms();
+    let check = overwrite_check(ctx.forbid_overwrite() || upload.meta.forbid_overwrite);
+    let (target, up) = (bucket.clone(), upload.clone());
+    let version = blocking(move || {
+        target.complete_upload(&up, |parts| assemble(&up.meta, requested, parts, min_part_size, now_ms), check)
+    })
+    .await?;
+    let url = ctx.url_encoding();
+    let key = &version.meta.key;
+    let result = CompleteMultipartUploadResult {
+        encoding_type: url.then(|| "url".to_owned()),
+        location: format!("http://{}.oss-{}.aliyuncs.com/{}", bucket.name, bucket.meta().region, oss_protocol::encoding::uri_encode(key, true)),
+        bucket: bucket.name.clone(),
+        key: encode_if(url, key),
+        etag: version.meta.etag.clone(),
+    };
+    let mut resp = respond::xml(StatusCode::OK, xml::to_xml("CompleteMultipartUploadResult", &result));
+    set_header(&mut resp, "etag", &version.meta.etag);
+    set_header(&mut resp, HASH_CRC64ECMA, &version.meta.crc64.to_string());
+    if let Some(sse) = &version.meta.sse {
+        set_header(&mut resp, SERVER_SIDE_ENCRYPTION, sse);
+    }
+    Ok(resp)
+}
+
+pub async fn abort_multipart_upload(ctx: &Ctx) -> Result<Response<Body>> {
+    let (bucket, upload) = part_target(ctx)?;
+    blocking(move || bucket.abort_upload(&upload)).await?;
+    Ok(respond::empty(StatusCode::NO_CONTENT))
+}
+
+pub fn list_parts(ctx: &Ctx) -> Result<Response<Body>> {
+    let bucket = ctx.bucket(Need::Read)?;
+    let upload = target_upload(ctx, &bucket)?;
+    let max_parts = parse_max(ctx, "max-parts", 1000, 1000)?;
+    let marker_raw = ctx.param("part-number-marker").unwrap_or_default();
+    let marker: u32 = if marker_raw.is_empty() {
+        0
+    } else {
+        marker_raw
+            .parse()
+            .map_err(|_| OssError::invalid_argument("The part-number-marker must be an integer.", "part-number-marker", marker_raw))?
+    };
+    let all: Vec<PartMeta> = upload.parts().into_iter().filter(|p| p.number > marker).collect();
+    let truncated = all.len() > max_parts as usize;
+    let shown = &all[..all.len().min(max_parts as usize)];
+    let url = ctx.url_encoding();
+    let result = ListPartsResult {
+        encoding_type: url.then(|| "url".to_owned()),
+        bucket: bucket.name.clone(),
+        key: encode_if(url, &upload.meta.key),
+        upload_id: upload.meta.upload_id.clone(),
+        part_number_marker: marker.to_string(),
+        next_part_number_marker: shown.last().map(|p| p.number.to_string()).unwrap_or_default(),
+        max_parts,
+        is_truncated: truncated,
+        parts: shown
+            .iter()
+            .map(|p| PartSummary {
+                part_number: p.number,
+                last_modified: iso(p.last_modified_ms),
+                etag: p.etag.clone(),
+                hash_crc64ecma: Some(p.crc64),
+                size: p.size,
+            })
+            .collect(),
+    };
+    Ok(respond::xml(StatusCode::OK, xml::to_xml("ListPartsResult", &result)))
+}
+
+pub fn list_multipart_uploads(ctx: &Ctx) -> Result<Response<Body>> {
+    let bucket = ctx.bucket(Need::Read)?;
+    let prefix = ctx.param("prefix").unwrap_or_default();
+    let delimiter = ctx.param("delimiter").unwrap_or_default();
+    let key_marker = ctx.param("key-marker").unwrap_or_default();
+    let id_marker = ctx.param("upload-id-marker").unwrap_or_default();
+    let max_uploads = parse_max(ctx, "max-uploads", 1000, 1000)? as usize;
+    let mut uploads: Vec<(String, String, i64)> = bucket
+        .uploads()
+        .iter()
+        .map(|u| (u.meta.key.clone(), u.meta.upload_id.clone(), u.meta.initiated_ms))
+        .filter(|(key, id, _)| {
+            key.starts_with(prefix)
+                && (key_marker.is_empty()
+                    || key.as_str() > key_marker
+                    // upload-id-marker counts only together with key-marker.
+                    || (key == key_marker && !id_marker.is_empty() && id.as_str() > id_marker))
+        })
+        .collect();
+    uploads.sort();
+    let (mut shown, mut prefixes): (Vec<UploadSummary>, Vec<String>) = (Vec::new(), Vec::new());
+    let mut truncated = false;
+    let (mut next_key, mut next_id) = (String::new(), String::new());
+    for (key, id, initiated) in uploads {
+        let common = (!delimiter.is_empty())
+            .then(|| key[prefix.len()..].find(delimiter).map(|i| key[..prefix.len() + i + delimiter.len()].to_owned()))
+            .flatten();
+        if common.as_ref().is_some_and(|cp| prefixes.last() == Some(cp)) {
+            continue;
+        }
+        if shown.len() + prefixes.len() == max_uploads {
+            truncated = true;
+            break;
+        }
+        match common {
+            Some(cp) => {
+                next_key = cp.clone();
+                next_id.clear();
+                prefixes.push(cp);
+            }
+            None => {
+                next_key = key.clone();
+                next_id = id.clone();
+                shown.push(UploadSummary { key, upload_id: id, initiated: iso(initiated) });
+            }
+        }
+    }
+    let url = ctx.url_encoding();
+    let result = ListMultipartUploadsResult {
+        encoding_type: url.then(|| "url".to_owned()),
+        bucket: bucket.name.clone(),
+        key_marker: encode_if(url, key_marker),
+        upload_id_marker: id_marker.to_owned(),
+        next_key_marker: encode_if(url, &next_key),
+        next_upload_id_marker: next_id,
+        delimiter: encode_if(url, delimiter),
+        prefix: encode_if(url, prefix),
+        max_uploads: max_uploads as u32,
+        is_truncated: truncated,
+        uploads: shown
+            .into_iter()
+            .map(|mut u| {
+                u.key = encode_if(url, &u.key);
+                u
+            })
+            .collect(),
+        common_prefixes: prefixes.iter().map(|p| CommonPrefix { prefix: encode_if(url, p) }).collect(),
+    };
+    Ok(respond::xml(StatusCode::OK, xml::to_xml("ListMultipartUploadsResult", &result)))
+}
