@@ -27,7 +27,10 @@ pub fn is_owner(principal: &Principal, bucket: &BucketMeta) -> bool {
 
 /// Rejects anonymous callers of account-level operations (ListBuckets, PutBucket).
 pub fn require_account(principal: &Principal) -> Result<&crate::config::Account> {
-    principal.account.as_ref().ok_or_else(|| OssError::access_denied("Anonymous access is forbidden for this operation."))
+    principal
+        .account
+        .as_ref()
+        .ok_or_else(|| OssError::access_denied("Anonymous access is forbidden for this operation."))
 }
 
 /// The bucket is reachable only through its own region's endpoint (fact sheet §0).

@@ -47,9 +47,8 @@ impl Account {
 
 /// A stable 16-digit owner ID, the shape of real OSS account IDs.
 fn derive_account_id(access_key_id: &str) -> String {
-    let hash = access_key_id
-        .bytes()
-        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
+    let hash =
+        access_key_id.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
     format!("1{:015}", hash % 1_000_000_000_000_000)
 }
 

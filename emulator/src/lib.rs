@@ -130,7 +130,9 @@ impl EmulatorBuilder {
             (None, None) => unreachable!("a temporary directory exists when none was given"),
         };
         self.config.data_dir = data_dir.clone();
-        let store = tokio::task::spawn_blocking(move || store::Store::open(data_dir)).await.map_err(std::io::Error::other)??;
+        let store = tokio::task::spawn_blocking(move || store::Store::open(data_dir))
+            .await
+            .map_err(std::io::Error::other)??;
         let state = Arc::new(State { config: self.config.clone(), store, clock: Clock::default() });
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let mut listeners = Vec::new();

@@ -75,7 +75,8 @@ impl Cli {
             config.region = region;
         }
         for spec in &self.region_listen {
-            let (region, addr) = spec.split_once('=').ok_or_else(|| format!("--region-listen wants REGION=ADDR, got {spec:?}"))?;
+            let (region, addr) =
+                spec.split_once('=').ok_or_else(|| format!("--region-listen wants REGION=ADDR, got {spec:?}"))?;
             let addr = addr.parse().map_err(|e| format!("--region-listen {spec:?}: {e}"))?;
             config.region_listeners.push(Listener { addr, region: region.to_owned() });
         }
@@ -127,7 +128,8 @@ async fn shutdown_signal() {
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -148,7 +150,10 @@ async fn main() -> std::process::ExitCode {
     let cfg = emulator.config();
     println!("OSS emulator {} — data in {}", env!("CARGO_PKG_VERSION"), cfg.data_dir.display());
     for account in &cfg.accounts {
-        println!("  account   AccessKeyId={} AccessKeySecret={} (owner {})", account.access_key_id, account.access_key_secret, account.id);
+        println!(
+            "  account   AccessKeyId={} AccessKeySecret={} (owner {})",
+            account.access_key_id, account.access_key_secret, account.id
+        );
     }
     println!("  auth      {:?}", cfg.auth);
     for (region, addr) in emulator.listeners() {

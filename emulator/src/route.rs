@@ -52,12 +52,48 @@ pub struct Route {
 /// Sub-resources of real OSS operations this emulator does not implement: answered with
 /// NotImplemented rather than silently treated as a plain GET/PUT of the object or bucket.
 const UNIMPLEMENTED: &[&str] = &[
-    "cors", "logging", "website", "referer", "lifecycle", "append", "tagging", "symlink", "restore",
-    "policy", "versioning", "versions", "encryption", "replication", "replicationProgress",
-    "replicationLocation", "worm", "wormId", "wormExtend", "inventory", "stat", "qos", "qosInfo",
-    "requestPayment", "asyncFetch", "transferAcceleration", "metaQuery", "resourceGroup", "rtc",
-    "accessPoint", "publicAccessBlock", "cname", "live", "img", "style", "x-oss-process",
-    "x-oss-async-process", "regionList", "objectInfo", "httpsConfig", "policyStatus", "comp",
+    "cors",
+    "logging",
+    "website",
+    "referer",
+    "lifecycle",
+    "append",
+    "tagging",
+    "symlink",
+    "restore",
+    "policy",
+    "versioning",
+    "versions",
+    "encryption",
+    "replication",
+    "replicationProgress",
+    "replicationLocation",
+    "worm",
+    "wormId",
+    "wormExtend",
+    "inventory",
+    "stat",
+    "qos",
+    "qosInfo",
+    "requestPayment",
+    "asyncFetch",
+    "transferAcceleration",
+    "metaQuery",
+    "resourceGroup",
+    "rtc",
+    "accessPoint",
+    "publicAccessBlock",
+    "cname",
+    "live",
+    "img",
+    "style",
+    "x-oss-process",
+    "x-oss-async-process",
+    "regionList",
+    "objectInfo",
+    "httpsConfig",
+    "policyStatus",
+    "comp",
 ];
 
 /// What a Host header says about addressing.
@@ -90,7 +126,8 @@ fn region_endpoint(host: &str) -> Option<String> {
 
 fn classify_host(host: &str, host_names: &[String]) -> HostKind {
     let host = strip_port(host).trim_end_matches('.').to_ascii_lowercase();
-    if host.parse::<IpAddr>().is_ok() || host == "localhost" || host_names.iter().any(|n| n.eq_ignore_ascii_case(&host)) {
+    if host.parse::<IpAddr>().is_ok() || host == "localhost" || host_names.iter().any(|n| n.eq_ignore_ascii_case(&host))
+    {
         return HostKind::Local;
     }
     if let Some(region) = region_endpoint(&host) {
@@ -111,9 +148,7 @@ fn classify_host(host: &str, host_names: &[String]) -> HostKind {
 
 fn decode_utf8(raw: &str, what: &str) -> Result<String> {
     String::from_utf8(percent_decode(raw, false)).map_err(|_| {
-        OssError::new(Code::InvalidObjectName)
-            .message(format!("The {what} is not valid UTF-8."))
-            .ec("0016-00000002")
+        OssError::new(Code::InvalidObjectName).message(format!("The {what} is not valid UTF-8.")).ec("0016-00000002")
     })
 }
 
@@ -254,8 +289,14 @@ mod tests {
             (("GET", "[::1]:9000", "/bkt"), (hz.clone(), PathStyle, s("bkt"), None, ListObjects)),
             (("GET", "127.0.0.1", "/bkt/dir%2Fa%20b+c"), (hz.clone(), PathStyle, s("bkt"), s("dir/a b+c"), GetObject)),
             (("GET", "127.0.0.1", "/bkt/dir/a"), (hz.clone(), PathStyle, s("bkt"), s("dir/a"), GetObject)),
-            (("GET", "bkt.oss-cn-shanghai.aliyuncs.com", "/k"), ("cn-shanghai".into(), VirtualHost, s("bkt"), s("k"), GetObject)),
-            (("GET", "bkt.oss-cn-shanghai-internal.aliyuncs.com:80", "/?bucketInfo="), ("cn-shanghai".into(), VirtualHost, s("bkt"), None, GetBucketInfo)),
+            (
+                ("GET", "bkt.oss-cn-shanghai.aliyuncs.com", "/k"),
+                ("cn-shanghai".into(), VirtualHost, s("bkt"), s("k"), GetObject),
+            ),
+            (
+                ("GET", "bkt.oss-cn-shanghai-internal.aliyuncs.com:80", "/?bucketInfo="),
+                ("cn-shanghai".into(), VirtualHost, s("bkt"), None, GetBucketInfo),
+            ),
             (("GET", "oss-cn-beijing.aliyuncs.com", "/"), ("cn-beijing".into(), PathStyle, None, None, ListBuckets)),
             (("PUT", "bkt.localhost:9000", "/k"), (hz.clone(), VirtualHost, s("bkt"), s("k"), PutObject)),
             (("PUT", "bkt.oss.test", "/"), (hz.clone(), VirtualHost, s("bkt"), None, PutBucket)),
@@ -264,7 +305,10 @@ mod tests {
             (("PUT", "127.0.0.1", "/bkt/?acl"), (hz.clone(), PathStyle, s("bkt"), None, PutBucketAcl)),
             (("GET", "127.0.0.1", "/bkt/?acl"), (hz.clone(), PathStyle, s("bkt"), None, GetBucketAcl)),
             (("GET", "127.0.0.1", "/bkt/?location"), (hz.clone(), PathStyle, s("bkt"), None, GetBucketLocation)),
-            (("GET", "127.0.0.1", "/bkt/?uploads&prefix=a"), (hz.clone(), PathStyle, s("bkt"), None, ListMultipartUploads)),
+            (
+                ("GET", "127.0.0.1", "/bkt/?uploads&prefix=a"),
+                (hz.clone(), PathStyle, s("bkt"), None, ListMultipartUploads),
+            ),
             (("GET", "127.0.0.1", "/bkt/?list-type=2"), (hz.clone(), PathStyle, s("bkt"), None, ListObjectsV2)),
             (("DELETE", "127.0.0.1", "/bkt/"), (hz.clone(), PathStyle, s("bkt"), None, DeleteBucket)),
             (("POST", "127.0.0.1", "/bkt/?delete"), (hz.clone(), PathStyle, s("bkt"), None, DeleteMultipleObjects)),
@@ -273,9 +317,18 @@ mod tests {
             (("HEAD", "127.0.0.1", "/bkt/k"), (hz.clone(), PathStyle, s("bkt"), s("k"), HeadObject)),
             (("HEAD", "127.0.0.1", "/bkt/k?objectMeta"), (hz.clone(), PathStyle, s("bkt"), s("k"), GetObjectMeta)),
             (("DELETE", "127.0.0.1", "/bkt/k"), (hz.clone(), PathStyle, s("bkt"), s("k"), DeleteObject)),
-            (("POST", "127.0.0.1", "/bkt/k?uploads="), (hz.clone(), PathStyle, s("bkt"), s("k"), InitiateMultipartUpload)),
-            (("PUT", "127.0.0.1", "/bkt/k?partNumber=1&uploadId=A"), (hz.clone(), PathStyle, s("bkt"), s("k"), UploadPart)),
-            (("POST", "127.0.0.1", "/bkt/k?uploadId=A"), (hz.clone(), PathStyle, s("bkt"), s("k"), CompleteMultipartUpload)),
+            (
+                ("POST", "127.0.0.1", "/bkt/k?uploads="),
+                (hz.clone(), PathStyle, s("bkt"), s("k"), InitiateMultipartUpload),
+            ),
+            (
+                ("PUT", "127.0.0.1", "/bkt/k?partNumber=1&uploadId=A"),
+                (hz.clone(), PathStyle, s("bkt"), s("k"), UploadPart),
+            ),
+            (
+                ("POST", "127.0.0.1", "/bkt/k?uploadId=A"),
+                (hz.clone(), PathStyle, s("bkt"), s("k"), CompleteMultipartUpload),
+            ),
             (("GET", "127.0.0.1", "/bkt/k?uploadId=A"), (hz.clone(), PathStyle, s("bkt"), s("k"), ListParts)),
             (("DELETE", "127.0.0.1", "/bkt/k?uploadId=A"), (hz, PathStyle, s("bkt"), s("k"), AbortMultipartUpload)),
         ];
@@ -284,7 +337,8 @@ mod tests {
         }
         let copy = ok(r_with("PUT", "127.0.0.1", "/bkt/k", &[("x-oss-copy-source", "/b/s")]));
         assert_eq!(copy.4, CopyObject);
-        let part_copy = ok(r_with("PUT", "127.0.0.1", "/bkt/k?partNumber=2&uploadId=A", &[("x-oss-copy-source", "/b/s")]));
+        let part_copy =
+            ok(r_with("PUT", "127.0.0.1", "/bkt/k?partNumber=2&uploadId=A", &[("x-oss-copy-source", "/b/s")]));
         assert_eq!(part_copy.4, UploadPartCopy);
     }
 

@@ -52,7 +52,14 @@ impl Emulator {
         let log = data.path().join("emulator.log");
         let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
         let out = File::create(&log).expect("create emulator log");
-        let child = Command::new(env!("CARGO_BIN_EXE_oss-emulator"))
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_oss-emulator"));
+        // Every flag also reads OSS_EMULATOR_*: keep the caller's settings out of the test.
+        for (name, _) in std::env::vars_os() {
+            if name.to_string_lossy().starts_with("OSS_EMULATOR_") {
+                cmd.env_remove(name);
+            }
+        }
+        let child = cmd
             .arg("--listen")
             .arg(addr.to_string())
             .arg("--data-dir")
@@ -77,8 +84,11 @@ impl Emulator {
                 panic!("oss-emulator exited early ({status}); output:\n{}", self.output());
             }
             if Instant::now() > deadline {
-                panic!("oss-emulator did not accept connections on {} within {STARTUP_TIMEOUT:?}; output:\n{}",
-                    self.addr, self.output());
+                panic!(
+                    "oss-emulator did not accept connections on {} within {STARTUP_TIMEOUT:?}; output:\n{}",
+                    self.addr,
+                    self.output()
+                );
             }
             std::thread::sleep(Duration::from_millis(100));
         }

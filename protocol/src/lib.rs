@@ -41,9 +41,7 @@ pub fn trim_etag(etag: &str) -> &str {
 pub fn is_valid_bucket_name(name: &str) -> bool {
     let bytes = name.as_bytes();
     (3..=63).contains(&bytes.len())
-        && bytes
-            .iter()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
+        && bytes.iter().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-')
         && bytes[0] != b'-'
         && bytes[bytes.len() - 1] != b'-'
 }
@@ -65,9 +63,7 @@ mod tests {
         let e = "\"D41D8CD98F00B204E9800998ECF8427E\"";
         let got = multipart_etag([e, e]);
         use md5::{Digest, Md5};
-        let want = hex::encode_upper(Md5::digest(
-            b"D41D8CD98F00B204E9800998ECF8427ED41D8CD98F00B204E9800998ECF8427E",
-        ));
+        let want = hex::encode_upper(Md5::digest(b"D41D8CD98F00B204E9800998ECF8427ED41D8CD98F00B204E9800998ECF8427E"));
         assert_eq!(got, format!("\"{want}-2\""));
     }
 

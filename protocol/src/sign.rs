@@ -34,22 +34,100 @@ impl SignableRequest<'_> {
 /// Query parameters that V1 signs (the union of the documented list and what the SDKs sign, fact
 /// sheet §1.1): clients differ slightly, so the verifier accepts this union.
 pub const V1_SUBRESOURCES: &[&str] = &[
-    "acl", "uploads", "location", "cors", "logging", "website", "referer", "lifecycle", "delete",
-    "append", "tagging", "objectMeta", "uploadId", "partNumber", "security-token", "position", "img",
-    "style", "styleName", "replication", "replicationProgress", "replicationLocation", "cname",
-    "bucketInfo", "comp", "qos", "live", "status", "vod", "startTime", "endTime", "symlink",
-    "x-oss-process", "response-content-type", "response-content-language", "response-expires",
-    "response-cache-control", "response-content-disposition", "response-content-encoding", "udf",
-    "udfName", "udfImage", "udfId", "udfImageDesc", "udfApplication", "udfApplicationLog", "restore",
-    "callback", "callback-var", "qosInfo", "policy", "stat", "encryption", "versions", "versioning",
-    "versionId", "requestPayment", "x-oss-request-payer", "sequential", "inventory", "inventoryId",
-    "continuation-token", "asyncFetch", "worm", "wormId", "wormExtend", "withHashContext",
-    "x-oss-enable-md5", "x-oss-enable-sha1", "x-oss-enable-sha256", "x-oss-hash-ctx",
-    "x-oss-md5-ctx", "transferAcceleration", "regionList", "cloudboxes", "x-oss-ac-source-ip",
-    "x-oss-ac-subnet-mask", "x-oss-ac-vpc-id", "x-oss-ac-forward-allow", "metaQuery",
-    "resourceGroup", "rtc", "x-oss-async-process", "responseHeader", "x-oss-traffic-limit",
-    "objectInfo", "accessPoint", "publicAccessBlock", "bucketArchiveDirectRead", "policyStatus",
-    "httpsConfig", "dataRedundancyTransition", "x-oss-target-redundancy-type", "redundancyTransitionTaskid",
+    "acl",
+    "uploads",
+    "location",
+    "cors",
+    "logging",
+    "website",
+    "referer",
+    "lifecycle",
+    "delete",
+    "append",
+    "tagging",
+    "objectMeta",
+    "uploadId",
+    "partNumber",
+    "security-token",
+    "position",
+    "img",
+    "style",
+    "styleName",
+    "replication",
+    "replicationProgress",
+    "replicationLocation",
+    "cname",
+    "bucketInfo",
+    "comp",
+    "qos",
+    "live",
+    "status",
+    "vod",
+    "startTime",
+    "endTime",
+    "symlink",
+    "x-oss-process",
+    "response-content-type",
+    "response-content-language",
+    "response-expires",
+    "response-cache-control",
+    "response-content-disposition",
+    "response-content-encoding",
+    "udf",
+    "udfName",
+    "udfImage",
+    "udfId",
+    "udfImageDesc",
+    "udfApplication",
+    "udfApplicationLog",
+    "restore",
+    "callback",
+    "callback-var",
+    "qosInfo",
+    "policy",
+    "stat",
+    "encryption",
+    "versions",
+    "versioning",
+    "versionId",
+    "requestPayment",
+    "x-oss-request-payer",
+    "sequential",
+    "inventory",
+    "inventoryId",
+    "continuation-token",
+    "asyncFetch",
+    "worm",
+    "wormId",
+    "wormExtend",
+    "withHashContext",
+    "x-oss-enable-md5",
+    "x-oss-enable-sha1",
+    "x-oss-enable-sha256",
+    "x-oss-hash-ctx",
+    "x-oss-md5-ctx",
+    "transferAcceleration",
+    "regionList",
+    "cloudboxes",
+    "x-oss-ac-source-ip",
+    "x-oss-ac-subnet-mask",
+    "x-oss-ac-vpc-id",
+    "x-oss-ac-forward-allow",
+    "metaQuery",
+    "resourceGroup",
+    "rtc",
+    "x-oss-async-process",
+    "responseHeader",
+    "x-oss-traffic-limit",
+    "objectInfo",
+    "accessPoint",
+    "publicAccessBlock",
+    "bucketArchiveDirectRead",
+    "policyStatus",
+    "httpsConfig",
+    "dataRedundancyTransition",
+    "x-oss-target-redundancy-type",
+    "redundancyTransitionTaskid",
 ];
 
 /// Which query parameters make up the V1 canonical resource.
@@ -100,19 +178,15 @@ pub fn v1_canonical_resource(
         .iter()
         .filter(|(n, _)| match which {
             V1Resource::SubResources => V1_SUBRESOURCES.contains(&n.as_str()),
-            V1Resource::SubResourcesAndOssParams => {
-                V1_SUBRESOURCES.contains(&n.as_str()) || n.starts_with("x-oss-")
-            }
+            V1Resource::SubResourcesAndOssParams => V1_SUBRESOURCES.contains(&n.as_str()) || n.starts_with("x-oss-"),
             V1Resource::AllParams => !V1_PRESIGN_PARAMS.contains(&n.as_str()),
         })
         .collect();
     if !params.is_empty() {
         params.sort_by(|a, b| a.0.cmp(&b.0));
         out.push('?');
-        let joined: Vec<String> = params
-            .iter()
-            .map(|(n, v)| if v.is_empty() { n.clone() } else { format!("{n}={v}") })
-            .collect();
+        let joined: Vec<String> =
+            params.iter().map(|(n, v)| if v.is_empty() { n.clone() } else { format!("{n}={v}") }).collect();
         out.push_str(&joined.join("&"));
     }
     out
@@ -181,11 +255,7 @@ pub fn v4_canonical_query(query: &[(String, String)], skip: Option<&str>) -> Str
         .map(|(n, v)| (uri_encode(n, false), uri_encode(v, false)))
         .collect();
     pairs.sort();
-    pairs
-        .iter()
-        .map(|(n, v)| if v.is_empty() { n.clone() } else { format!("{n}={v}") })
-        .collect::<Vec<_>>()
-        .join("&")
+    pairs.iter().map(|(n, v)| if v.is_empty() { n.clone() } else { format!("{n}={v}") }).collect::<Vec<_>>().join("&")
 }
 
 /// Canonical headers block, each line `name:value\n`.
@@ -231,10 +301,7 @@ pub fn v4_scope(date: &str, region: &str, product: &str) -> String {
 }
 
 pub fn v4_string_to_sign(datetime: &str, scope: &str, canonical_request: &str) -> String {
-    format!(
-        "{V4_ALGORITHM}\n{datetime}\n{scope}\n{}",
-        hex::encode(Sha256::digest(canonical_request.as_bytes()))
-    )
+    format!("{V4_ALGORITHM}\n{datetime}\n{scope}\n{}", hex::encode(Sha256::digest(canonical_request.as_bytes())))
 }
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
@@ -254,11 +321,8 @@ pub fn v4_signature(secret: &str, date: &str, region: &str, product: &str, strin
 
 /// `OSS4-HMAC-SHA256 Credential=ak/scope[,AdditionalHeaders=a;b],Signature=hex`
 pub fn v4_authorization(access_key_id: &str, scope: &str, additional: &[String], signature: &str) -> String {
-    let extra = if additional.is_empty() {
-        String::new()
-    } else {
-        format!(",AdditionalHeaders={}", additional.join(";"))
-    };
+    let extra =
+        if additional.is_empty() { String::new() } else { format!(",AdditionalHeaders={}", additional.join(";")) };
     format!("{V4_ALGORITHM} Credential={access_key_id}/{scope}{extra},Signature={signature}")
 }
 

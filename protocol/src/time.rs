@@ -4,9 +4,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-const MONTHS: [&str; 12] = [
-    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-];
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
 /// Broken-down UTC time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,9 +74,7 @@ impl Civil {
             return None;
         }
         let days = days_from_civil(self.year, self.month, self.day);
-        Some(from_unix_secs(
-            days * 86_400 + i64::from(self.hour * 3600 + self.minute * 60 + self.second),
-        ))
+        Some(from_unix_secs(days * 86_400 + i64::from(self.hour * 3600 + self.minute * 60 + self.second)))
     }
 }
 
@@ -143,10 +139,7 @@ fn digits(s: &str) -> Option<u32> {
 /// `2012-02-24T08:43:07.000Z` — always `.000Z`, which oss2 insists on.
 pub fn format_iso8601(t: SystemTime) -> String {
     let c = Civil::from_system_time(t);
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z",
-        c.year, c.month, c.day, c.hour, c.minute, c.second
-    )
+    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z", c.year, c.month, c.day, c.hour, c.minute, c.second)
 }
 
 /// Parses `YYYY-MM-DDTHH:MM:SS[.fff]Z`.
@@ -174,10 +167,7 @@ pub fn parse_iso8601(s: &str) -> Option<SystemTime> {
 /// `20231216T162057Z`, the V4 `x-oss-date`.
 pub fn format_v4_datetime(t: SystemTime) -> String {
     let c = Civil::from_system_time(t);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        c.year, c.month, c.day, c.hour, c.minute, c.second
-    )
+    format!("{:04}{:02}{:02}T{:02}{:02}{:02}Z", c.year, c.month, c.day, c.hour, c.minute, c.second)
 }
 
 pub fn parse_v4_datetime(s: &str) -> Option<SystemTime> {

@@ -409,7 +409,12 @@ mod tests {
             name: "b".into(),
             marker: Some(String::new()),
             max_keys: 100,
-            contents: vec![ObjectSummary { key: "a<&>\"b".into(), etag: "\"E\"".into(), size: 3, ..Default::default() }],
+            contents: vec![ObjectSummary {
+                key: "a<&>\"b".into(),
+                etag: "\"E\"".into(),
+                size: 3,
+                ..Default::default()
+            }],
             ..Default::default()
         };
         let xml = to_xml("ListBucketResult", &doc);

@@ -123,9 +123,9 @@ impl Authenticator<'_> {
             return Ok(account.clone());
         }
         match (self.mode, self.accounts.first()) {
-            (AuthMode::Strict, _) | (_, None) => Err(OssError::new(Code::InvalidAccessKeyId)
-                .with("OSSAccessKeyId", access_key_id)
-                .ec("0002-00000902")),
+            (AuthMode::Strict, _) | (_, None) => {
+                Err(OssError::new(Code::InvalidAccessKeyId).with("OSSAccessKeyId", access_key_id).ec("0002-00000902"))
+            }
             (_, Some(first)) => Ok(first.clone()),
         }
     }
@@ -171,12 +171,7 @@ fn invalid_date(ec: &'static str) -> OssError {
     OssError::access_denied("OSS authentication requires a valid Date.").ec(ec)
 }
 
-fn signature_mismatch(
-    ec: &'static str,
-    access_key_id: &str,
-    provided: &str,
-    string_to_sign: &str,
-) -> OssError {
+fn signature_mismatch(ec: &'static str, access_key_id: &str, provided: &str, string_to_sign: &str) -> OssError {
     OssError::new(Code::SignatureDoesNotMatch)
         .with("OSSAccessKeyId", access_key_id)
         .with("SignatureProvided", provided)

@@ -25,7 +25,12 @@ fn authenticate(accounts: &[Account], now: i64, req: &AuthRequest<'_>) -> Result
         .authenticate(req)
 }
 
-fn request<'a>(case: &'a Value, query: &'a [(String, String)], headers: &'a [(String, String)], region: &'a str) -> AuthRequest<'a> {
+fn request<'a>(
+    case: &'a Value,
+    query: &'a [(String, String)],
+    headers: &'a [(String, String)],
+    region: &'a str,
+) -> AuthRequest<'a> {
     AuthRequest {
         method: case["method"].as_str().unwrap(),
         bucket: case["bucket"].as_str(),
@@ -125,11 +130,15 @@ fn v4_presign_vectors_verify() {
         }
         let time = case["time"].as_i64().unwrap();
         let mut query = pairs(&case["query"]);
-        let additional: Vec<&str> = case["additional_headers"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        let additional: Vec<&str> =
+            case["additional_headers"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
         let headers = pairs(&case["headers"]);
         let additional = oss_protocol::sign::v4_additional_headers(&additional, &headers);
         query.push(("x-oss-signature-version".into(), "OSS4-HMAC-SHA256".into()));
-        query.push(("x-oss-credential".into(), format!("ak/{}/cn-hangzhou/oss/aliyun_v4_request", &case["x_oss_date"].as_str().unwrap()[..8])));
+        query.push((
+            "x-oss-credential".into(),
+            format!("ak/{}/cn-hangzhou/oss/aliyun_v4_request", &case["x_oss_date"].as_str().unwrap()[..8]),
+        ));
         query.push(("x-oss-date".into(), case["x_oss_date"].as_str().unwrap().into()));
         query.push(("x-oss-expires".into(), case["expires"].to_string()));
         if !additional.is_empty() {
@@ -151,7 +160,14 @@ fn date_and_key_errors() {
     let accounts = accounts();
     let req = |headers: &[(String, String)]| {
         let headers = headers.to_vec();
-        let r = AuthRequest { method: "GET", bucket: None, key: None, query: &[], headers: &headers, region: "cn-hangzhou" };
+        let r = AuthRequest {
+            method: "GET",
+            bucket: None,
+            key: None,
+            query: &[],
+            headers: &headers,
+            region: "cn-hangzhou",
+        };
         authenticate(&accounts, 1672223261, &r).map(|p| p.kind).map_err(|e| (e.code, e.ec))
     };
     let auth = |v: &str| ("authorization".to_owned(), v.to_owned());

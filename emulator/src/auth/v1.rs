@@ -9,7 +9,8 @@ use crate::error::{Code, OssError, Result};
 /// Clients canonicalise the resource differently (oss2 and Go sign the documented sub-resources,
 /// Go v2 also every `x-oss-*` parameter, ali-oss all of its parameters): a signature matching any
 /// of these readings is the client's honest one.
-const READINGS: [V1Resource; 3] = [V1Resource::SubResources, V1Resource::SubResourcesAndOssParams, V1Resource::AllParams];
+const READINGS: [V1Resource; 3] =
+    [V1Resource::SubResources, V1Resource::SubResourcesAndOssParams, V1Resource::AllParams];
 
 /// Checks `signature` against every reading for each candidate date; `Err` carries the
 /// string-to-sign of the first (most standard) reading for the error body.
@@ -40,10 +41,8 @@ pub(super) fn header(auth: &Authenticator<'_>, req: &AuthRequest<'_>, value: &st
     };
     // `x-oss-date` overrides `Date` (ali-oss sends only the former). Python SDKs put it in the
     // signature's date slot, Go SDKs put `Date` there: both are tried below.
-    let date_value = req
-        .header("x-oss-date")
-        .or_else(|| req.header("date"))
-        .ok_or_else(|| invalid_date("0002-00000503"))?;
+    let date_value =
+        req.header("x-oss-date").or_else(|| req.header("date")).ok_or_else(|| invalid_date("0002-00000503"))?;
     let request_time = parse_http_date(date_value.trim()).ok_or_else(|| invalid_date("0002-00000502"))?;
     let account = auth.account(access_key_id)?;
     auth.check_skew(request_time)?;

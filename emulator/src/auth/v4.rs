@@ -56,7 +56,8 @@ fn verify(
     if datetime.starts_with(&cred.date) && constant_time_eq(&expected, &cred.signature.to_ascii_lowercase()) {
         return Ok(());
     }
-    Err(signature_mismatch("0002-00000201", &cred.access_key_id, &cred.signature, &sts).with("CanonicalRequest", canonical))
+    Err(signature_mismatch("0002-00000201", &cred.access_key_id, &cred.signature, &sts)
+        .with("CanonicalRequest", canonical))
 }
 
 pub(super) fn header(auth: &Authenticator<'_>, req: &AuthRequest<'_>, value: &str) -> Result<Principal> {

@@ -3,7 +3,9 @@
 use http::{Response, StatusCode};
 use hyper::body::Incoming;
 use oss_protocol::headers::ACL;
-use oss_protocol::xml::{self, AccessControlList, AccessControlPolicy, BucketDetail, BucketInfo, CreateBucketConfiguration};
+use oss_protocol::xml::{
+    self, AccessControlList, AccessControlPolicy, BucketDetail, BucketInfo, CreateBucketConfiguration,
+};
 
 use super::object::owner_of;
 use super::service::{extranet_endpoint, intranet_endpoint};
@@ -38,7 +40,11 @@ pub async fn put_bucket(ctx: &Ctx, body: Incoming) -> Result<Response<Body>> {
     }
     let redundancy = config.data_redundancy_type.clone().unwrap_or_else(|| "LRS".to_owned());
     if !matches!(redundancy.as_str(), "LRS" | "ZRS") {
-        return Err(OssError::invalid_argument("No such data redundancy type exists.", "DataRedundancyType", &redundancy));
+        return Err(OssError::invalid_argument(
+            "No such data redundancy type exists.",
+            "DataRedundancyType",
+            &redundancy,
+        ));
     }
     let region = ctx.route.region.clone();
     if let Some(location) = config.location_constraint.as_deref().filter(|l| !l.is_empty()) {
@@ -131,7 +137,8 @@ pub fn get_bucket_info(ctx: &Ctx) -> Result<Response<Body>> {
 
 pub async fn put_bucket_acl(ctx: &Ctx) -> Result<Response<Body>> {
     let bucket = ctx.bucket(Need::Owner)?;
-    let acl = bucket_acl(ctx)?.ok_or_else(|| OssError::invalid_argument("no such bucket access control exists", ACL, ""))?;
+    let acl =
+        bucket_acl(ctx)?.ok_or_else(|| OssError::invalid_argument("no such bucket access control exists", ACL, ""))?;
     blocking(move || Ok(bucket.update_meta(|m| m.acl = acl)?)).await?;
     Ok(respond::empty(StatusCode::OK))
 }

@@ -46,10 +46,8 @@ pub fn parse_copy_source(raw: &str) -> Result<CopySource> {
         return Err(bad_source().ec("0042-00000302"));
     }
     let (path, query) = raw.split_once('?').unwrap_or((raw, ""));
-    let version_id = oss_protocol::encoding::parse_query(query)
-        .into_iter()
-        .find(|(n, _)| n == "versionId")
-        .map(|(_, v)| v);
+    let version_id =
+        oss_protocol::encoding::parse_query(query).into_iter().find(|(n, _)| n == "versionId").map(|(_, v)| v);
     let decoded = String::from_utf8(percent_decode(path, true)).map_err(|_| bad_source())?;
     let rest = decoded.strip_prefix('/').ok_or_else(bad_source)?;
     let (bucket, key) = rest.split_once('/').ok_or_else(bad_source)?;
@@ -82,7 +80,12 @@ fn readable_source(ctx: &Ctx) -> Result<(CopySource, Arc<Bucket>, Arc<ObjectVers
     }
     check_conditions(
         ctx,
-        [COPY_SOURCE_IF_MATCH, COPY_SOURCE_IF_NONE_MATCH, COPY_SOURCE_IF_UNMODIFIED_SINCE, COPY_SOURCE_IF_MODIFIED_SINCE],
+        [
+            COPY_SOURCE_IF_MATCH,
+            COPY_SOURCE_IF_NONE_MATCH,
+            COPY_SOURCE_IF_UNMODIFIED_SINCE,
+            COPY_SOURCE_IF_MODIFIED_SINCE,
+        ],
         &version.meta,
     )?;
     Ok((source, bucket, version))
@@ -155,7 +158,8 @@ pub async fn copy_object(ctx: &Ctx) -> Result<Response<Body>> {
         target.publish(meta, check)
     })
     .await?;
-    let result = CopyObjectResult { etag: version.meta.etag.clone(), last_modified: iso(version.meta.last_modified_ms) };
+    let result =
+        CopyObjectResult { etag: version.meta.etag.clone(), last_modified: iso(version.meta.last_modified_ms) };
     let mut resp = respond::xml(StatusCode::OK, xml::to_xml("CopyObjectResult", &result));
     set_header(&mut resp, "etag", &version.meta.etag);
     set_header(&mut resp, HASH_CRC64ECMA, &version.meta.crc64.to_string());
@@ -173,7 +177,8 @@ fn copy_range(spec: Option<&str>, size: u64) -> Result<ByteRange> {
     let whole = ByteRange { first: 0, last: size.saturating_sub(1) };
     let Some(spec) = spec.and_then(|s| s.trim().strip_prefix("bytes=")) else { return Ok(whole) };
     let Some((a, b)) = spec.split_once('-') else { return Ok(whole) };
-    let num = |s: &str| (!s.is_empty() && s.bytes().all(|c| c.is_ascii_digit())).then(|| s.parse::<u64>().ok()).flatten();
+    let num =
+        |s: &str| (!s.is_empty() && s.bytes().all(|c| c.is_ascii_digit())).then(|| s.parse::<u64>().ok()).flatten();
     let out_of_bounds = || {
         OssError::invalid_argument(
             "The specified copy source range is not valid for the source object.",

@@ -113,10 +113,9 @@ pub fn list_objects(ctx: &Ctx) -> Result<Response<Body>> {
 
 /// Continuation tokens are opaque to clients: the hex of the key to continue after.
 fn decode_token(token: &str) -> Result<String> {
-    hex::decode(token)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| OssError::invalid_argument("The continuation token provided is incorrect.", "continuation-token", token))
+    hex::decode(token).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(|| {
+        OssError::invalid_argument("The continuation token provided is incorrect.", "continuation-token", token)
+    })
 }
 
 pub fn list_objects_v2(ctx: &Ctx) -> Result<Response<Body>> {

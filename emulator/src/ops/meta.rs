@@ -152,7 +152,9 @@ pub fn write_object_headers(resp: &mut Response<Body>, meta: &ObjectMeta) {
 
 fn etag_matches(list: &str, etag: &str) -> bool {
     let etag = oss_protocol::trim_etag(etag);
-    list.split(',').map(oss_protocol::trim_etag).any(|candidate| candidate == "*" || candidate.eq_ignore_ascii_case(etag))
+    list.split(',')
+        .map(oss_protocol::trim_etag)
+        .any(|candidate| candidate == "*" || candidate.eq_ignore_ascii_case(etag))
 }
 
 /// The four conditional headers under the given names. Precedence follows RFC 7232 (as S3 does;
@@ -272,7 +274,9 @@ mod tests {
         assert_eq!(r("bytes=0-9", 1000, false), Ok(Some((0, 9))));
         assert_eq!(r("bytes=990-", 1000, false), Ok(Some((990, 999))));
         assert_eq!(r("bytes=-10", 1000, false), Ok(Some((990, 999))));
-        for ignored in ["byte=0-1", "bytes=0-1000", "bytes=1000-", "bytes=5-1", "bytes=-2000", "bytes=0-1,5-6", "bytes=a-b"] {
+        for ignored in
+            ["byte=0-1", "bytes=0-1000", "bytes=1000-", "bytes=5-1", "bytes=-2000", "bytes=0-1,5-6", "bytes=a-b"]
+        {
             assert_eq!(r(ignored, 1000, false), Ok(None), "{ignored}");
         }
         assert_eq!(r("bytes=-0", 1000, false), Err(Code::InvalidRange));

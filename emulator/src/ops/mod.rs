@@ -133,7 +133,8 @@ pub fn to_ms(t: SystemTime) -> i64 {
 }
 
 pub fn from_ms(ms: i64) -> SystemTime {
-    oss_protocol::time::from_unix_seconds(ms.div_euclid(1000)) + std::time::Duration::from_millis(ms.rem_euclid(1000) as u64)
+    oss_protocol::time::from_unix_seconds(ms.div_euclid(1000))
+        + std::time::Duration::from_millis(ms.rem_euclid(1000) as u64)
 }
 
 pub fn iso(ms: i64) -> String {
@@ -157,7 +158,9 @@ pub fn encode_if(url: bool, s: &str) -> String {
 /// OSS object names: 1–1023 bytes of UTF-8 (already guaranteed), not starting with `/` or `\`.
 pub fn validate_key(key: &str) -> Result<()> {
     if key.is_empty() {
-        return Err(OssError::new(Code::InvalidObjectName).message("The Object name can not be empty.").ec("0016-00000002"));
+        return Err(OssError::new(Code::InvalidObjectName)
+            .message("The Object name can not be empty.")
+            .ec("0016-00000002"));
     }
     if key.len() > 1023 {
         return Err(OssError::new(Code::InvalidObjectName)

@@ -14,7 +14,10 @@ use oss_protocol::xml::{
 
 use super::meta::object_template;
 use super::object::overwrite_check;
-use super::{blocking, check_body_md5, content_md5, encode_if, iso, parse_max, read_small_body, receive_body, require_length, validate_key, Ctx};
+use super::{
+    blocking, check_body_md5, content_md5, encode_if, iso, parse_max, read_small_body, receive_body, require_length,
+    validate_key, Ctx,
+};
 use crate::access::{self, Need};
 use crate::body::Body;
 use crate::error::{Code, OssError, Result};
@@ -184,8 +187,13 @@ fn assemble(
             }
             list.iter()
                 .map(|(n, etag)| match parts.get(n) {
-                    Some(p) if oss_protocol::trim_etag(&p.etag).eq_ignore_ascii_case(oss_protocol::trim_etag(etag)) => Ok(p),
-                    _ => Err(OssError::new(Code::InvalidPart).with("PartNumber", n.to_string()).with("ETag", etag.as_str()).ec("0042-00000205")),
+                    Some(p) if oss_protocol::trim_etag(&p.etag).eq_ignore_ascii_case(oss_protocol::trim_etag(etag)) => {
+                        Ok(p)
+                    }
+                    _ => Err(OssError::new(Code::InvalidPart)
+                        .with("PartNumber", n.to_string())
+                        .with("ETag", etag.as_str())
+                        .ec("0042-00000205")),
                 })
                 .collect::<Result<_>>()?
         }
@@ -228,7 +236,12 @@ pub async fn complete_multipart_upload(ctx: &Ctx, body: Incoming) -> Result<Resp
     let key = &version.meta.key;
     let result = CompleteMultipartUploadResult {
         encoding_type: url.then(|| "url".to_owned()),
-        location: format!("http://{}.oss-{}.aliyuncs.com/{}", bucket.name, bucket.meta().region, oss_protocol::encoding::uri_encode(key, true)),
+        location: format!(
+            "http://{}.oss-{}.aliyuncs.com/{}",
+            bucket.name,
+            bucket.meta().region,
+            oss_protocol::encoding::uri_encode(key, true)
+        ),
         bucket: bucket.name.clone(),
         key: encode_if(url, key),
         etag: version.meta.etag.clone(),
@@ -256,9 +269,9 @@ pub fn list_parts(ctx: &Ctx) -> Result<Response<Body>> {
     let marker: u32 = if marker_raw.is_empty() {
         0
     } else {
-        marker_raw
-            .parse()
-            .map_err(|_| OssError::invalid_argument("The part-number-marker must be an integer.", "part-number-marker", marker_raw))?
+        marker_raw.parse().map_err(|_| {
+            OssError::invalid_argument("The part-number-marker must be an integer.", "part-number-marker", marker_raw)
+        })?
     };
     let all: Vec<PartMeta> = upload.parts().into_iter().filter(|p| p.number > marker).collect();
     let truncated = all.len() > max_parts as usize;

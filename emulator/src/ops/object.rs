@@ -11,7 +11,9 @@ use oss_protocol::headers::{HASH_CRC64ECMA, OBJECT_ACL, RANGE_BEHAVIOR, SERVER_S
 use oss_protocol::xml::{self, AccessControlList, AccessControlPolicy, DeleteResult, DeletedObject, Owner};
 
 use super::meta::{check_conditions, object_template, parse_range, write_object_headers};
-use super::{blocking, check_body_md5, content_md5, encode_if, read_small_body, receive_body, require_length, validate_key, Ctx};
+use super::{
+    blocking, check_body_md5, content_md5, encode_if, read_small_body, receive_body, require_length, validate_key, Ctx,
+};
 use crate::access::{self, Need};
 use crate::body::{self, Body};
 use crate::error::{Code, OssError, Result};
@@ -45,7 +47,11 @@ pub async fn put_object(ctx: &Ctx, body: Incoming) -> Result<Response<Body>> {
     let declared = require_length(ctx)?;
     let limit = ctx.limits().max_object_size;
     if declared.is_some_and(|len| len > limit) {
-        return Err(OssError::invalid_argument("Your proposed upload exceeds the maximum allowed size.", "Content-Length", &declared.unwrap_or(0).to_string()));
+        return Err(OssError::invalid_argument(
+            "Your proposed upload exceeds the maximum allowed size.",
+            "Content-Length",
+            &declared.unwrap_or(0).to_string(),
+        ));
     }
     let expected_md5 = content_md5(ctx)?;
     let written = receive_body(&bucket, body, limit).await?;
@@ -211,7 +217,11 @@ pub async fn delete_multiple_objects(ctx: &Ctx, body: Incoming) -> Result<Respon
     // Keys that did not exist are reported as deleted too (S3-like; OSS reports no error).
     let result = DeleteResult {
         encoding_type: url.then(|| "url".to_owned()),
-        deleted: if quiet { Vec::new() } else { deleted.iter().map(|k| DeletedObject { key: encode_if(url, k) }).collect() },
+        deleted: if quiet {
+            Vec::new()
+        } else {
+            deleted.iter().map(|k| DeletedObject { key: encode_if(url, k) }).collect()
+        },
     };
     Ok(respond::xml(StatusCode::OK, xml::to_xml("DeleteResult", &result)))
 }
@@ -255,7 +265,6 @@ pub fn rewrite_meta(bucket: &Bucket, key: &str, change: impl Fn(&mut ObjectMeta)
     }
     Err(OssError::internal("rewrite_meta", "object kept changing"))
 }
-
 
 pub fn get_object_acl(ctx: &Ctx) -> Result<Response<Body>> {
     let bucket = ctx.bucket(Need::Owner)?;

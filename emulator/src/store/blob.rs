@@ -68,7 +68,12 @@ impl BlobWriter {
         // tokio's File completes writes in the background; flush waits for the last one so the
         // file is whole before it is renamed into place.
         self.file.flush().await?;
-        Ok(WrittenBlob { tmp_path: self.path, len: self.len, md5: self.md5.finalize().into(), crc64: self.crc.finish() })
+        Ok(WrittenBlob {
+            tmp_path: self.path,
+            len: self.len,
+            md5: self.md5.finalize().into(),
+            crc64: self.crc.finish(),
+        })
     }
 
     /// Drops the partial file (body aborted or rejected).

@@ -209,7 +209,12 @@ impl Store {
             Ok(v) => {
                 return Err(io::Error::new(
                     io::ErrorKind::InvalidData,
-                    format!("{} holds layout {:?}, this emulator reads {}", layout.root().display(), v.trim(), layout::FORMAT_VERSION),
+                    format!(
+                        "{} holds layout {:?}, this emulator reads {}",
+                        layout.root().display(),
+                        v.trim(),
+                        layout::FORMAT_VERSION
+                    ),
                 ))
             }
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -432,7 +437,9 @@ impl Bucket {
             let src = src_blobs.join(&seg.blob);
             let linked = match fs::hard_link(&src, &dst) {
                 Ok(()) => Ok(Segment { blob: id, offset: seg.offset + from, len: *len }),
-                Err(_) => copy_range(&src, &dst, seg.offset + from, *len).map(|()| Segment { blob: id, offset: 0, len: *len }),
+                Err(_) => {
+                    copy_range(&src, &dst, seg.offset + from, *len).map(|()| Segment { blob: id, offset: 0, len: *len })
+                }
             };
             match linked {
                 Ok(s) => out.push(s),
@@ -468,10 +475,7 @@ impl Bucket {
             let _ = fs::remove_file(&tmp);
             return fail(e, &meta);
         }
-        let renamed = path
-            .parent()
-            .map_or(Ok(()), fs::create_dir_all)
-            .and_then(|()| fs::rename(&tmp, &path));
+        let renamed = path.parent().map_or(Ok(()), fs::create_dir_all).and_then(|()| fs::rename(&tmp, &path));
         if let Err(e) = renamed {
             let _ = fs::remove_file(&tmp);
             return fail(e.into(), &meta);

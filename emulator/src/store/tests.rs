@@ -19,9 +19,7 @@ fn bucket_meta(name: &str) -> BucketMeta {
 fn put(bucket: &Bucket, key: &str, data: &[u8]) -> Arc<ObjectVersion> {
     let tmp = bucket.tmp_file();
     fs::write(&tmp, data).unwrap();
-    let seg = bucket
-        .adopt(WrittenBlob { tmp_path: tmp, len: data.len() as u64, md5: [0; 16], crc64: 0 })
-        .unwrap();
+    let seg = bucket.adopt(WrittenBlob { tmp_path: tmp, len: data.len() as u64, md5: [0; 16], crc64: 0 }).unwrap();
     let mut m = meta(key);
     m.size = data.len() as u64;
     m.segments = vec![seg];
@@ -101,13 +99,22 @@ fn state_survives_restart_and_orphans_are_collected() {
         put(&b, "../../etc/passwd", b"x");
         put(&b, "dir/a b", b"yy");
         let up = b
-            .create_upload(UploadMeta { upload_id: layout::new_id(), key: "m".into(), initiated_ms: 1, template: meta("m"), forbid_overwrite: false })
+            .create_upload(UploadMeta {
+                upload_id: layout::new_id(),
+                key: "m".into(),
+                initiated_ms: 1,
+                template: meta("m"),
+                forbid_overwrite: false,
+            })
             .unwrap();
         let tmp = b.tmp_file();
         fs::write(&tmp, b"part").unwrap();
         let seg = b.adopt(WrittenBlob { tmp_path: tmp, len: 4, md5: [0; 16], crc64: 0 }).unwrap();
-        b.put_part(&up, PartMeta { number: 1, etag: "\"E\"".into(), size: 4, crc64: 0, last_modified_ms: 0, segments: vec![seg] })
-            .unwrap();
+        b.put_part(
+            &up,
+            PartMeta { number: 1, etag: "\"E\"".into(), size: 4, crc64: 0, last_modified_ms: 0, segments: vec![seg] },
+        )
+        .unwrap();
         // A crash between adopting a body and publishing it leaves an orphan blob.
         fs::write(store.layout().blob("bkt", &layout::new_id()), b"orphan").unwrap();
     }
@@ -127,7 +134,13 @@ fn complete_and_abort_are_exclusive() {
     let store = Store::open(dir.path()).unwrap();
     let b = store.create_bucket(bucket_meta("bkt")).unwrap().unwrap();
     let up = b
-        .create_upload(UploadMeta { upload_id: layout::new_id(), key: "m".into(), initiated_ms: 1, template: meta("m"), forbid_overwrite: false })
+        .create_upload(UploadMeta {
+            upload_id: layout::new_id(),
+            key: "m".into(),
+            initiated_ms: 1,
+            template: meta("m"),
+            forbid_overwrite: false,
+        })
         .unwrap();
     b.abort_upload(&up).unwrap();
     assert_eq!(b.abort_upload(&up).unwrap_err().code, Code::NoSuchUpload);

@@ -137,7 +137,8 @@ fn parse_v4_authorization_is_lenient() {
     assert_eq!(a.access_key_id, "ak");
     assert_eq!(a.region, "cn-hangzhou");
     assert_eq!(a.additional_headers, vec!["host", "range"]);
-    let b = parse_v4_authorization("OSS4-HMAC-SHA256 Credential=ak/20231216//oss/aliyun_v4_request,Signature=abc").unwrap();
+    let b =
+        parse_v4_authorization("OSS4-HMAC-SHA256 Credential=ak/20231216//oss/aliyun_v4_request,Signature=abc").unwrap();
     assert_eq!(b.region, "");
     assert!(parse_v4_authorization("OSS4-HMAC-SHA256 Credential=ak/20231216/r/oss/aliyun_v4_request").is_none());
     assert!(parse_v4_authorization("OSS4-HMAC-SHA256 Signature=x,Credential=a/b/c/d/e,Foo=1").is_none());

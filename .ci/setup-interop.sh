@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Creates <workspace>/.venv (if missing) and installs the Python SDKs used by the
+# interop tests (emulator/tests/interop.rs). Idempotent; needs only PyPI.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+venv="$root/.venv"
+req="$root/conformance-tests/interop/requirements.txt"
+python="${PYTHON:-python3}"
+
+if [ ! -x "$venv/bin/python" ]; then
+    echo "setup-interop: creating $venv"
+    "$python" -m venv "$venv"
+fi
+
+# Skip pip entirely when every pinned requirement is already satisfied.
+if "$venv/bin/python" - "$req" <<'PY' 2>/dev/null; then
+import sys
+from importlib.metadata import version, PackageNotFoundError
+for line in open(sys.argv[1]):
+    line = line.split('#', 1)[0].strip()
+    if not line:
+        continue
+    name, _, want = line.partition('==')
+    try:
+        have = version(name.strip())
+    except PackageNotFoundError:
+        sys.exit(1)
+    if want and have != want.strip():
+        sys.exit(1)
+PY
+    echo "setup-interop: $venv is up to date"
+    exit 0
+fi
+
+echo "setup-interop: installing $req"
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
+echo "setup-interop: done"
