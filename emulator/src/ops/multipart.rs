@@ -43,7 +43,7 @@ pub async fn initiate_multipart_upload(ctx: &Ctx) -> Result<Response<Body>> {
         forbid_overwrite,
     };
     let target = bucket.clone();
-    let upload = blocking(move || Ok(target.create_upload(meta)?)).await?;
+    let upload = blocking(move || target.create_upload(meta)).await?;
     let url = ctx.url_encoding();
     let result = InitiateMultipartUploadResult {
         bucket: bucket.name.clone(),

@@ -170,6 +170,9 @@ pub struct Bucket {
     meta: RwLock<BucketMeta>,
     objects: RwLock<BTreeMap<String, Arc<ObjectVersion>>>,
     uploads: Mutex<BTreeMap<String, Arc<Upload>>>,
+    /// Set by DeleteBucket while it holds the index locks: a write that raced it must fail
+    /// rather than publish into a directory about to vanish.
+    deleted: AtomicBool,
 }
 
 pub struct Store {
@@ -278,17 +281,20 @@ impl Store {
     /// Deletes an empty bucket (no objects, no pending uploads).
     pub fn delete_bucket(&self, name: &str) -> Result<()> {
         let mut buckets = write(&self.buckets);
-        let bucket = buckets.get(name).ok_or_else(|| OssError::no_such_bucket(name))?;
-        if !read(&bucket.objects).is_empty() {
+        let bucket = buckets.get(name).ok_or_else(|| OssError::no_such_bucket(name))?.clone();
+        let objects = write(&bucket.objects);
+        let uploads = lock(&bucket.uploads);
+        if !objects.is_empty() {
             return Err(OssError::new(Code::BucketNotEmpty).with("BucketName", name).ec("0015-00000301"));
         }
-        if !lock(&bucket.uploads).is_empty() {
+        if !uploads.is_empty() {
             return Err(OssError::new(Code::BucketNotEmpty)
                 .message("The bucket has Multipart Uploads.")
                 .with("BucketName", name)
                 .ec("0015-00000301"));
         }
         remove_tree(&self.layout, &self.layout.bucket_dir(name))?;
+        bucket.deleted.store(true, Ordering::Release);
         buckets.remove(name);
         Ok(())
     }
@@ -302,6 +308,7 @@ impl Bucket {
             meta: RwLock::new(meta),
             objects: RwLock::new(BTreeMap::new()),
             uploads: Mutex::new(BTreeMap::new()),
+            deleted: AtomicBool::new(false),
         }
     }
 
@@ -470,6 +477,10 @@ impl Bucket {
         }
         let path = self.layout.object_meta(&self.name, &meta.key);
         let mut objects = write(&self.objects);
+        if self.deleted.load(Ordering::Acquire) {
+            let _ = fs::remove_file(&tmp);
+            return fail(OssError::no_such_bucket(&self.name), &meta);
+        }
         let current = objects.get(&meta.key).cloned();
         if let Err(e) = check(current.as_deref()) {
             let _ = fs::remove_file(&tmp);
@@ -504,11 +515,15 @@ impl Bucket {
         Ok(true)
     }
 
-    pub fn create_upload(&self, meta: UploadMeta) -> io::Result<Arc<Upload>> {
+    pub fn create_upload(&self, meta: UploadMeta) -> Result<Arc<Upload>> {
+        let mut uploads = lock(&self.uploads);
+        if self.deleted.load(Ordering::Acquire) {
+            return Err(OssError::no_such_bucket(&self.name));
+        }
         fs::create_dir_all(self.layout.upload_dir(&self.name, &meta.upload_id))?;
         write_json_atomic(&self.layout, &self.layout.upload_meta(&self.name, &meta.upload_id), &meta)?;
         let upload = Arc::new(Upload { meta, state: Mutex::new(UploadState::default()) });
-        lock(&self.uploads).insert(upload.meta.upload_id.clone(), upload.clone());
+        uploads.insert(upload.meta.upload_id.clone(), upload.clone());
         Ok(upload)
     }
 
