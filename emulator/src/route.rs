@@ -125,7 +125,9 @@ fn region_endpoint(host: &str) -> Option<String> {
 }
 
 fn classify_host(host: &str, host_names: &[String]) -> HostKind {
-    let host = strip_port(host).trim_end_matches('.').to_ascii_lowercase();
+    // ali-oss lists buckets with `Host: .oss-<region>.aliyuncs.com` (an empty bucket label): the
+    // leading dot is dropped so that reaches the service endpoint, as the client means.
+    let host = strip_port(host).trim_matches('.').to_ascii_lowercase();
     if host.parse::<IpAddr>().is_ok() || host == "localhost" || host_names.iter().any(|n| n.eq_ignore_ascii_case(&host))
     {
         return HostKind::Local;
@@ -298,6 +300,7 @@ mod tests {
                 ("cn-shanghai".into(), VirtualHost, s("bkt"), None, GetBucketInfo),
             ),
             (("GET", "oss-cn-beijing.aliyuncs.com", "/"), ("cn-beijing".into(), PathStyle, None, None, ListBuckets)),
+            (("GET", ".oss-cn-beijing.aliyuncs.com", "/"), ("cn-beijing".into(), PathStyle, None, None, ListBuckets)),
             (("PUT", "bkt.localhost:9000", "/k"), (hz.clone(), VirtualHost, s("bkt"), s("k"), PutObject)),
             (("PUT", "bkt.oss.test", "/"), (hz.clone(), VirtualHost, s("bkt"), None, PutBucket)),
             (("GET", "oss.test:9000", "/bkt/k"), (hz.clone(), PathStyle, s("bkt"), s("k"), GetObject)),

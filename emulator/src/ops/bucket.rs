@@ -79,7 +79,12 @@ pub async fn put_bucket(ctx: &Ctx, body: Incoming) -> Result<Response<Body>> {
     let state = ctx.state.clone();
     let created = blocking(move || Ok(state.store.create_bucket(meta)?)).await?;
     match created {
-        Ok(_) => Ok(respond::empty(StatusCode::OK)),
+        Ok(bucket) => {
+            // ali-oss reads the new bucket's name from this header.
+            let mut resp = respond::empty(StatusCode::OK);
+            respond::set_header(&mut resp, "location", &format!("/{}", bucket.name));
+            Ok(resp)
+        }
         // Lost a race with a concurrent PutBucket of the same name.
         Err(existing) => existing_bucket(existing.meta(), &account.id, &config),
     }
