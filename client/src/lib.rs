@@ -1,1 +1,56 @@
+//! A low-level Alibaba Cloud OSS client for the emulator and for real OSS.
+//!
+//! Every typed operation (`Client::put_object`, `Client::list_objects_v2`, …) is a thin layer over
+//! the raw [`RequestBuilder`] from [`Client::request`], which is also the escape hatch for
+//! malformed input: any query, any header, unsigned or tampered requests, a chosen clock.
+//! Canonicalisation, signing, XML and CRC-64 all come from `oss-protocol`, the same code the
+//! emulator verifies with.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), oss_client::Error> {
+//! use std::time::{Duration, SystemTime};
+//! use oss_client::{Client, Config, GetObjectOptions, Method, PutObjectOptions, SignatureVersion};
+//!
+//! // An IP endpoint means path-style addressing; V4 signing is the default.
+//! let client = Client::new(Config::new("http://127.0.0.1:9000", "cn-hangzhou").credentials("ak", "sk"))?;
+//! client.put_bucket("demo", None, None).await?;
+//! client.put_object("demo", "dir/a b.txt", &b"hello"[..], &PutObjectOptions::default()).await?;
+//! let got = client.get_object("demo", "dir/a b.txt", &GetObjectOptions::default()).await?;
+//! assert_eq!(got.body.as_ref(), b"hello");
+//!
+//! // The escape hatch: a V1-signed request with a clock an hour behind, every status returned.
+//! let resp = client
+//!     .request(Method::GET, Some("demo"), None)
+//!     .query("acl", "")
+//!     .signature_version(SignatureVersion::V1)
+//!     .date(SystemTime::now() - Duration::from_secs(3600))
+//!     .send_raw()
+//!     .await?;
+//! assert_eq!(resp.status, 403);
+//! assert_eq!(resp.into_service_error().code, "RequestTimeTooSkewed");
+//! # Ok(()) }
+//! ```
 
+mod client;
+mod config;
+mod error;
+mod ops;
+mod presign;
+mod request;
+
+pub use client::Client;
+pub use config::{Addressing, Config, Credentials, SignatureVersion};
+pub use error::{Error, ErrorSource, ServiceError};
+pub use ops::copy_source;
+pub use ops::{
+    complete_part, content_md5, CompleteMultipartUploadOptions, CopyObjectRequest, GetObjectOptions, GetObjectResult,
+    InitiateMultipartUploadOptions, ListBucketsOptions, ListMultipartUploadsOptions, ListObjectsOptions,
+    ListObjectsV2Options, ListPartsOptions, ObjectMeta, ObjectStream, Output, PutObjectOptions, PutObjectResult,
+    UploadPartCopyRequest, UploadPartOptions, UploadPartResult,
+};
+pub use presign::PresignRequest;
+pub use request::{PreparedRequest, RequestBuilder, Response, StreamingResponse};
+
+/// The wire vocabulary the client speaks, re-exported so callers need no second dependency.
+pub use oss_protocol as protocol;
+pub use reqwest::{Method, StatusCode, Url};

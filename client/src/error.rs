@@ -1,0 +1,326 @@
+//! The one error type of the client.
+
+use std::fmt;
+
+use base64::Engine;
+use bytes::Bytes;
+use http::{HeaderMap, StatusCode};
+use oss_protocol::error::{Code, ErrorDocument};
+use oss_protocol::headers;
+
+/// What went wrong with a request.
+#[derive(Debug)]
+pub enum Error {
+    /// The server answered with a non-2xx status.
+    Service(Box<ServiceError>),
+    /// The request never got a complete answer (connection refused, timeout, reset, …).
+    Transport(reqwest::Error),
+    /// The data arrived, but its CRC-64 disagrees with `x-oss-hash-crc64ecma`.
+    Integrity { operation: &'static str, client_crc: u64, server_crc: u64, request_id: Option<String> },
+    /// A 2xx answer the client cannot read: malformed XML, a missing or unparsable header.
+    InvalidResponse { message: String, status: StatusCode, request_id: Option<String> },
+    /// The caller asked for something the client cannot express (bad endpoint, a header value
+    /// with a newline, a key made only of dots, …).
+    Usage(String),
+}
+
+/// A non-2xx answer, with the `<Error>` document taken from the body or, for HEAD, from the
+/// base64 `x-oss-err` header.
+#[derive(Debug, Clone)]
+pub struct ServiceError {
+    pub status: StatusCode,
+    /// `<Code>`; empty when the answer carried no error document (a bare 304, or HEAD without
+    /// `x-oss-err`).
+    pub code: String,
+    pub message: String,
+    /// The `x-oss-request-id` header, or `<RequestId>` when the header is absent.
+    pub request_id: String,
+    /// `<EC>`, or the `x-oss-ec` header when the document has none.
+    pub ec: Option<String>,
+    pub document: ErrorDocument,
+    /// Where the document came from, for tests that care how HEAD errors travel.
+    pub source: ErrorSource,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorSource {
+    Body,
+    /// The base64 `x-oss-err` header (HEAD answers cannot carry a body).
+    ErrHeader,
+    /// Neither held a parsable `<Error>` document.
+    None,
+}
+
+impl ServiceError {
+    /// Builds the error from a complete answer.
+    pub fn from_parts(status: StatusCode, headers: HeaderMap, body: Bytes) -> ServiceError {
+        let (document, source) = if !body.is_empty() {
+            match ErrorDocument::parse(&String::from_utf8_lossy(&body)) {
+                Some(doc) => (doc, ErrorSource::Body),
+                None => (ErrorDocument::default(), ErrorSource::None),
+            }
+        } else {
+            match err_header_document(&headers) {
+                Some(doc) => (doc, ErrorSource::ErrHeader),
+                None => (ErrorDocument::default(), ErrorSource::None),
+            }
+        };
+        let header = |name: &str| headers.get(name).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let request_id = header(headers::REQUEST_ID).unwrap_or_else(|| document.request_id.clone());
+        let ec = document.ec.clone().or_else(|| header(headers::EC));
+        ServiceError {
+            status,
+            code: document.code.clone(),
+            message: document.message.clone(),
+            request_id,
+            ec,
+            document,
+            source,
+            headers,
+            body,
+        }
+    }
+
+    /// An extra element of the error document (`Key`, `BucketName`, `StringToSign`, …).
+    pub fn extra(&self, name: &str) -> Option<&str> {
+        self.document.extra(name)
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
+    }
+}
+
+/// Decodes `x-oss-err: base64(<Error>…)`.
+fn err_header_document(headers: &HeaderMap) -> Option<ErrorDocument> {
+    let raw = headers.get(headers::ERR)?;
+    let xml = base64::engine::general_purpose::STANDARD.decode(raw.as_bytes().trim_ascii()).ok()?;
+    ErrorDocument::parse(&String::from_utf8_lossy(&xml))
+}
+
+impl Error {
+    pub(crate) fn usage(message: impl Into<String>) -> Error {
+        Error::Usage(message.into())
+    }
+
+    pub(crate) fn invalid(message: impl Into<String>, status: StatusCode, headers: &HeaderMap) -> Error {
+        Error::InvalidResponse {
+            message: message.into(),
+            status,
+            request_id: headers.get(headers::REQUEST_ID).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+        }
+    }
+
+    pub fn service(&self) -> Option<&ServiceError> {
+        match self {
+            Error::Service(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The HTTP status of a service error.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            Error::Service(e) => Some(e.status),
+            Error::InvalidResponse { status, .. } => Some(*status),
+            Error::Transport(e) => e.status(),
+            _ => None,
+        }
+    }
+
+    /// The OSS error code, when the server sent one.
+    pub fn code(&self) -> Option<&str> {
+        self.service().map(|e| e.code.as_str()).filter(|c| !c.is_empty())
+    }
+
+    /// The code as one of the catalogued ones.
+    pub fn protocol_code(&self) -> Option<Code> {
+        self.code().and_then(Code::parse)
+    }
+
+    pub fn is_code(&self, code: Code) -> bool {
+        self.code() == Some(code.as_str())
+    }
+
+    pub fn ec(&self) -> Option<&str> {
+        self.service().and_then(|e| e.ec.as_deref())
+    }
+
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Service(e) => Some(e.request_id.as_str()).filter(|r| !r.is_empty()),
+            Error::Integrity { request_id, .. } | Error::InvalidResponse { request_id, .. } => request_id.as_deref(),
+            _ => None,
+        }
+    }
+
+    fn has_status(&self, status: u16) -> bool {
+        self.service().is_some_and(|e| e.status.as_u16() == status)
+    }
+
+    /// Any 404 (NoSuchKey, NoSuchBucket, NoSuchUpload, or a HEAD without a document).
+    pub fn is_not_found(&self) -> bool {
+        self.has_status(404)
+    }
+
+    /// 403 `AccessDenied`, or a 403 without a document to say otherwise.
+    pub fn is_access_denied(&self) -> bool {
+        self.has_status(403) && matches!(self.code(), None | Some("AccessDenied"))
+    }
+
+    pub fn is_precondition_failed(&self) -> bool {
+        self.has_status(412)
+    }
+
+    pub fn is_not_modified(&self) -> bool {
+        self.has_status(304)
+    }
+
+    pub fn is_transport(&self) -> bool {
+        matches!(self, Error::Transport(_))
+    }
+
+    pub fn is_integrity(&self) -> bool {
+        matches!(self, Error::Integrity { .. })
+    }
+}
+
+impl From<reqwest::Error> for Error {
+    fn from(e: reqwest::Error) -> Self {
+        Error::Transport(e)
+    }
+}
+
+impl From<ServiceError> for Error {
+    fn from(e: ServiceError) -> Self {
+        Error::Service(Box::new(e))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Service(e) => {
+                write!(f, "OSS error {}", e.status.as_u16())?;
+                if !e.code.is_empty() {
+                    write!(f, " {}", e.code)?;
+                }
+                if !e.message.is_empty() {
+                    write!(f, ": {}", e.message)?;
+                }
+                if let Some(ec) = &e.ec {
+                    write!(f, " (EC {ec})")?;
+                }
+                if !e.request_id.is_empty() {
+                    write!(f, " [request {}]", e.request_id)?;
+                }
+                Ok(())
+            }
+            Error::Transport(e) => write!(f, "transport error: {e}"),
+            Error::Integrity { operation, client_crc, server_crc, request_id } => write!(
+                f,
+                "{operation}: CRC-64 mismatch, client {client_crc} vs server {server_crc} [request {}]",
+                request_id.as_deref().unwrap_or("-")
+            ),
+            Error::InvalidResponse { message, status, request_id } => write!(
+                f,
+                "invalid response ({}): {message} [request {}]",
+                status.as_u16(),
+                request_id.as_deref().unwrap_or("-")
+            ),
+            Error::Usage(message) => write!(f, "usage error: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn doc() -> ErrorDocument {
+        ErrorDocument {
+            code: "NoSuchKey".into(),
+            message: Code::NoSuchKey.default_message().into(),
+            request_id: "5C3D9175B6FC201293AD0000".into(),
+            host_id: "b.oss-cn-hangzhou.aliyuncs.com".into(),
+            extra: vec![("Key".into(), "dir/a b".into())],
+            ec: Some("0026-00000001".into()),
+        }
+    }
+
+    #[test]
+    fn decodes_xml_body() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-oss-request-id", HeaderValue::from_static("RID"));
+        let e: Error = ServiceError::from_parts(StatusCode::NOT_FOUND, headers, Bytes::from(doc().to_xml())).into();
+        assert_eq!(e.code(), Some("NoSuchKey"));
+        assert!(e.is_code(Code::NoSuchKey));
+        assert_eq!(e.protocol_code(), Some(Code::NoSuchKey));
+        assert!(e.is_not_found());
+        assert!(!e.is_access_denied());
+        assert_eq!(e.ec(), Some("0026-00000001"));
+        assert_eq!(e.request_id(), Some("RID"));
+        let s = e.service().unwrap();
+        assert_eq!(s.extra("Key"), Some("dir/a b"));
+        assert_eq!(s.source, ErrorSource::Body);
+        assert_eq!(s.message, Code::NoSuchKey.default_message());
+    }
+
+    #[test]
+    fn decodes_head_err_header() {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(doc().to_xml());
+        let mut headers = HeaderMap::new();
+        headers.insert("x-oss-err", HeaderValue::from_str(&b64).unwrap());
+        headers.insert("x-oss-ec", HeaderValue::from_static("0026-00000001"));
+        let e: Error = ServiceError::from_parts(StatusCode::NOT_FOUND, headers, Bytes::new()).into();
+        assert_eq!(e.code(), Some("NoSuchKey"));
+        assert_eq!(e.request_id(), Some("5C3D9175B6FC201293AD0000"));
+        assert_eq!(e.service().unwrap().source, ErrorSource::ErrHeader);
+    }
+
+    #[test]
+    fn bare_statuses() {
+        let e: Error = ServiceError::from_parts(StatusCode::NOT_FOUND, HeaderMap::new(), Bytes::new()).into();
+        assert!(e.is_not_found());
+        assert_eq!(e.code(), None);
+        assert_eq!(e.service().unwrap().source, ErrorSource::None);
+
+        let mut headers = HeaderMap::new();
+        headers.insert("x-oss-ec", HeaderValue::from_static("0002-00000040"));
+        let e: Error = ServiceError::from_parts(StatusCode::FORBIDDEN, headers, Bytes::new()).into();
+        assert!(e.is_access_denied());
+        assert_eq!(e.ec(), Some("0002-00000040"));
+
+        let e: Error = ServiceError::from_parts(StatusCode::PRECONDITION_FAILED, HeaderMap::new(), Bytes::new()).into();
+        assert!(e.is_precondition_failed());
+        let e: Error = ServiceError::from_parts(StatusCode::NOT_MODIFIED, HeaderMap::new(), Bytes::new()).into();
+        assert!(e.is_not_modified());
+
+        // A non-XML body is kept for inspection and yields no code.
+        let e: Error =
+            ServiceError::from_parts(StatusCode::BAD_GATEWAY, HeaderMap::new(), Bytes::from_static(b"<html>")).into();
+        assert_eq!(e.code(), None);
+        assert_eq!(e.service().unwrap().body.as_ref(), b"<html>");
+    }
+
+    #[test]
+    fn signature_mismatch_is_not_access_denied() {
+        let d = ErrorDocument { code: "SignatureDoesNotMatch".into(), ..Default::default() };
+        let e: Error =
+            ServiceError::from_parts(StatusCode::FORBIDDEN, HeaderMap::new(), Bytes::from(d.to_xml())).into();
+        assert!(!e.is_access_denied());
+        assert!(e.is_code(Code::SignatureDoesNotMatch));
+    }
+}
