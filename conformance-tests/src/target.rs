@@ -6,7 +6,7 @@
 
 use std::path::PathBuf;
 
-use oss_emulator::{Emulator, RunningEmulator};
+use oss_emulator::{Emulator, EmulatorBuilder, RunningEmulator};
 
 pub const SECOND_AK: &str = "conformance-second-ak";
 pub const SECOND_SK: &str = "conformance-second-secret";
@@ -38,6 +38,13 @@ fn env(name: &str) -> Option<String> {
 impl Target {
     /// The real-OSS target when its variables are set, else a fresh in-process emulator.
     pub async fn start() -> Target {
+        Self::start_with(|b| b).await
+    }
+
+    /// Like [`Target::start`], with the emulator's builder adjusted (scaled-down limits, another
+    /// auth mode…). Real OSS cannot be adjusted: cases that depend on the adjustment check
+    /// [`Target::is_emulator`] and skip otherwise.
+    pub async fn start_with(configure: impl FnOnce(EmulatorBuilder) -> EmulatorBuilder) -> Target {
         if let (Some(endpoint), Some(ak), Some(sk)) =
             (env("OSS_TEST_ENDPOINT"), env("OSS_TEST_ACCESS_KEY_ID"), env("OSS_TEST_ACCESS_KEY_SECRET"))
         {
@@ -60,7 +67,7 @@ impl Target {
             };
         }
         let data_dir = tempfile::tempdir().expect("temporary directory");
-        let emulator = Self::launch(data_dir.path().to_path_buf()).await;
+        let emulator = Self::launch(data_dir.path().to_path_buf(), configure).await;
         let other_endpoint = emulator.endpoint_for(OTHER_REGION).expect("second-region listener");
         Target {
             endpoint: emulator.endpoint(),
@@ -77,14 +84,12 @@ impl Target {
         }
     }
 
-    async fn launch(dir: PathBuf) -> RunningEmulator {
-        Emulator::builder()
+    async fn launch(dir: PathBuf, configure: impl FnOnce(EmulatorBuilder) -> EmulatorBuilder) -> RunningEmulator {
+        let builder = Emulator::builder()
             .data_dir(dir)
             .account(SECOND_AK, SECOND_SK)
-            .region_listener(OTHER_REGION, "127.0.0.1:0".parse().expect("address"))
-            .start()
-            .await
-            .expect("emulator starts")
+            .region_listener(OTHER_REGION, "127.0.0.1:0".parse().expect("address"));
+        configure(builder).start().await.expect("emulator starts")
     }
 
     pub fn is_emulator(&self) -> bool {
@@ -102,11 +107,12 @@ impl Target {
         name.trim_end_matches('-').to_owned()
     }
 
-    /// Restarts the emulator on the same data directory (and a new port). `false` on real OSS.
+    /// Restarts the emulator on the same data directory (and a new port, with default settings).
+    /// `false` on real OSS.
     pub async fn restart(&mut self) -> bool {
         let (Some(emulator), Some(dir)) = (self.emulator.take(), self.data_dir.as_ref()) else { return false };
         emulator.shutdown().await;
-        let emulator = Self::launch(dir.path().to_path_buf()).await;
+        let emulator = Self::launch(dir.path().to_path_buf(), |b| b).await;
         self.endpoint = emulator.endpoint();
         self.other = Some((OTHER_REGION.to_owned(), emulator.endpoint_for(OTHER_REGION).expect("listener")));
         self.emulator = Some(emulator);
