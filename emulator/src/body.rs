@@ -5,6 +5,15 @@ use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Empty, Full, StreamBod
 
 pub type Body = UnsyncBoxBody<Bytes, std::io::Error>;
 
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Request bodies as operations see them: boxed, so fault injection can cut one short.
+pub type RequestBody = UnsyncBoxBody<Bytes, BoxError>;
+
+pub fn request_body(incoming: hyper::body::Incoming) -> RequestBody {
+    incoming.map_err(BoxError::from).boxed_unsync()
+}
+
 pub fn empty() -> Body {
     Empty::new().map_err(|never| match never {}).boxed_unsync()
 }

@@ -37,6 +37,15 @@ impl Clock {
         *self.state.lock().unwrap_or_else(|p| p.into_inner()) = ClockState::Offset(ms);
     }
 
+    /// `system`, `frozen`, or `offset <ms>`, for the control API.
+    pub fn describe(&self) -> String {
+        match *self.state.lock().unwrap_or_else(|p| p.into_inner()) {
+            ClockState::System => "system".to_owned(),
+            ClockState::Frozen(_) => "frozen".to_owned(),
+            ClockState::Offset(ms) => format!("offset {ms}ms"),
+        }
+    }
+
     pub fn reset(&self) {
         *self.state.lock().unwrap_or_else(|p| p.into_inner()) = ClockState::System;
     }

@@ -110,7 +110,7 @@ impl Default for Limits {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub data_dir: PathBuf,
@@ -125,6 +125,20 @@ pub struct Config {
     /// `<bucket>.<name>` is then virtual-hosted.
     pub host_names: Vec<String>,
     pub limits: Limits,
+    /// Entries the request journal keeps in memory (the oldest go first).
+    pub journal_size: usize,
+    /// Also append every journal entry as a JSON line to this file.
+    pub journal_file: Option<PathBuf>,
+    /// When set, `/_emulator/*` requests need `Authorization: Bearer <token>`.
+    pub admin_token: Option<String>,
+    /// Seeds request ids and upload ids, so recorded responses are reproducible.
+    pub id_seed: Option<u64>,
+    /// A directory tree or JSON manifest to create buckets and objects from at start.
+    pub seed: Option<PathBuf>,
+    /// Fault rules active from the start.
+    pub faults: Vec<crate::fault::FaultRule>,
+    /// Named fault rule sets, selected per request by `x-oss-emulator-fault-set`.
+    pub fault_sets: std::collections::BTreeMap<String, Vec<crate::fault::FaultRule>>,
 }
 
 impl Default for Config {
@@ -138,6 +152,13 @@ impl Default for Config {
             auth: AuthMode::Strict,
             host_names: Vec::new(),
             limits: Limits::default(),
+            journal_size: 10_000,
+            journal_file: None,
+            admin_token: None,
+            id_seed: None,
+            seed: None,
+            faults: Vec::new(),
+            fault_sets: std::collections::BTreeMap::new(),
         }
     }
 }

@@ -17,10 +17,14 @@ pub mod auth;
 pub mod body;
 pub mod clock;
 pub mod config;
+pub mod control;
 pub mod error;
+pub mod fault;
+pub mod journal;
 pub mod ops;
 pub mod respond;
 pub mod route;
+pub mod seed;
 pub mod server;
 pub mod store;
 
@@ -39,6 +43,46 @@ pub struct State {
     pub config: Config,
     pub store: store::Store,
     pub clock: Clock,
+    pub journal: journal::Journal,
+    pub faults: fault::Faults,
+    /// Seeded generator for request and upload ids (`None`: fresh randomness).
+    ids: std::sync::Mutex<Option<rand::rngs::StdRng>>,
+    /// Where each listener is, for the control API's info.
+    listeners: std::sync::Mutex<Vec<(String, SocketAddr)>>,
+}
+
+impl State {
+    fn random_u128(&self) -> u128 {
+        use rand::Rng;
+        match self.ids.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_mut() {
+            Some(rng) => rng.gen(),
+            None => rand::random(),
+        }
+    }
+
+    /// 24 uppercase hex characters, the shape of OSS request ids.
+    pub fn new_request_id(&self) -> String {
+        format!("{:024X}", self.random_u128() >> 32)
+    }
+
+    /// 32 uppercase hex characters, the shape of OSS upload ids.
+    pub fn new_upload_id(&self) -> String {
+        format!("{:032X}", self.random_u128())
+    }
+
+    pub fn listeners(&self) -> Vec<(String, SocketAddr)> {
+        self.listeners.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Deletes all buckets (or one) with their objects and uploads.
+    pub fn reset(&self, bucket: Option<&str>) -> Result<Vec<String>, error::OssError> {
+        self.store.reset(bucket)
+    }
+
+    /// Creates buckets and objects from a manifest (blocking file I/O).
+    pub fn seed(&self, manifest: &seed::Manifest) -> Result<seed::Seeded, error::OssError> {
+        seed::apply(&self.store, &self.config.accounts, &self.config.region, ops::to_ms(self.clock.now()), manifest)
+    }
 }
 
 /// Entry point of the embeddable emulator.
@@ -133,7 +177,37 @@ impl EmulatorBuilder {
         let store = tokio::task::spawn_blocking(move || store::Store::open(data_dir))
             .await
             .map_err(std::io::Error::other)??;
-        let state = Arc::new(State { config: self.config.clone(), store, clock: Clock::default() });
+        let journal_file = match &self.config.journal_file {
+            Some(path) => Some(std::fs::OpenOptions::new().create(true).append(true).open(path)?),
+            None => None,
+        };
+        let faults = fault::Faults::default();
+        for rule in &self.config.faults {
+            faults.add(rule.clone());
+        }
+        for (name, rules) in &self.config.fault_sets {
+            faults.set_rule_set(name, rules.clone());
+        }
+        let ids = self.config.id_seed.map(<rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64);
+        let state = Arc::new(State {
+            config: self.config.clone(),
+            store,
+            clock: Clock::default(),
+            journal: journal::Journal::new(self.config.journal_size, journal_file),
+            faults,
+            ids: std::sync::Mutex::new(ids),
+            listeners: std::sync::Mutex::new(Vec::new()),
+        });
+        if let Some(path) = self.config.seed.clone() {
+            let seeding = state.clone();
+            tokio::task::spawn_blocking(move || {
+                let now = ops::to_ms(seeding.clock.now());
+                seed::seed_path(&seeding.store, &seeding.config.accounts, &seeding.config.region, now, &path)
+            })
+            .await
+            .map_err(std::io::Error::other)?
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("seeding: {e}")))?;
+        }
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let mut listeners = Vec::new();
         let mut tasks = Vec::new();
@@ -142,6 +216,7 @@ impl EmulatorBuilder {
             listeners.push((l.region.clone(), listener.local_addr()?));
             tasks.push(tokio::spawn(server::serve(listener, l.region, state.clone(), shutdown_rx.clone())));
         }
+        *state.listeners.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = listeners.clone();
         Ok(RunningEmulator { state, listeners, shutdown_tx, tasks, _temp: temp })
     }
 }
@@ -196,6 +271,28 @@ impl RunningEmulator {
 
     pub fn state(&self) -> &Arc<State> {
         &self.state
+    }
+
+    /// The request journal: what clients did, queryable without HTTP.
+    pub fn journal(&self) -> &journal::Journal {
+        &self.state.journal
+    }
+
+    /// Fault injection rules.
+    pub fn faults(&self) -> &fault::Faults {
+        &self.state.faults
+    }
+
+    /// Deletes all buckets (or one) with their objects and uploads, to isolate test cases.
+    pub async fn reset(&self, bucket: Option<&str>) -> Result<Vec<String>, error::OssError> {
+        let (state, bucket) = (self.state.clone(), bucket.map(str::to_owned));
+        ops::blocking(move || state.reset(bucket.as_deref())).await
+    }
+
+    /// Creates buckets and objects from a manifest.
+    pub async fn seed(&self, manifest: seed::Manifest) -> Result<seed::Seeded, error::OssError> {
+        let state = self.state.clone();
+        ops::blocking(move || state.seed(&manifest)).await
     }
 
     /// Stops accepting, lets open requests finish, and waits for the listeners to close.

@@ -54,6 +54,21 @@ struct Cli {
     /// Largest PutObject/UploadPart body, bytes [default: 5000000000]
     #[arg(long, env = "OSS_EMULATOR_MAX_OBJECT_SIZE")]
     max_object_size: Option<u64>,
+    /// Create buckets and objects at start from a directory tree (DIR/<bucket>/<key>) or a JSON manifest
+    #[arg(long, env = "OSS_EMULATOR_SEED")]
+    seed: Option<PathBuf>,
+    /// Also append every request journal entry as a JSON line to this file
+    #[arg(long, env = "OSS_EMULATOR_JOURNAL")]
+    journal: Option<PathBuf>,
+    /// Entries the in-memory request journal keeps [default: 10000]
+    #[arg(long, env = "OSS_EMULATOR_JOURNAL_SIZE")]
+    journal_size: Option<usize>,
+    /// Require 'Authorization: Bearer <token>' on the /_emulator/ control API
+    #[arg(long, env = "OSS_EMULATOR_ADMIN_TOKEN")]
+    admin_token: Option<String>,
+    /// Seed for request ids and upload ids, so recorded responses are reproducible
+    #[arg(long, env = "OSS_EMULATOR_ID_SEED")]
+    id_seed: Option<u64>,
 }
 
 impl Cli {
@@ -87,6 +102,21 @@ impl Cli {
             config.auth = auth;
         }
         config.host_names.extend(self.host_name);
+        if self.seed.is_some() {
+            config.seed = self.seed;
+        }
+        if self.journal.is_some() {
+            config.journal_file = self.journal;
+        }
+        if let Some(n) = self.journal_size {
+            config.journal_size = n;
+        }
+        if self.admin_token.is_some() {
+            config.admin_token = self.admin_token;
+        }
+        if self.id_seed.is_some() {
+            config.id_seed = self.id_seed;
+        }
         let limits = &mut config.limits;
         if let Some(v) = self.min_part_size {
             limits.min_part_size = v;
@@ -156,6 +186,7 @@ async fn main() -> std::process::ExitCode {
         );
     }
     println!("  auth      {:?}", cfg.auth);
+    println!("  control   http://{}/_emulator/health", emulator.addr());
     for (region, addr) in emulator.listeners() {
         println!("listening on {addr} (region {region}, endpoint http://{addr})");
     }

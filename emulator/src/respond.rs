@@ -8,7 +8,7 @@ use oss_protocol::error::ErrorDocument;
 use oss_protocol::headers::{EC, ERR, REQUEST_ID, SERVER_TIME};
 
 use crate::body::{self, Body};
-use crate::error::{Code, OssError};
+use crate::error::OssError;
 
 pub fn xml(status: StatusCode, xml: String) -> Response<Body> {
     let mut resp = Response::new(body::full(xml));
@@ -42,8 +42,17 @@ pub fn error(err: &OssError, is_head: bool, request_id: &str, host: &str) -> Res
         extra: err.extra.iter().map(|(n, v)| ((*n).to_owned(), v.clone())).collect(),
         ec: err.ec.map(str::to_owned),
     };
-    let status = StatusCode::from_u16(err.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut resp = if err.code == Code::NotModified {
+    let mut resp = error_document(err.status(), &doc, is_head);
+    for (name, value) in &err.headers {
+        set_header(&mut resp, name, value);
+    }
+    resp
+}
+
+/// Any error document (also codes the emulator never produces itself, for injected faults).
+pub fn error_document(status: u16, doc: &ErrorDocument, is_head: bool) -> Response<Body> {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut resp = if status == StatusCode::NOT_MODIFIED {
         empty(status)
     } else if is_head {
         let mut r = empty(status);
@@ -54,11 +63,8 @@ pub fn error(err: &OssError, is_head: bool, request_id: &str, host: &str) -> Res
     } else {
         xml(status, doc.to_xml())
     };
-    if let Some(ec) = err.ec {
+    if let Some(ec) = &doc.ec {
         set_header(&mut resp, EC, ec);
-    }
-    for (name, value) in &err.headers {
-        set_header(&mut resp, name, value);
     }
     resp
 }
@@ -72,9 +78,4 @@ pub fn finish(resp: &mut Response<Body>, request_id: &str, now: std::time::Syste
     if resp.status() == StatusCode::NO_CONTENT || resp.status() == StatusCode::NOT_MODIFIED {
         resp.headers_mut().remove(CONTENT_LENGTH);
     }
-}
-
-/// 24 uppercase hex characters, the shape of OSS request ids.
-pub fn new_request_id() -> String {
-    format!("{:024X}", rand::random::<u128>() >> 32)
 }

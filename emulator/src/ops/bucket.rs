@@ -1,7 +1,7 @@
 //! PutBucket, DeleteBucket, GetBucketLocation, GetBucketInfo, PutBucketAcl, GetBucketAcl.
 
 use http::{Response, StatusCode};
-use hyper::body::Incoming;
+use crate::body::RequestBody;
 use oss_protocol::headers::ACL;
 use oss_protocol::xml::{
     self, AccessControlList, AccessControlPolicy, BucketDetail, BucketInfo, CreateBucketConfiguration,
@@ -24,7 +24,7 @@ fn bucket_acl(ctx: &Ctx) -> Result<Option<String>> {
     }
 }
 
-pub async fn put_bucket(ctx: &Ctx, body: Incoming) -> Result<Response<Body>> {
+pub async fn put_bucket(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
     let account = access::require_account(&ctx.principal)?.clone();
     let name = ctx.bucket_name().to_owned();
     let acl = bucket_acl(ctx)?;

@@ -15,7 +15,7 @@ use std::time::SystemTime;
 use base64::Engine;
 use http::{HeaderMap, Method, Response};
 use http_body_util::BodyExt;
-use hyper::body::Incoming;
+use crate::body::RequestBody;
 use oss_protocol::encoding::uri_encode;
 
 use crate::access::{self, Need};
@@ -89,7 +89,7 @@ impl Ctx {
     }
 }
 
-pub async fn dispatch(ctx: &Ctx, body: Incoming) -> Result<Response<Body>> {
+pub async fn dispatch(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
     use Operation::*;
     match ctx.route.operation {
         ListBuckets => service::list_buckets(ctx),
@@ -205,7 +205,7 @@ fn body_too_large() -> OssError {
 }
 
 /// Streams a request body into a temporary file of `bucket`'s store, hashing as it goes.
-pub async fn receive_body(bucket: &Bucket, mut body: Incoming, limit: u64) -> Result<WrittenBlob> {
+pub async fn receive_body(bucket: &Bucket, mut body: RequestBody, limit: u64) -> Result<WrittenBlob> {
     let mut writer = BlobWriter::create(bucket.tmp_file()).await?;
     while let Some(frame) = body.frame().await {
         let frame = match frame {
@@ -231,7 +231,7 @@ pub async fn receive_body(bucket: &Bucket, mut body: Incoming, limit: u64) -> Re
 }
 
 /// Reads a small XML request body whole (these are bounded: at most `limit` bytes).
-pub async fn read_small_body(mut body: Incoming, limit: usize) -> Result<Vec<u8>> {
+pub async fn read_small_body(mut body: RequestBody, limit: usize) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|_| OssError::new(Code::RequestTimeout))?;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use http::{Response, StatusCode};
-use hyper::body::Incoming;
+use crate::body::RequestBody;
 use oss_protocol::headers::{COMPLETE_ALL, HASH_CRC64ECMA, SERVER_SIDE_ENCRYPTION};
 use oss_protocol::xml::{
     self, CommonPrefix, CompleteMultipartUpload, CompleteMultipartUploadResult, InitiateMultipartUploadResult,
@@ -36,7 +36,7 @@ pub async fn initiate_multipart_upload(ctx: &Ctx) -> Result<Response<Body>> {
     let mut template = object_template(ctx, &key, &bucket_meta.storage_class)?;
     template.object_type = "Multipart".to_owned();
     let meta = UploadMeta {
-        upload_id: layout::new_id().to_ascii_uppercase(),
+        upload_id: ctx.state.new_upload_id(),
         key: key.clone(),
         initiated_ms: ctx.now_ms(),
         template,
@@ -94,7 +94,7 @@ pub fn part_response(upload: &Upload, part: &PartMeta, resp: &mut Response<Body>
     }
 }
 
-pub async fn upload_part(ctx: &Ctx, body: Incoming) -> Result<Response<Body>> {
+pub async fn upload_part(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
     let (bucket, upload) = part_target(ctx)?;
     let number = part_number(ctx)?;
     if ctx.headers.contains_key(SERVER_SIDE_ENCRYPTION) {
@@ -220,7 +220,7 @@ fn assemble(
     Ok(meta)
 }
 
-pub async fn complete_multipart_upload(ctx: &Ctx, body: Incoming) -> Result<Response<Body>> {
+pub async fn complete_multipart_upload(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
     let (bucket, upload) = part_target(ctx)?;
     let body = read_small_body(body, MAX_COMPLETE_BODY).await?;
     let requested = requested_parts(ctx, body)?;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use base64::Engine;
 use bytes::Bytes;
 use http::{Response, StatusCode};
-use hyper::body::Incoming;
+use crate::body::RequestBody;
 use oss_protocol::headers::{HASH_CRC64ECMA, OBJECT_ACL, RANGE_BEHAVIOR, SERVER_SIDE_ENCRYPTION};
 use oss_protocol::xml::{self, AccessControlList, AccessControlPolicy, DeleteResult, DeletedObject, Owner};
 
@@ -34,7 +34,7 @@ pub fn overwrite_check(forbid: bool) -> impl FnOnce(Option<&ObjectVersion>) -> R
 /// Headers OSS does not support on PutObject: conditional writes are refused, not ignored.
 const UNSUPPORTED_PUT_HEADERS: &[&str] = &["if-match", "if-none-match", "if-modified-since", "if-unmodified-since"];
 
-pub async fn put_object(ctx: &Ctx, body: Incoming) -> Result<Response<Body>> {
+pub async fn put_object(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
     let key = ctx.key().to_owned();
     validate_key(&key)?;
     let bucket = ctx.bucket_in_region()?;
@@ -185,7 +185,7 @@ pub async fn delete_object(ctx: &Ctx) -> Result<Response<Body>> {
 const MAX_DELETE_KEYS: usize = 1000;
 const MAX_DELETE_BODY: usize = 2 * 1024 * 1024;
 
-pub async fn delete_multiple_objects(ctx: &Ctx, body: Incoming) -> Result<Response<Body>> {
+pub async fn delete_multiple_objects(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
     let bucket = ctx.bucket(Need::Write)?;
     let body = read_small_body(body, MAX_DELETE_BODY).await?;
     // [UNCONFIRMED] OSS documents Content-MD5 as required here; every SDK sends it, so a missing

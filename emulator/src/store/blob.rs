@@ -83,6 +83,30 @@ impl BlobWriter {
     }
 }
 
+/// Writes everything `source` yields into a new file at `path`, hashing on the way (the
+/// blocking counterpart of [`BlobWriter`], for seeding).
+pub fn write_blob_sync(path: PathBuf, source: &mut dyn Read) -> std::io::Result<WrittenBlob> {
+    use std::io::Write;
+    let mut file = File::create(&path)?;
+    let (mut md5, mut crc, mut len) = (Md5::new(), Crc64::new(), 0u64);
+    let mut buf = vec![0u8; READ_CHUNK];
+    let result = (|| loop {
+        let n = source.read(&mut buf)?;
+        if n == 0 {
+            return file.flush();
+        }
+        md5.update(&buf[..n]);
+        crc.update(&buf[..n]);
+        len += n as u64;
+        file.write_all(&buf[..n])?;
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&path);
+        return Err(e);
+    }
+    Ok(WrittenBlob { tmp_path: path, len, md5: md5.finalize().into(), crc64: crc.finish() })
+}
+
 /// Chunk size for streaming reads: large enough for throughput, small enough to bound memory.
 pub const READ_CHUNK: usize = 256 * 1024;
 

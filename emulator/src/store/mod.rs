@@ -300,6 +300,28 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Deletes buckets with everything in them (all, or just `only`): the control API's reset.
+    /// Returns the names removed.
+    pub fn reset(&self, only: Option<&str>) -> Result<Vec<String>> {
+        let mut buckets = write(&self.buckets);
+        let names: Vec<String> = match only {
+            Some(name) if buckets.contains_key(name) => vec![name.to_owned()],
+            Some(name) => return Err(OssError::no_such_bucket(name)),
+            None => buckets.keys().cloned().collect(),
+        };
+        for name in &names {
+            if let Some(bucket) = buckets.remove(name) {
+                let _objects = write(&bucket.objects);
+                let _uploads = lock(&bucket.uploads);
+                bucket.deleted.store(true, Ordering::Release);
+                remove_tree(&self.layout, &self.layout.bucket_dir(name))?;
+            }
+        }
+        Ok(names)
+    }
+}
+
 impl Bucket {
     fn new(layout: Layout, meta: BucketMeta) -> Self {
         Bucket {

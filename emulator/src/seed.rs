@@ -1,0 +1,194 @@
+//! Seeding: buckets and objects created at start (`--seed DIR|FILE.json`) or through the control
+//! API, from a directory tree (`DIR/<bucket>/<key…>`) or a JSON manifest.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::path::Path;
+
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+
+use crate::config::Account;
+use crate::error::{Code, OssError, Result};
+use crate::store::{BucketMeta, ObjectMeta, Store};
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub buckets: Vec<SeedBucket>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedBucket {
+    pub name: String,
+    /// Owner's access key id (default: the first account).
+    #[serde(default)]
+    pub owner: Option<String>,
+    /// Default: the emulator's region.
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub acl: Option<String>,
+    #[serde(default)]
+    pub objects: Vec<SeedObject>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeedObject {
+    pub key: String,
+    /// UTF-8 content.
+    #[serde(default)]
+    pub content: Option<String>,
+    #[serde(default)]
+    pub content_base64: Option<String>,
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// `x-oss-meta-<name>` values, by name.
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
+    #[serde(default)]
+    pub acl: Option<String>,
+}
+
+/// What seeding created.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Seeded {
+    pub buckets: usize,
+    pub objects: usize,
+}
+
+fn invalid(message: String) -> OssError {
+    OssError::new(Code::InvalidArgument).message(message)
+}
+
+/// Applies a manifest: buckets are created if missing (existing ones are reused), objects
+/// overwritten. Runs blocking file I/O; call it off the async threads.
+pub fn apply(store: &Store, accounts: &[Account], region: &str, now_ms: i64, manifest: &Manifest) -> Result<Seeded> {
+    let mut seeded = Seeded::default();
+    for b in &manifest.buckets {
+        let owner = match &b.owner {
+            Some(ak) => accounts.iter().find(|a| &a.access_key_id == ak).ok_or_else(|| invalid(format!("unknown owner {ak}")))?,
+            None => accounts.first().ok_or_else(|| invalid("no accounts configured".into()))?,
+        };
+        if !oss_protocol::is_valid_bucket_name(&b.name) {
+            return Err(OssError::new(Code::InvalidBucketName).with("BucketName", b.name.as_str()));
+        }
+        let acl = b.acl.clone().unwrap_or_else(|| "private".into());
+        if !oss_protocol::BUCKET_ACLS.contains(&acl.as_str()) {
+            return Err(invalid(format!("bucket {}: invalid acl {acl}", b.name)));
+        }
+        let meta = BucketMeta {
+            name: b.name.clone(),
+            owner_id: owner.id.clone(),
+            region: b.region.clone().unwrap_or_else(|| region.to_owned()),
+            acl,
+            storage_class: "Standard".into(),
+            data_redundancy_type: "LRS".into(),
+            created_ms: now_ms,
+        };
+        let bucket = match store.create_bucket(meta)? {
+            Ok(created) => {
+                seeded.buckets += 1;
+                created
+            }
+            Err(existing) => existing,
+        };
+        for o in &b.objects {
+            let data = match (&o.content, &o.content_base64) {
+                (Some(text), None) => text.clone().into_bytes(),
+                (None, Some(b64)) => base64::engine::general_purpose::STANDARD
+                    .decode(b64)
+                    .map_err(|e| invalid(format!("object {}: content_base64: {e}", o.key)))?,
+                (None, None) => Vec::new(),
+                (Some(_), Some(_)) => return Err(invalid(format!("object {}: content and content_base64 both set", o.key))),
+            };
+            crate::ops::validate_key(&o.key)?;
+            let mut meta = ObjectMeta {
+                key: o.key.clone(),
+                acl: o.acl.clone().unwrap_or_else(|| "default".into()),
+                storage_class: "Standard".into(),
+                object_type: "Normal".into(),
+                last_modified_ms: now_ms,
+                headers: vec![(
+                    "content-type".into(),
+                    o.content_type.clone().unwrap_or_else(|| crate::ops::meta::default_content_type(&o.key).into()),
+                )],
+                user_meta: o.metadata.iter().map(|(k, v)| (format!("x-oss-meta-{}", k.to_ascii_lowercase()), v.clone())).collect(),
+                ..ObjectMeta::default()
+            };
+            store_object(&bucket, &mut meta, &mut data.as_slice())?;
+            seeded.objects += 1;
+        }
+    }
+    Ok(seeded)
+}
+
+/// Streams `source` into a new version of `meta.key`.
+fn store_object(bucket: &crate::store::Bucket, meta: &mut ObjectMeta, source: &mut dyn Read) -> Result<()> {
+    let written = crate::store::blob::write_blob_sync(bucket.tmp_file(), source)?;
+    meta.size = written.len;
+    meta.crc64 = written.crc64;
+    meta.etag = oss_protocol::etag_from_md5(&written.md5);
+    meta.content_md5 = Some(base64::engine::general_purpose::STANDARD.encode(written.md5));
+    meta.segments = vec![bucket.adopt(written)?];
+    bucket.publish(meta.clone(), |_| Ok(()))?;
+    Ok(())
+}
+
+/// A manifest from a directory tree: each top-level directory is a bucket, each file below it an
+/// object whose key is its relative path with `/` separators.
+pub fn manifest_from_dir(dir: &Path) -> std::io::Result<(Manifest, Vec<(String, String, std::path::PathBuf)>)> {
+    let mut manifest = Manifest::default();
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        if !entry.file_type()?.is_dir() {
+            continue;
+        }
+        let bucket = entry.file_name().to_string_lossy().into_owned();
+        manifest.buckets.push(SeedBucket { name: bucket.clone(), ..SeedBucket::default() });
+        let mut stack = vec![entry.path()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d)? {
+                let e = e?;
+                if e.file_type()?.is_dir() {
+                    stack.push(e.path());
+                } else if let Ok(rel) = e.path().strip_prefix(entry.path()) {
+                    let key = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+                    files.push((bucket.clone(), key, e.path()));
+                }
+            }
+        }
+    }
+    Ok((manifest, files))
+}
+
+/// Seeds from a directory tree or a `.json` manifest file.
+pub fn seed_path(store: &Store, accounts: &[Account], region: &str, now_ms: i64, path: &Path) -> Result<Seeded> {
+    if path.is_dir() {
+        let (manifest, files) = manifest_from_dir(path)?;
+        let mut seeded = apply(store, accounts, region, now_ms, &manifest)?;
+        for (bucket_name, key, file) in files {
+            let bucket = store.bucket(&bucket_name).ok_or_else(|| OssError::no_such_bucket(&bucket_name))?;
+            crate::ops::validate_key(&key)?;
+            let mut meta = ObjectMeta {
+                key: key.clone(),
+                acl: "default".into(),
+                storage_class: "Standard".into(),
+                object_type: "Normal".into(),
+                last_modified_ms: now_ms,
+                headers: vec![("content-type".into(), crate::ops::meta::default_content_type(&key).into())],
+                ..ObjectMeta::default()
+            };
+            store_object(&bucket, &mut meta, &mut std::fs::File::open(&file)?)?;
+            seeded.objects += 1;
+        }
+        Ok(seeded)
+    } else {
+        let text = std::fs::read_to_string(path)?;
+        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+        apply(store, accounts, region, now_ms, &manifest)
+    }
+}
