@@ -60,7 +60,7 @@ pub enum AuthMode {
     Strict,
     /// Accept any signature from any key, but still reject expired presigned URLs.
     ExpiryOnly,
-    /// No authentication: every request acts as the first account.
+    /// No signature checks; unsigned requests act as the first account.
     Off,
 }
 

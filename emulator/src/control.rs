@@ -59,7 +59,9 @@ async fn read_json<T: for<'de> Deserialize<'de>>(body: Incoming) -> Result<T, Re
 fn filter_from_query(query: &[(String, String)]) -> Result<Filter, Response<Body>> {
     let mut f = Filter::default();
     for (name, value) in query {
-        let number = |v: &str| v.parse::<u64>().map_err(|_| problem(StatusCode::BAD_REQUEST, format!("{name} must be a number")));
+        let number = |v: &str| {
+            v.parse::<u64>().map_err(|_| problem(StatusCode::BAD_REQUEST, format!("{name} must be a number")))
+        };
         match name.as_str() {
             "operation" => f.operation = Some(value.clone()),
             "bucket" => f.bucket = Some(value.clone()),
@@ -109,9 +111,9 @@ pub async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Body
             (Method::POST, ["reset"]) => {
                 let bucket = param("bucket");
                 let state = state.clone();
-                let deleted = crate::ops::blocking(move || state.reset(bucket.as_deref()))
-                .await
-                .map_err(|e| problem(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST), e.to_string()))?;
+                let deleted = crate::ops::blocking(move || state.reset(bucket.as_deref())).await.map_err(|e| {
+                    problem(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST), e.to_string())
+                })?;
                 json_response(StatusCode::OK, &json!({ "deleted_buckets": deleted }))
             }
             (Method::POST, ["seed"]) => {
@@ -181,7 +183,9 @@ pub async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Body
                 }
                 json_response(StatusCode::OK, &clock(state))
             }
-            (method, _) => return Err(problem(StatusCode::NOT_FOUND, format!("no control endpoint {method} {PREFIX}{path}"))),
+            (method, _) => {
+                return Err(problem(StatusCode::NOT_FOUND, format!("no control endpoint {method} {PREFIX}{path}")))
+            }
         })
     }
     .await;

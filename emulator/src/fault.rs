@@ -82,6 +82,25 @@ pub enum FaultAction {
     CommitThenDrop,
 }
 
+impl FaultRule {
+    /// A rule that fires once, on the first request of `operation`, with `action`; adjust the
+    /// public fields for anything else.
+    pub fn new(operation: &str, action: FaultAction) -> Self {
+        FaultRule {
+            id: String::new(),
+            operation: Some(operation.to_owned()),
+            bucket: None,
+            key_prefix: None,
+            access_key_id: None,
+            nth: 1,
+            times: 1,
+            probability: None,
+            seed: None,
+            action,
+        }
+    }
+}
+
 /// What a rule matches against.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestFacts<'a> {
@@ -346,7 +365,9 @@ mod tests {
         r.seed = Some(7);
         faults.set_rule_set("mine", vec![r.clone()]);
         assert!(faults.pick(&facts("UploadPartCopy", "big/x"), None).is_none());
-        let run = |f: &Faults| (0..32).map(|_| f.pick(&facts("UploadPartCopy", "big/x"), Some("mine")).is_some()).collect::<Vec<_>>();
+        let run = |f: &Faults| {
+            (0..32).map(|_| f.pick(&facts("UploadPartCopy", "big/x"), Some("mine")).is_some()).collect::<Vec<_>>()
+        };
         let first = run(&faults);
         let again = Faults::default();
         again.set_rule_set("mine", vec![r]);
@@ -358,7 +379,10 @@ mod tests {
     async fn bodies_cut_and_throttle() {
         use http_body_util::{BodyExt, Full};
         let body = Full::new(Bytes::from(vec![7u8; 100])).map_err(|never| -> std::io::Error { match never {} });
-        let cut = FaultyBody::<http_body_util::combinators::BoxBody<Bytes, std::io::Error>>::new(body.boxed(), BodyFault::CutAfter(40));
+        let cut = FaultyBody::<http_body_util::combinators::BoxBody<Bytes, std::io::Error>>::new(
+            body.boxed(),
+            BodyFault::CutAfter(40),
+        );
         let mut cut = std::pin::pin!(cut);
         let mut got = 0;
         let err = loop {

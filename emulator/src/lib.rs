@@ -156,6 +156,36 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Buckets and objects to create at start: a directory tree or a JSON manifest file.
+    pub fn seed(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config.seed = Some(path.into());
+        self
+    }
+
+    /// Protects the `/_emulator/` control API with a bearer token.
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.config.admin_token = Some(token.into());
+        self
+    }
+
+    /// Makes request ids and upload ids reproducible.
+    pub fn id_seed(mut self, seed: u64) -> Self {
+        self.config.id_seed = Some(seed);
+        self
+    }
+
+    /// Also appends the request journal to a JSON-lines file.
+    pub fn journal_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.config.journal_file = Some(path.into());
+        self
+    }
+
+    /// Fault rules active from the start.
+    pub fn fault(mut self, rule: fault::FaultRule) -> Self {
+        self.config.faults.push(rule);
+        self
+    }
+
     pub async fn start(mut self) -> std::io::Result<RunningEmulator> {
         let invalid = |e: String| std::io::Error::new(std::io::ErrorKind::InvalidInput, e);
         for account in &mut self.config.accounts {

@@ -69,7 +69,10 @@ pub fn apply(store: &Store, accounts: &[Account], region: &str, now_ms: i64, man
     let mut seeded = Seeded::default();
     for b in &manifest.buckets {
         let owner = match &b.owner {
-            Some(ak) => accounts.iter().find(|a| &a.access_key_id == ak).ok_or_else(|| invalid(format!("unknown owner {ak}")))?,
+            Some(ak) => accounts
+                .iter()
+                .find(|a| &a.access_key_id == ak)
+                .ok_or_else(|| invalid(format!("unknown owner {ak}")))?,
             None => accounts.first().ok_or_else(|| invalid("no accounts configured".into()))?,
         };
         if !oss_protocol::is_valid_bucket_name(&b.name) {
@@ -102,7 +105,9 @@ pub fn apply(store: &Store, accounts: &[Account], region: &str, now_ms: i64, man
                     .decode(b64)
                     .map_err(|e| invalid(format!("object {}: content_base64: {e}", o.key)))?,
                 (None, None) => Vec::new(),
-                (Some(_), Some(_)) => return Err(invalid(format!("object {}: content and content_base64 both set", o.key))),
+                (Some(_), Some(_)) => {
+                    return Err(invalid(format!("object {}: content and content_base64 both set", o.key)))
+                }
             };
             crate::ops::validate_key(&o.key)?;
             let mut meta = ObjectMeta {
@@ -115,7 +120,11 @@ pub fn apply(store: &Store, accounts: &[Account], region: &str, now_ms: i64, man
                     "content-type".into(),
                     o.content_type.clone().unwrap_or_else(|| crate::ops::meta::default_content_type(&o.key).into()),
                 )],
-                user_meta: o.metadata.iter().map(|(k, v)| (format!("x-oss-meta-{}", k.to_ascii_lowercase()), v.clone())).collect(),
+                user_meta: o
+                    .metadata
+                    .iter()
+                    .map(|(k, v)| (format!("x-oss-meta-{}", k.to_ascii_lowercase()), v.clone()))
+                    .collect(),
                 ..ObjectMeta::default()
             };
             store_object(&bucket, &mut meta, &mut data.as_slice())?;
@@ -188,7 +197,8 @@ pub fn seed_path(store: &Store, accounts: &[Account], region: &str, now_ms: i64,
         Ok(seeded)
     } else {
         let text = std::fs::read_to_string(path)?;
-        let manifest: Manifest = serde_json::from_str(&text).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+        let manifest: Manifest =
+            serde_json::from_str(&text).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
         apply(store, accounts, region, now_ms, &manifest)
     }
 }

@@ -80,7 +80,11 @@ pub async fn serve(listener: TcpListener, region: String, state: Arc<State>, mut
 
 /// One request, start to finish. Every OSS failure becomes an OSS error response; `Err` only
 /// when a fault asks for the connection to be dropped.
-pub async fn handle(state: Arc<State>, listener_region: &str, req: Request<Incoming>) -> Result<Response<Body>, Dropped> {
+pub async fn handle(
+    state: Arc<State>,
+    listener_region: &str,
+    req: Request<Incoming>,
+) -> Result<Response<Body>, Dropped> {
     if req.uri().path().starts_with(control::PREFIX) {
         return Ok(control::handle(&state, req).await);
     }
