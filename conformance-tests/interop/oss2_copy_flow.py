@@ -21,6 +21,7 @@ import uuid
 import oss2
 from oss2 import determine_part_size, exceptions as oe
 from oss2.models import PartInfo
+from common import CheckFailed, check, check_eq, crc64, set_label  # noqa: E402
 
 ENDPOINT = os.environ['OSS_ENDPOINT']
 AK = os.environ['OSS_ACCESS_KEY_ID']
@@ -37,49 +38,11 @@ BIG = random.Random(8).randbytes(350_001)  # 4 parts of 100 KiB (the last one sh
 META = {'x-oss-meta-author': 'alice', 'x-oss-meta-note': 'two words'}
 
 
-class CheckFailed(Exception):
-    pass
-
-
-def _crc64_table():
-    table = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ 0xC96C5795D7870F42 if c & 1 else c >> 1
-        table.append(c)
-    return table
-
-
-_CRC_TABLE = _crc64_table()
-
-
-def crc64(data):
-    """CRC-64/XZ (what OSS calls crc64ecma), computed independently of the SDK."""
-    crc = 0xFFFFFFFFFFFFFFFF
-    for b in data:
-        crc = _CRC_TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFFFFFFFFFF
-
-
-assert crc64(b'123456789') == 0x995DC9BBDF1939FA
-
-
 def md5hex(data):
     return hashlib.md5(data).hexdigest().upper()
 
 
-LABEL, MADE = '', []  # the current run's label and the oss2.Bucket objects it created
-
-
-def check(cond, what, detail=''):
-    if not cond:
-        raise CheckFailed('%s: %s' % (what, detail))
-    print('PASS [oss2 %s] %s' % (LABEL, what), flush=True)
-
-
-def check_eq(got, want, what):
-    check(got == want, what, 'got %r, want %r' % (got, want))
+MADE = []  # the oss2.Bucket objects the current run created
 
 
 def expect_error(what, fn, cls, status, code):
@@ -176,8 +139,7 @@ def journal_operations(since, bucket):
 
 
 def run(label, make_auth):
-    global LABEL
-    LABEL = label
+    set_label('oss2 ' + label)
     auth = make_auth(AK, SK)
     base = '%s-oss2cp-%s-%s' % (PREFIX, label, uuid.uuid4().hex[:8])
     src = new_bucket(auth, base + '-src')

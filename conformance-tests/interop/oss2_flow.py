@@ -19,6 +19,7 @@ import uuid
 import oss2
 import requests
 from oss2 import exceptions as oe
+from common import CheckFailed, check, check_eq, crc64, set_label  # noqa: E402
 
 ENDPOINT = os.environ['OSS_ENDPOINT']
 AK = os.environ['OSS_ACCESS_KEY_ID']
@@ -31,46 +32,6 @@ DATA = random.Random(42).randbytes(100_003)
 META = {'x-oss-meta-author': 'alice', 'x-oss-meta-note': 'two words'}
 LIST_KEYS = ['photos/top.txt', 'photos/2024/x.txt', 'photos/2025/y.txt', 'readme.txt']
 PAGE_KEYS = ['page/k%02d' % i for i in range(7)]
-
-
-class CheckFailed(Exception):
-    pass
-
-
-def _crc64_table():
-    table = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ 0xC96C5795D7870F42 if c & 1 else c >> 1
-        table.append(c)
-    return table
-
-
-_CRC_TABLE = _crc64_table()
-
-
-def crc64(data):
-    """CRC-64/XZ (what OSS calls crc64ecma), computed independently of the SDK."""
-    crc = 0xFFFFFFFFFFFFFFFF
-    for b in data:
-        crc = _CRC_TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFFFFFFFFFF
-
-
-assert crc64(b'123456789') == 0x995DC9BBDF1939FA
-
-LABEL = ''
-
-
-def check(cond, what, detail=''):
-    if not cond:
-        raise CheckFailed('%s: %s' % (what, detail))
-    print('PASS [oss2 %s] %s' % (LABEL, what), flush=True)
-
-
-def check_eq(got, want, what):
-    check(got == want, what, 'got %r, want %r' % (got, want))
 
 
 def expect_error(what, fn, cls, status, code, ec=None):
@@ -96,8 +57,7 @@ def xml_code(body):
 
 
 def run(label, make_auth):
-    global LABEL
-    LABEL = label
+    set_label('oss2 ' + label)
     auth = make_auth(AK, SK)
     name = '%s-oss2-%s-%s' % (PREFIX, label, uuid.uuid4().hex[:8])
     bucket = oss2.Bucket(auth, ENDPOINT, name, region=REGION, connect_timeout=10)

@@ -19,6 +19,7 @@ import traceback
 import uuid
 
 import alibabacloud_oss_v2 as oss
+from common import CheckFailed, check, check_eq, crc64, set_label  # noqa: E402
 
 ENDPOINT = os.environ['OSS_ENDPOINT']
 AK = os.environ['OSS_ACCESS_KEY_ID']
@@ -35,47 +36,12 @@ META = {'author': 'alice', 'note': 'two words'}
 PART = 100 * 1024
 
 
-class CheckFailed(Exception):
-    pass
-
-
-def _crc64_table():
-    table = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ 0xC96C5795D7870F42 if c & 1 else c >> 1
-        table.append(c)
-    return table
-
-
-_CRC_TABLE = _crc64_table()
-
-
-def crc64(data):
-    """CRC-64/XZ (what OSS calls crc64ecma), computed independently of the SDK."""
-    crc = 0xFFFFFFFFFFFFFFFF
-    for b in data:
-        crc = _CRC_TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFFFFFFFFFF
-
-
-assert crc64(b'123456789') == 0x995DC9BBDF1939FA
+set_label('ossv2 v4')
 
 
 def qmd5(data):
     """The quoted uppercase MD5 that OSS uses as the ETag of a Normal object or of a part."""
     return '"%s"' % hashlib.md5(data).hexdigest().upper()
-
-
-def check(cond, what, detail=''):
-    if not cond:
-        raise CheckFailed('%s: %s' % (what, detail))
-    print('PASS [ossv2 v4] %s' % what, flush=True)
-
-
-def check_eq(got, want, what):
-    check(got == want, what, 'got %r, want %r' % (got, want))
 
 
 def expect_error(what, fn, status, code):

@@ -21,6 +21,7 @@ import xml.etree.ElementTree as ET
 
 import alibabacloud_oss_v2 as oss
 import requests
+from common import CheckFailed, check, check_eq, crc64, set_label  # noqa: E402
 
 ENDPOINT = os.environ['OSS_ENDPOINT']
 AK = os.environ['OSS_ACCESS_KEY_ID']
@@ -35,42 +36,7 @@ LIST_KEYS = ['photos/top.txt', 'photos/2024/x.txt', 'photos/2025/y.txt', 'readme
 PAGE_KEYS = ['page/k%02d' % i for i in range(7)]
 
 
-class CheckFailed(Exception):
-    pass
-
-
-def _crc64_table():
-    table = []
-    for i in range(256):
-        c = i
-        for _ in range(8):
-            c = (c >> 1) ^ 0xC96C5795D7870F42 if c & 1 else c >> 1
-        table.append(c)
-    return table
-
-
-_CRC_TABLE = _crc64_table()
-
-
-def crc64(data):
-    """CRC-64/XZ (what OSS calls crc64ecma), computed independently of the SDK."""
-    crc = 0xFFFFFFFFFFFFFFFF
-    for b in data:
-        crc = _CRC_TABLE[(crc ^ b) & 0xFF] ^ (crc >> 8)
-    return crc ^ 0xFFFFFFFFFFFFFFFF
-
-
-assert crc64(b'123456789') == 0x995DC9BBDF1939FA
-
-
-def check(cond, what, detail=''):
-    if not cond:
-        raise CheckFailed('%s: %s' % (what, detail))
-    print('PASS [ossv2 v4] %s' % what, flush=True)
-
-
-def check_eq(got, want, what):
-    check(got == want, what, 'got %r, want %r' % (got, want))
+set_label('ossv2 v4')
 
 
 def expect_error(what, fn, status, code, ec=None):
