@@ -4,8 +4,8 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use http::{Response, StatusCode};
 use crate::body::RequestBody;
+use http::{Response, StatusCode};
 use oss_protocol::headers::{COMPLETE_ALL, HASH_CRC64ECMA, SERVER_SIDE_ENCRYPTION};
 use oss_protocol::xml::{
     self, CommonPrefix, CompleteMultipartUpload, CompleteMultipartUploadResult, InitiateMultipartUploadResult,
@@ -327,7 +327,10 @@ pub fn list_multipart_uploads(ctx: &Ctx) -> Result<Response<Body>> {
         let common = (!delimiter.is_empty())
             .then(|| key[prefix.len()..].find(delimiter).map(|i| key[..prefix.len() + i + delimiter.len()].to_owned()))
             .flatten();
-        if common.as_ref().is_some_and(|cp| prefixes.last() == Some(cp)) {
+        // A prefix already returned (or the key-marker itself: a page that ended on it) is not
+        // repeated, as in ListObjects.
+        let seen = |cp: &String| prefixes.last() == Some(cp) || (!key_marker.is_empty() && cp.as_str() <= key_marker);
+        if common.as_ref().is_some_and(seen) {
             continue;
         }
         if shown.len() + prefixes.len() == max_uploads {
