@@ -14,8 +14,63 @@ pub fn to_xml<T: Serialize>(root: &str, value: &T) -> String {
 }
 
 /// Parses a model; the root element's name is not checked (callers that care use [`root_name`]).
+/// Element text is kept exactly, leading and trailing whitespace included (quick-xml's
+/// deserializer would trim it), because text is data: an object key may be `" lead"`.
 pub fn from_xml<T: DeserializeOwned>(xml: &str) -> Result<T, String> {
-    quick_xml::de::from_str(xml).map_err(|e| e.to_string())
+    quick_xml::de::from_str(&protect_edge_whitespace(xml)).map_err(|e| e.to_string())
+}
+
+/// Rewrites the edge whitespace of every leaf element's text (text between a start tag and its
+/// own end tag) as character references, which the deserializer's trimming leaves alone.
+/// Whitespace between elements is untouched. Unparsable input is returned as it is.
+fn protect_edge_whitespace(xml: &str) -> String {
+    use quick_xml::events::Event;
+    #[derive(PartialEq)]
+    enum Kind {
+        Start,
+        End,
+        Text,
+        Other,
+    }
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let mut events: Vec<(Kind, usize, usize)> = Vec::new();
+    loop {
+        let from = reader.buffer_position() as usize;
+        let kind = match reader.read_event() {
+            Ok(Event::Eof) => break,
+            Ok(Event::Start(_)) => Kind::Start,
+            Ok(Event::End(_)) => Kind::End,
+            Ok(Event::Text(_)) => Kind::Text,
+            Ok(_) => Kind::Other,
+            Err(_) => return xml.to_owned(),
+        };
+        events.push((kind, from, reader.buffer_position() as usize));
+    }
+    let is_space = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n');
+    let reference = |c: char| format!("&#{};", c as u32);
+    let mut out = String::with_capacity(xml.len());
+    for (i, (kind, from, to)) in events.iter().enumerate() {
+        let raw = &xml[*from..*to];
+        let leaf = *kind == Kind::Text
+            && i > 0
+            && events[i - 1].0 == Kind::Start
+            && events.get(i + 1).is_some_and(|e| e.0 == Kind::End);
+        if !leaf || !(raw.starts_with(is_space) || raw.ends_with(is_space)) {
+            out.push_str(raw);
+            continue;
+        }
+        let inner = raw.trim_matches(is_space);
+        let (lead_len, trail_start) = if inner.is_empty() {
+            (raw.len(), raw.len())
+        } else {
+            let lead = raw.len() - raw.trim_start_matches(is_space).len();
+            (lead, lead + inner.len())
+        };
+        out.extend(raw[..lead_len].chars().map(reference));
+        out.push_str(&raw[lead_len..trail_start]);
+        out.extend(raw[trail_start..].chars().map(reference));
+    }
+    out
 }
 
 /// The name of the first element, to tell `<Delete>` from a wrong root.
@@ -434,6 +489,19 @@ mod tests {
         assert_eq!(c.parts[0].etag, "\"AB\"");
         let empty: CompleteMultipartUpload = from_xml("<CompleteMultipartUpload></CompleteMultipartUpload>").unwrap();
         assert!(empty.parts.is_empty());
+    }
+
+    #[test]
+    fn exact_text_keeps_edge_whitespace() {
+        let xml = "<Delete>\n  <Quiet>true</Quiet>\n  <Object><Key> lead</Key></Object>\n  \
+                   <Object><Key>trail \t</Key></Object><Object><Key>   </Key></Object>\n  \
+                   <Object><Key> a &amp; b </Key></Object></Delete>";
+        let d: Delete = from_xml(xml).unwrap();
+        let keys: Vec<&str> = d.objects.iter().map(|o| o.key.as_str()).collect();
+        assert_eq!(keys, [" lead", "trail \t", "   ", " a & b "]);
+        assert_eq!(d.quiet.as_deref(), Some("true"));
+        // Not XML at all: handed through, for the parser to refuse.
+        assert!(from_xml::<Delete>("<Delete><Object>").is_err());
     }
 
     #[test]

@@ -1,7 +1,6 @@
 //! PutBucket, DeleteBucket, GetBucketLocation, GetBucketInfo, PutBucketAcl, GetBucketAcl.
 
 use http::{Response, StatusCode};
-use crate::body::RequestBody;
 use oss_protocol::headers::ACL;
 use oss_protocol::xml::{
     self, AccessControlList, AccessControlPolicy, BucketDetail, BucketInfo, CreateBucketConfiguration,
@@ -11,7 +10,7 @@ use super::object::owner_of;
 use super::service::{extranet_endpoint, intranet_endpoint};
 use super::{blocking, iso, read_small_body, Ctx};
 use crate::access::{self, Need};
-use crate::body::Body;
+use crate::body::{Body, RequestBody};
 use crate::error::{Code, OssError, Result};
 use crate::respond;
 use crate::store::BucketMeta;

@@ -90,7 +90,8 @@ pub fn user_metadata(ctx: &Ctx) -> Result<Vec<(String, String)>> {
             "Your metadata headers exceed the maximum allowed metadata size.",
             "x-oss-meta-*",
             &total.to_string(),
-        ));
+        )
+        .ec("0011-00000002"));
     }
     out.sort();
     Ok(out)

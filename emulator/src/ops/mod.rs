@@ -15,12 +15,11 @@ use std::time::SystemTime;
 use base64::Engine;
 use http::{HeaderMap, Method, Response};
 use http_body_util::BodyExt;
-use crate::body::RequestBody;
 use oss_protocol::encoding::uri_encode;
 
 use crate::access::{self, Need};
 use crate::auth::Principal;
-use crate::body::Body;
+use crate::body::{Body, RequestBody};
 use crate::config::Limits;
 use crate::error::{Code, OssError, Result};
 use crate::route::{Operation, Route};

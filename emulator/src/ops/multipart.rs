@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::body::RequestBody;
 use http::{Response, StatusCode};
 use oss_protocol::headers::{COMPLETE_ALL, HASH_CRC64ECMA, SERVER_SIDE_ENCRYPTION};
 use oss_protocol::xml::{
@@ -19,7 +18,7 @@ use super::{
     validate_key, Ctx,
 };
 use crate::access::{self, Need};
-use crate::body::Body;
+use crate::body::{Body, RequestBody};
 use crate::error::{Code, OssError, Result};
 use crate::respond::{self, set_header};
 use crate::store::{layout, Bucket, ObjectMeta, PartMeta, Upload, UploadMeta};

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use base64::Engine;
 use bytes::Bytes;
 use http::{Response, StatusCode};
-use crate::body::RequestBody;
 use oss_protocol::headers::{HASH_CRC64ECMA, OBJECT_ACL, RANGE_BEHAVIOR, SERVER_SIDE_ENCRYPTION};
 use oss_protocol::xml::{self, AccessControlList, AccessControlPolicy, DeleteResult, DeletedObject, Owner};
 
@@ -15,7 +14,7 @@ use super::{
     blocking, check_body_md5, content_md5, encode_if, read_small_body, receive_body, require_length, validate_key, Ctx,
 };
 use crate::access::{self, Need};
-use crate::body::{self, Body};
+use crate::body::{self, Body, RequestBody};
 use crate::error::{Code, OssError, Result};
 use crate::respond::{self, set_header};
 use crate::store::{blob, Bucket, ObjectMeta, ObjectVersion};
@@ -32,7 +31,13 @@ pub fn overwrite_check(forbid: bool) -> impl FnOnce(Option<&ObjectVersion>) -> R
 }
 
 /// Headers OSS does not support on PutObject: conditional writes are refused, not ignored.
-const UNSUPPORTED_PUT_HEADERS: &[&str] = &["if-match", "if-none-match", "if-modified-since", "if-unmodified-since"];
+/// (lookup name, the name `<Header>` shows, as OSS's documentation does).
+const UNSUPPORTED_PUT_HEADERS: &[(&str, &str)] = &[
+    ("if-match", "If-Match"),
+    ("if-none-match", "If-None-Match"),
+    ("if-modified-since", "If-Modified-Since"),
+    ("if-unmodified-since", "If-Unmodified-Since"),
+];
 
 pub async fn put_object(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
     let key = ctx.key().to_owned();
@@ -40,7 +45,7 @@ pub async fn put_object(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
     let bucket = ctx.bucket_in_region()?;
     let bucket_meta = bucket.meta();
     access::can_write_object(&ctx.principal, &bucket_meta, bucket.get(&key).as_deref())?;
-    if let Some(name) = UNSUPPORTED_PUT_HEADERS.iter().find(|h| ctx.headers.contains_key(**h)) {
+    if let Some((_, name)) = UNSUPPORTED_PUT_HEADERS.iter().find(|(h, _)| ctx.headers.contains_key(*h)) {
         return Err(OssError::new(Code::NotImplemented).with("Header", *name).ec("0017-00000245"));
     }
     let mut meta = object_template(ctx, &key, &bucket_meta.storage_class)?;
@@ -195,6 +200,7 @@ pub async fn delete_multiple_objects(ctx: &Ctx, body: RequestBody) -> Result<Res
     if xml::root_name(&text).as_deref() != Some("Delete") {
         return Err(OssError::malformed_xml("the root node is not named Delete."));
     }
+    // Keys may begin or end with spaces: the exact parser keeps them.
     let request: xml::Delete = xml::from_xml(&text).map_err(OssError::malformed_xml)?;
     if request.objects.len() > MAX_DELETE_KEYS {
         return Err(OssError::malformed_xml("You have attempted to delete more objects than allowed."));

@@ -35,8 +35,8 @@ pub fn list_buckets(ctx: &Ctx) -> Result<Response<Body>> {
     owned.sort_by(|a, b| a.name.cmp(&b.name));
     let truncated = owned.len() > max_keys;
     owned.truncate(max_keys);
-    let paging =
-        ctx.param("prefix").is_some() || ctx.param("marker").is_some() || ctx.param("max-keys").is_some() || truncated;
+    // The fact sheet: the paging elements appear only when the result is truncated.
+    let paging = truncated;
     let result = ListAllMyBucketsResult {
         prefix: paging.then(|| prefix.to_owned()),
         marker: paging.then(|| marker.to_owned()),
