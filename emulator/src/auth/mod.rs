@@ -176,7 +176,8 @@ fn signature_mismatch(ec: &'static str, access_key_id: &str, provided: &str, str
         .with("OSSAccessKeyId", access_key_id)
         .with("SignatureProvided", provided)
         .with("StringToSign", string_to_sign)
-        .with("StringToSignBytes", oss_protocol::sign::string_to_sign_bytes(string_to_sign))
+        // Uppercase hex, as OSS writes it (`50 55 54 0A …`).
+        .with("StringToSignBytes", oss_protocol::sign::string_to_sign_bytes(string_to_sign).to_ascii_uppercase())
         .ec(ec)
 }
 
