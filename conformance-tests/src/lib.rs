@@ -8,9 +8,7 @@ pub mod target;
 
 use std::fmt::Debug;
 
-pub use oss_client::{
-    protocol, Addressing, Client, Config, Error, Method, ServiceError, SignatureVersion, StatusCode,
-};
+pub use oss_client::{protocol, Addressing, Client, Config, Error, Method, ServiceError, SignatureVersion, StatusCode};
 pub use target::{skip, Credentials, Target};
 
 impl Target {
@@ -20,7 +18,13 @@ impl Target {
     }
 
     /// A client for any endpoint/region pair of this target (e.g. the second region's listener).
-    pub fn client_for(&self, endpoint: &str, region: &str, creds: Option<&Credentials>, version: SignatureVersion) -> Client {
+    pub fn client_for(
+        &self,
+        endpoint: &str,
+        region: &str,
+        creds: Option<&Credentials>,
+        version: SignatureVersion,
+    ) -> Client {
         let config = Config::new(endpoint, region).signature(version);
         let config = match creds {
             Some(c) => config.credentials(&c.access_key_id, &c.access_key_secret),
@@ -84,7 +88,8 @@ pub async fn empty_and_delete(client: &Client, bucket: &str) {
         }
     }
     loop {
-        let Ok(page) = client.list_objects_v2(bucket, &ListObjectsV2Options { max_keys: Some(1000), ..Default::default() }).await
+        let Ok(page) =
+            client.list_objects_v2(bucket, &ListObjectsV2Options { max_keys: Some(1000), ..Default::default() }).await
         else {
             break;
         };
@@ -129,7 +134,13 @@ pub fn service_error<T: Debug>(result: Result<T, Error>) -> ServiceError {
 /// Asserts status and code (and the request id every OSS error carries).
 #[track_caller]
 pub fn assert_error(err: &ServiceError, status: u16, code: &str) {
-    assert_eq!((err.status.as_u16(), err.code.as_str()), (status, code), "message: {:?}, document: {:?}", err.message, err.document);
+    assert_eq!(
+        (err.status.as_u16(), err.code.as_str()),
+        (status, code),
+        "message: {:?}, document: {:?}",
+        err.message,
+        err.document
+    );
     assert_eq!(err.request_id.len(), 24, "x-oss-request-id of {code}: {:?}", err.request_id);
 }
 

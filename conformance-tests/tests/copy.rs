@@ -145,7 +145,7 @@ async fn copy_source_malformed() {
     let b = target.bucket("cp-bad").await;
     put(&client, b.name(), "k", b"data", &PutObjectOptions::default()).await;
     let name = b.name();
-    for source in [format!("{name}/k"), format!("/{name}"), format!("/{name}/"), format!("{name}")] {
+    for source in [format!("{name}/k"), format!("/{name}"), format!("/{name}/"), name.to_string()] {
         let resp = raw_copy(&client, name, "dst", &source).await;
         let err = resp.into_service_error();
         assert_error(&err, 400, "InvalidArgument");

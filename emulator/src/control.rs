@@ -43,11 +43,20 @@ fn json_response(status: StatusCode, value: &impl Serialize) -> Response<Body> {
     resp
 }
 
-fn problem(status: StatusCode, message: impl Into<String>) -> Response<Body> {
-    json_response(status, &json!({ "error": message.into() }))
+/// A control request that cannot be served: its status and a one-line reason, sent as JSON.
+struct Problem(StatusCode, String);
+
+fn problem(status: StatusCode, message: impl Into<String>) -> Problem {
+    Problem(status, message.into())
 }
 
-async fn read_json<T: for<'de> Deserialize<'de>>(body: Incoming) -> Result<T, Response<Body>> {
+impl Problem {
+    fn into_response(self) -> Response<Body> {
+        json_response(self.0, &json!({ "error": self.1 }))
+    }
+}
+
+async fn read_json<T: for<'de> Deserialize<'de>>(body: Incoming) -> Result<T, Problem> {
     let bytes = http_body_util::Limited::new(body, MAX_BODY)
         .collect()
         .await
@@ -56,7 +65,7 @@ async fn read_json<T: for<'de> Deserialize<'de>>(body: Incoming) -> Result<T, Re
     serde_json::from_slice(&bytes).map_err(|e| problem(StatusCode::BAD_REQUEST, format!("invalid JSON: {e}")))
 }
 
-fn filter_from_query(query: &[(String, String)]) -> Result<Filter, Response<Body>> {
+fn filter_from_query(query: &[(String, String)]) -> Result<Filter, Problem> {
     let mut f = Filter::default();
     for (name, value) in query {
         let number = |v: &str| {
@@ -97,7 +106,8 @@ pub async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Body
     if let Some(token) = &state.config.admin_token {
         let presented = req.headers().get("authorization").and_then(|v| v.to_str().ok());
         if presented != Some(format!("Bearer {token}").as_str()) {
-            return problem(StatusCode::UNAUTHORIZED, "the control API needs 'Authorization: Bearer <admin token>'");
+            return problem(StatusCode::UNAUTHORIZED, "the control API needs 'Authorization: Bearer <admin token>'")
+                .into_response();
         }
     }
     let path = req.uri().path().trim_start_matches(PREFIX).trim_end_matches('/').to_owned();
@@ -105,7 +115,7 @@ pub async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Body
     let param = |name: &str| query.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
     let method = req.method().clone();
     let segments: Vec<&str> = path.split('/').collect();
-    let result: Result<Response<Body>, Response<Body>> = async {
+    let result: Result<Response<Body>, Problem> = async {
         Ok(match (method, segments.as_slice()) {
             (Method::GET, ["health"]) => json_response(StatusCode::OK, &info(state)),
             (Method::POST, ["reset"]) => {
@@ -189,7 +199,7 @@ pub async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Body
         })
     }
     .await;
-    result.unwrap_or_else(|resp| resp)
+    result.unwrap_or_else(Problem::into_response)
 }
 
 fn clock(state: &State) -> serde_json::Value {

@@ -146,9 +146,16 @@ fn store_object(bucket: &crate::store::Bucket, meta: &mut ObjectMeta, source: &m
     Ok(())
 }
 
+/// A file of a seed directory and the object it becomes.
+pub struct SeedFile {
+    pub bucket: String,
+    pub key: String,
+    pub path: std::path::PathBuf,
+}
+
 /// A manifest from a directory tree: each top-level directory is a bucket, each file below it an
 /// object whose key is its relative path with `/` separators.
-pub fn manifest_from_dir(dir: &Path) -> std::io::Result<(Manifest, Vec<(String, String, std::path::PathBuf)>)> {
+pub fn manifest_from_dir(dir: &Path) -> std::io::Result<(Manifest, Vec<SeedFile>)> {
     let mut manifest = Manifest::default();
     let mut files = Vec::new();
     for entry in std::fs::read_dir(dir)? {
@@ -166,7 +173,7 @@ pub fn manifest_from_dir(dir: &Path) -> std::io::Result<(Manifest, Vec<(String, 
                     stack.push(e.path());
                 } else if let Ok(rel) = e.path().strip_prefix(entry.path()) {
                     let key = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-                    files.push((bucket.clone(), key, e.path()));
+                    files.push(SeedFile { bucket: bucket.clone(), key, path: e.path() });
                 }
             }
         }
@@ -179,7 +186,7 @@ pub fn seed_path(store: &Store, accounts: &[Account], region: &str, now_ms: i64,
     if path.is_dir() {
         let (manifest, files) = manifest_from_dir(path)?;
         let mut seeded = apply(store, accounts, region, now_ms, &manifest)?;
-        for (bucket_name, key, file) in files {
+        for SeedFile { bucket: bucket_name, key, path: file } in files {
             let bucket = store.bucket(&bucket_name).ok_or_else(|| OssError::no_such_bucket(&bucket_name))?;
             crate::ops::validate_key(&key)?;
             let mut meta = ObjectMeta {
