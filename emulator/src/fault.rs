@@ -217,11 +217,20 @@ impl Faults {
 
     /// The first rule (of the named set, or the global ones) that fires on this request.
     pub fn pick(&self, facts: &RequestFacts<'_>, set: Option<&str>) -> Option<(String, FaultAction)> {
+        // Every matching rule counts the request (so "the 3rd UploadPartCopy" stays the 3rd
+        // whatever other rules do); the first one that fires is applied.
         let mut fire = |rules: &mut Vec<Active>| {
-            rules
-                .iter_mut()
-                .filter(|a| a.matches(facts))
-                .find_map(|a| a.fires().then(|| (a.rule.id.clone(), a.rule.action.clone())))
+            let mut chosen = None;
+            for a in rules.iter_mut().filter(|a| a.matches(facts)) {
+                if chosen.is_none() {
+                    if a.fires() {
+                        chosen = Some((a.rule.id.clone(), a.rule.action.clone()));
+                    }
+                } else {
+                    a.matched += 1;
+                }
+            }
+            chosen
         };
         match set {
             Some(name) => lock(&self.sets).get_mut(name).and_then(&mut fire),
@@ -355,6 +364,17 @@ mod tests {
         assert!(faults.pick(&facts("UploadPart", "big/x"), None).is_none());
         assert!(faults.pick(&facts("UploadPartCopy", "small"), None).is_none());
         assert_eq!(faults.list()[0].matched, 5);
+    }
+
+    #[test]
+    fn every_matching_rule_counts_every_request() {
+        let faults = Faults::default();
+        faults.add(rule(1, 1, FaultAction::Delay { ms: 1 }));
+        let third = faults.add(rule(3, 1, FaultAction::Delay { ms: 2 }));
+        let fired: Vec<Option<String>> =
+            (0..3).map(|_| faults.pick(&facts("UploadPartCopy", "big/x"), None).map(|(id, _)| id)).collect();
+        assert_eq!(fired[2].as_deref(), Some(third.as_str()), "the 3rd request, though rule 1 fired on the 1st");
+        assert_eq!(faults.list().iter().map(|r| r.matched).collect::<Vec<_>>(), [3, 3]);
     }
 
     #[test]

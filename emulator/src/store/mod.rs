@@ -600,7 +600,11 @@ impl Bucket {
         let version = self.publish(meta, check)?;
         state.done = true;
         drop(state);
-        self.forget_upload(upload)?;
+        // The object is published: a failure to tidy the upload away must not turn this success
+        // into an error (the leftovers are collected at the next start).
+        if let Err(e) = self.forget_upload(upload) {
+            tracing::warn!("completed upload {} could not be removed: {e}", upload.meta.upload_id);
+        }
         Ok(version)
     }
 
