@@ -1,6 +1,9 @@
 //! The client handle and URL construction.
 
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use oss_protocol::encoding::{build_query, uri_encode};
 use reqwest::{Method, Url};
@@ -21,6 +24,39 @@ pub(crate) struct Inner {
     pub(crate) endpoint: Endpoint,
     pub(crate) addressing: Addressing,
     pub(crate) http: reqwest::Client,
+    /// Server time minus local time, in milliseconds, learnt from `RequestTimeTooSkewed`.
+    pub(crate) clock_offset_ms: AtomicI64,
+}
+
+/// Resolves the configured hosts (and every name under them) to fixed addresses, and everything
+/// else through the system resolver.
+struct OverrideResolver {
+    rules: Vec<(String, SocketAddr)>,
+}
+
+impl OverrideResolver {
+    fn lookup(&self, name: &str) -> Option<SocketAddr> {
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        self.rules
+            .iter()
+            .find(|(host, _)| name == *host || name.strip_suffix(host.as_str()).is_some_and(|p| p.ends_with('.')))
+            .map(|(_, addr)| *addr)
+    }
+}
+
+impl reqwest::dns::Resolve for OverrideResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let fixed = self.lookup(name.as_str());
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let addrs: reqwest::dns::Addrs = match fixed {
+                Some(addr) => Box::new(std::iter::once(addr)),
+                // Port 0: the connector puts in the URL's or the scheme's port.
+                None => Box::new(tokio::net::lookup_host((host.as_str(), 0)).await?.collect::<Vec<_>>().into_iter()),
+            };
+            Ok(addrs)
+        })
+    }
 }
 
 /// The parsed endpoint.
@@ -90,11 +126,58 @@ impl Client {
         if let Some(t) = config.timeout {
             builder = builder.timeout(t);
         }
-        if !config.system_proxy.unwrap_or(!endpoint.ip_or_localhost) {
+        if let Some(t) = config.read_timeout {
+            builder = builder.read_timeout(t);
+        }
+        if let Some(n) = config.pool_max_idle_per_host {
+            builder = builder.pool_max_idle_per_host(n);
+        }
+        builder = builder.pool_idle_timeout(config.pool_idle_timeout);
+        if !config.resolve.is_empty() {
+            builder = builder.dns_resolver(Arc::new(OverrideResolver { rules: config.resolve.clone() }));
+        }
+        let local = endpoint.ip_or_localhost || !config.resolve.is_empty();
+        if !config.system_proxy.unwrap_or(!local) {
             builder = builder.no_proxy();
         }
         let http = builder.build().map_err(|e| Error::usage(format!("building the HTTP client: {e}")))?;
-        Ok(Client { inner: Arc::new(Inner { config, endpoint, addressing, http }) })
+        Ok(Client { inner: Arc::new(Inner { config, endpoint, addressing, http, clock_offset_ms: AtomicI64::new(0) }) })
+    }
+
+    /// The time requests are signed with: the local clock, corrected by what the client learnt
+    /// from the server's `RequestTimeTooSkewed` answers.
+    pub fn now(&self) -> SystemTime {
+        let offset = self.clock_offset_ms();
+        let now = SystemTime::now();
+        if offset >= 0 {
+            now + Duration::from_millis(offset.unsigned_abs())
+        } else {
+            now - Duration::from_millis(offset.unsigned_abs())
+        }
+    }
+
+    /// Server time minus local time, in milliseconds (0 until a skew error is seen).
+    pub fn clock_offset_ms(&self) -> i64 {
+        self.inner.clock_offset_ms.load(Ordering::Relaxed)
+    }
+
+    pub fn set_clock_offset_ms(&self, offset: i64) {
+        self.inner.clock_offset_ms.store(offset, Ordering::Relaxed);
+    }
+
+    /// Adopts the server's clock from a `RequestTimeTooSkewed` error; false when the error says
+    /// nothing usable about the server's time.
+    pub(crate) fn learn_clock(&self, err: &Error) -> bool {
+        let Some(server) = err.service().filter(|_| err.is_clock_skew()).and_then(|e| e.server_time()) else {
+            return false;
+        };
+        let local = SystemTime::now();
+        let offset = match server.duration_since(local) {
+            Ok(ahead) => i64::try_from(ahead.as_millis()).unwrap_or(i64::MAX),
+            Err(behind) => -i64::try_from(behind.duration().as_millis()).unwrap_or(i64::MAX),
+        };
+        self.set_clock_offset_ms(offset);
+        true
     }
 
     pub fn config(&self) -> &Config {
@@ -264,6 +347,16 @@ mod tests {
         assert_eq!(url(&c, None, None).1, "oss-cn-hangzhou.aliyuncs.com");
         let c = client("http://127.0.0.1:9000", |c| c.host_override(Some("example.test".into())));
         assert_eq!(url(&c, Some("b"), Some("k")), ("http://127.0.0.1:9000/b/k".into(), "example.test".into()));
+    }
+
+    #[test]
+    fn resolve_overrides() {
+        let addr: SocketAddr = "127.0.0.1:9000".parse().unwrap();
+        let r = OverrideResolver { rules: vec![("oss-cn-hangzhou.aliyuncs.com".into(), addr)] };
+        assert_eq!(r.lookup("oss-cn-hangzhou.aliyuncs.com"), Some(addr));
+        assert_eq!(r.lookup("Bucket.OSS-cn-hangzhou.aliyuncs.com."), Some(addr));
+        assert_eq!(r.lookup("xoss-cn-hangzhou.aliyuncs.com"), None);
+        assert_eq!(r.lookup("example.com"), None);
     }
 
     #[test]

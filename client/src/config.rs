@@ -1,8 +1,13 @@
 //! Client configuration: where to connect, how to address buckets, how to sign.
 
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 pub use oss_protocol::sign::Credentials;
+
+use crate::error::Error;
+use crate::retry::RetryPolicy;
 
 /// Which signature the client puts on requests and presigned URLs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -41,6 +46,11 @@ pub struct Config {
     pub(crate) verify_crc: bool,
     pub(crate) system_proxy: Option<bool>,
     pub(crate) user_agent: String,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) resolve: Vec<(String, SocketAddr)>,
+    pub(crate) read_timeout: Option<Duration>,
+    pub(crate) pool_max_idle_per_host: Option<usize>,
+    pub(crate) pool_idle_timeout: Option<Duration>,
 }
 
 impl Config {
@@ -64,7 +74,60 @@ impl Config {
             verify_crc: true,
             system_proxy: None,
             user_agent: concat!("oss-client-rs/", env!("CARGO_PKG_VERSION")).to_owned(),
+            retry: RetryPolicy::none(),
+            resolve: Vec::new(),
+            read_timeout: None,
+            pool_max_idle_per_host: None,
+            pool_idle_timeout: Some(Duration::from_secs(50)),
         }
+    }
+
+    /// Credentials from `OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET` and `OSS_SESSION_TOKEN`,
+    /// as the official SDKs' environment provider reads them; unchanged when the first two are
+    /// not both set.
+    pub fn credentials_from_env(self) -> Self {
+        Profile::from_env().apply_credentials(self)
+    }
+
+    /// How failed requests are retried. [`Config::new`] starts with [`RetryPolicy::none`], since a
+    /// low-level client used for conformance tests must show every failure as it came; pass
+    /// [`RetryPolicy::standard`] for the SDKs' behaviour. Whatever the policy, a
+    /// `RequestTimeTooSkewed` answer corrects the clock of later requests (those without an
+    /// explicit [`crate::RequestBuilder::date`]).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Connects to `addr` for `host` and every name under it (`bucket.host`), without DNS: how a
+    /// virtual-hosted endpoint like `http://oss-cn-hangzhou.aliyuncs.com` reaches a local
+    /// emulator. The address's port is used unless the endpoint names one. Turns the system
+    /// proxy off unless [`Config::system_proxy`] says otherwise, since a proxy would resolve the
+    /// name itself.
+    pub fn resolve(mut self, host: impl Into<String>, addr: SocketAddr) -> Self {
+        let host = host.into().trim_start_matches('.').to_ascii_lowercase();
+        self.resolve.push((host, addr));
+        self
+    }
+
+    /// The longest wait for the next piece of an answer (a stalled connection), independent of
+    /// the whole-request [`Config::timeout`]. Off by default.
+    pub fn read_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.read_timeout = timeout;
+        self
+    }
+
+    /// Idle connections kept per host in the pool (unbounded by default).
+    pub fn pool_max_idle_per_host(mut self, max: usize) -> Self {
+        self.pool_max_idle_per_host = Some(max);
+        self
+    }
+
+    /// How long an idle pooled connection is kept: 50 s by default, under the server's keep-alive
+    /// timeout, so that the pool does not hand out connections the server already closed.
+    pub fn pool_idle_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.pool_idle_timeout = timeout;
+        self
     }
 
     pub fn credentials(mut self, access_key_id: impl Into<String>, access_key_secret: impl Into<String>) -> Self {
@@ -159,6 +222,10 @@ impl Config {
         self.signature
     }
 
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
     pub fn crc_verification(&self) -> bool {
         self.verify_crc
     }
@@ -178,5 +245,222 @@ impl Config {
             access_key_secret: sk.clone(),
             security_token: self.security_token.clone(),
         })
+    }
+}
+
+/// Settings gathered from the environment or an ossutil configuration file, each optional so that
+/// sources can be layered ([`Profile::or`]): flags over environment over file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub access_key_secret: Option<String>,
+    pub security_token: Option<String>,
+}
+
+impl Profile {
+    /// `OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET`, `OSS_SESSION_TOKEN` (the SDKs' names) and
+    /// `OSS_ENDPOINT`, `OSS_REGION` (ossutil's).
+    pub fn from_env() -> Profile {
+        Profile::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// [`Profile::from_env`] over any variable source (tests pass a map).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Profile {
+        let get = |name: &str| var(name).filter(|v| !v.is_empty());
+        Profile {
+            endpoint: get("OSS_ENDPOINT"),
+            region: get("OSS_REGION"),
+            access_key_id: get("OSS_ACCESS_KEY_ID"),
+            access_key_secret: get("OSS_ACCESS_KEY_SECRET"),
+            security_token: get("OSS_SESSION_TOKEN").or_else(|| get("OSS_SECURITY_TOKEN")),
+        }
+    }
+
+    /// `~/.ossutilconfig`, where ossutil keeps its configuration.
+    pub fn default_ossutil_path() -> Option<PathBuf> {
+        let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE"))?;
+        Some(Path::new(&home).join(".ossutilconfig"))
+    }
+
+    /// Reads an ossutil configuration file; see [`Profile::parse_ossutil`].
+    pub fn from_ossutil_file(path: &Path, profile: Option<&str>) -> Result<Profile, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        Profile::parse_ossutil(&text, profile).map_err(|e| match e {
+            Error::Usage(m) => Error::usage(format!("{}: {m}", path.display())),
+            other => other,
+        })
+    }
+
+    /// Parses ossutil's INI format. ossutil 1.x keeps one `[Credentials]` section
+    /// (`accessKeyID`, `accessKeySecret`, `stsToken`, `endpoint`); ossutil 2.x has `[default]`
+    /// and `[profile NAME]` sections (`accessKeyId`, `accessKeySecret`, `securityToken`, `region`,
+    /// `endpoint`). Key names are matched case-insensitively, `_` and `-` ignored. With a
+    /// `profile` name, that section must exist.
+    pub fn parse_ossutil(text: &str, profile: Option<&str>) -> Result<Profile, Error> {
+        let wanted: Vec<String> = match profile {
+            Some(name) if name != "default" => vec![format!("profile {name}"), name.to_owned()],
+            _ => vec!["default".to_owned(), "credentials".to_owned()],
+        };
+        let mut section: Option<String> = None;
+        let mut found = false;
+        let mut out = Profile::default();
+        for line in text.lines() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+                continue;
+            }
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                let name = name.trim().to_ascii_lowercase();
+                let matched = wanted.iter().any(|w| w.eq_ignore_ascii_case(&name));
+                found |= matched;
+                section = matched.then_some(name);
+                continue;
+            }
+            if section.is_none() {
+                continue;
+            }
+            let Some((key, value)) = line.split_once('=') else { continue };
+            let key: String =
+                key.trim().chars().filter(|c| *c != '_' && *c != '-').collect::<String>().to_ascii_lowercase();
+            let value = Some(value.trim().to_owned()).filter(|v| !v.is_empty());
+            // The first matching section wins for each field, so `[default]` beats `[Credentials]`.
+            let slot = match key.as_str() {
+                "endpoint" => &mut out.endpoint,
+                "region" => &mut out.region,
+                "accesskeyid" => &mut out.access_key_id,
+                "accesskeysecret" => &mut out.access_key_secret,
+                "ststoken" | "securitytoken" | "sessiontoken" => &mut out.security_token,
+                _ => continue,
+            };
+            if slot.is_none() {
+                *slot = value;
+            }
+        }
+        if !found && profile.is_some_and(|p| p != "default") {
+            return Err(Error::usage(format!(
+                "no profile {:?} in the ossutil configuration",
+                profile.unwrap_or_default()
+            )));
+        }
+        Ok(out)
+    }
+
+    /// Each field from `self`, or from `other` where `self` has none.
+    pub fn or(self, other: Profile) -> Profile {
+        Profile {
+            endpoint: self.endpoint.or(other.endpoint),
+            region: self.region.or(other.region),
+            access_key_id: self.access_key_id.or(other.access_key_id),
+            access_key_secret: self.access_key_secret.or(other.access_key_secret),
+            security_token: self.security_token.or(other.security_token),
+        }
+    }
+
+    /// A configuration from these settings. Without an endpoint, the region's public one
+    /// (`oss-<region>.aliyuncs.com`); without a region, the one an `oss-<region>…aliyuncs.com`
+    /// endpoint names, else `cn-hangzhou` (the emulator's). Anonymous without both key parts.
+    pub fn into_config(self) -> Result<Config, Error> {
+        let endpoint = match (&self.endpoint, &self.region) {
+            (Some(e), _) => e.clone(),
+            (None, Some(r)) => format!("https://oss-{}.aliyuncs.com", r.trim_start_matches("oss-")),
+            (None, None) => {
+                return Err(Error::usage(
+                    "no endpoint: pass --endpoint, set OSS_ENDPOINT, or configure ossutil".to_owned(),
+                ))
+            }
+        };
+        let region =
+            self.region.clone().or_else(|| region_from_endpoint(&endpoint)).unwrap_or_else(|| "cn-hangzhou".to_owned());
+        Ok(self.apply_credentials(Config::new(endpoint, region)))
+    }
+
+    fn apply_credentials(&self, mut config: Config) -> Config {
+        if let (Some(ak), Some(sk)) = (&self.access_key_id, &self.access_key_secret) {
+            config = config.credentials(ak.clone(), sk.clone());
+            if let Some(token) = &self.security_token {
+                config = config.security_token(token.clone());
+            }
+        }
+        config
+    }
+}
+
+/// `cn-hangzhou` from `https://oss-cn-hangzhou.aliyuncs.com` or `oss-cn-hangzhou-internal.aliyuncs.com`.
+pub(crate) fn region_from_endpoint(endpoint: &str) -> Option<String> {
+    let host = endpoint.split("://").last()?.split(['/', ':']).next()?;
+    let first = host.strip_suffix(".aliyuncs.com")?.rsplit('.').next()?;
+    let region = first.strip_prefix("oss-")?;
+    let region = region.strip_suffix("-internal").unwrap_or(region);
+    (!region.is_empty()).then(|| region.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ossutil_files() {
+        let v1 = "[Credentials]\nlanguage=EN\nendpoint=oss-cn-shanghai.aliyuncs.com\naccessKeyID=ak1\naccessKeySecret=sk1\nstsToken=\n";
+        let p = Profile::parse_ossutil(v1, None).unwrap();
+        assert_eq!(p.endpoint.as_deref(), Some("oss-cn-shanghai.aliyuncs.com"));
+        assert_eq!((p.access_key_id.as_deref(), p.access_key_secret.as_deref()), (Some("ak1"), Some("sk1")));
+        assert_eq!(p.security_token, None);
+        let c = p.into_config().unwrap();
+        assert_eq!(c.region(), "cn-shanghai");
+        assert_eq!(c.current_credentials().unwrap().access_key_id, "ak1");
+
+        let v2 = "# ossutil 2\n[default]\naccessKeyId = ak2\naccessKeySecret = sk2\nregion = cn-beijing\n\n\
+                  [profile dev]\naccess_key_id = ak3\naccess-key-secret = sk3\nsecurityToken = tok\nendpoint = http://127.0.0.1:9000\n";
+        let d = Profile::parse_ossutil(v2, None).unwrap();
+        assert_eq!(
+            (d.access_key_id.as_deref(), d.region.as_deref(), d.endpoint.as_deref()),
+            (Some("ak2"), Some("cn-beijing"), None)
+        );
+        let c = d.into_config().unwrap();
+        assert_eq!(c.endpoint(), "https://oss-cn-beijing.aliyuncs.com");
+        let dev = Profile::parse_ossutil(v2, Some("dev")).unwrap();
+        assert_eq!((dev.access_key_id.as_deref(), dev.security_token.as_deref()), (Some("ak3"), Some("tok")));
+        let c = dev.into_config().unwrap();
+        assert_eq!((c.endpoint(), c.region()), ("http://127.0.0.1:9000", "cn-hangzhou"));
+        assert_eq!(c.current_credentials().unwrap().security_token.as_deref(), Some("tok"));
+        assert!(Profile::parse_ossutil(v2, Some("missing")).is_err());
+    }
+
+    #[test]
+    fn env_and_layering() {
+        let vars = |name: &str| match name {
+            "OSS_ACCESS_KEY_ID" => Some("envak".to_owned()),
+            "OSS_ACCESS_KEY_SECRET" => Some("envsk".to_owned()),
+            "OSS_SESSION_TOKEN" => Some(String::new()),
+            _ => None,
+        };
+        let env = Profile::from_vars(vars);
+        assert_eq!(env.security_token, None, "empty variables count as unset");
+        let flags = Profile {
+            endpoint: Some("http://127.0.0.1:9000".into()),
+            access_key_id: Some("flag".into()),
+            ..Default::default()
+        };
+        let merged = flags.or(env);
+        assert_eq!(
+            (merged.access_key_id.as_deref(), merged.access_key_secret.as_deref()),
+            (Some("flag"), Some("envsk"))
+        );
+        assert!(Profile::default().into_config().is_err());
+        let anonymous = Profile { endpoint: Some("http://127.0.0.1:9000".into()), ..Default::default() };
+        assert!(anonymous.into_config().unwrap().current_credentials().is_none());
+    }
+
+    #[test]
+    fn regions_from_endpoints() {
+        assert_eq!(region_from_endpoint("https://oss-cn-hangzhou.aliyuncs.com").as_deref(), Some("cn-hangzhou"));
+        assert_eq!(
+            region_from_endpoint("oss-ap-southeast-1-internal.aliyuncs.com:443").as_deref(),
+            Some("ap-southeast-1")
+        );
+        assert_eq!(region_from_endpoint("b.oss-cn-beijing.aliyuncs.com").as_deref(), Some("cn-beijing"));
+        assert_eq!(region_from_endpoint("http://127.0.0.1:9000"), None);
     }
 }

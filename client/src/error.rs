@@ -1,6 +1,7 @@
 //! The one error type of the client.
 
 use std::fmt;
+use std::time::SystemTime;
 
 use base64::Engine;
 use bytes::Bytes;
@@ -22,6 +23,40 @@ pub enum Error {
     /// The caller asked for something the client cannot express (bad endpoint, a header value
     /// with a newline, a key made only of dots, …).
     Usage(String),
+    /// A local file could not be read or written (transfers, checkpoints, config files).
+    Io { context: String, source: std::io::Error },
+    /// The caller cancelled a long-running operation (a transfer's cancellation token).
+    Cancelled,
+}
+
+/// What an error means, for callers that branch on the kind of failure rather than on codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// 404: no such bucket, key or upload.
+    NotFound,
+    /// 403 other than a signature or clock problem.
+    AccessDenied,
+    /// `SignatureDoesNotMatch`, `InvalidAccessKeyId`: the credentials are wrong.
+    BadCredentials,
+    /// `RequestTimeTooSkewed`: the local clock is off.
+    ClockSkew,
+    /// 409: the bucket exists, is not empty, the object may not be overwritten, …
+    Conflict,
+    /// 412 or 304: a condition did not hold.
+    Precondition,
+    /// Any other 4xx: the request itself is wrong.
+    InvalidRequest,
+    /// 5xx: the service failed; usually worth retrying.
+    ServerError,
+    /// A timeout, connection failure or reset.
+    Transport,
+    /// CRC-64 mismatch.
+    Integrity,
+    /// A 2xx answer the client cannot read.
+    InvalidResponse,
+    Usage,
+    Io,
+    Cancelled,
 }
 
 /// A non-2xx answer, with the `<Error>` document taken from the body or, for HEAD, from the
@@ -37,6 +72,7 @@ pub struct ServiceError {
     pub request_id: String,
     /// `<EC>`, or the `x-oss-ec` header when the document has none.
     pub ec: Option<String>,
+    /// The parsed `<Error>` document; [`ServiceError::raw_xml`] gives it as it came.
     pub document: ErrorDocument,
     /// Where the document came from, for tests that care how HEAD errors travel.
     pub source: ErrorSource,
@@ -90,6 +126,27 @@ impl ServiceError {
 
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| std::str::from_utf8(v.as_bytes()).ok())
+    }
+
+    /// The error XML as received: the body, or the decoded `x-oss-err` header of a HEAD answer.
+    pub fn raw_xml(&self) -> Option<String> {
+        match self.source {
+            ErrorSource::Body => Some(String::from_utf8_lossy(&self.body).into_owned()),
+            ErrorSource::ErrHeader => {
+                let raw = self.headers.get(headers::ERR)?;
+                let xml = base64::engine::general_purpose::STANDARD.decode(raw.as_bytes().trim_ascii()).ok()?;
+                Some(String::from_utf8_lossy(&xml).into_owned())
+            }
+            ErrorSource::None => None,
+        }
+    }
+
+    /// The server's clock: `<ServerTime>` of a `RequestTimeTooSkewed` document, else the `Date`
+    /// header (every OSS answer has one).
+    pub fn server_time(&self) -> Option<SystemTime> {
+        self.extra("ServerTime")
+            .and_then(oss_protocol::time::parse_iso8601)
+            .or_else(|| self.header("date").and_then(oss_protocol::time::parse_http_date_lenient))
     }
 }
 
@@ -185,6 +242,57 @@ impl Error {
     pub fn is_integrity(&self) -> bool {
         matches!(self, Error::Integrity { .. })
     }
+
+    pub fn is_clock_skew(&self) -> bool {
+        self.code() == Some(Code::RequestTimeTooSkewed.as_str())
+    }
+
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, Error::Transport(e) if e.is_timeout())
+    }
+
+    /// Whether trying the same request again may succeed: 5xx (but 501), timeouts, connection
+    /// failures and resets, and clock skew (once the clock is corrected). Whether it is *safe*
+    /// depends on the operation; the retry layer only retries idempotent ones.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Service(e) => {
+                let s = e.status.as_u16();
+                (s >= 500 && s != 501 && s != 505) || self.is_clock_skew()
+            }
+            // A body cut mid-way surfaces as a body error, or as a decode error when read in chunks.
+            Error::Transport(e) => e.is_timeout() || e.is_connect() || e.is_request() || e.is_body() || e.is_decode(),
+            _ => false,
+        }
+    }
+
+    /// The meaning of the error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Service(e) => match e.status.as_u16() {
+                404 => ErrorKind::NotFound,
+                403 if self.is_clock_skew() => ErrorKind::ClockSkew,
+                403 if matches!(self.code(), Some("SignatureDoesNotMatch" | "InvalidAccessKeyId")) => {
+                    ErrorKind::BadCredentials
+                }
+                403 => ErrorKind::AccessDenied,
+                409 => ErrorKind::Conflict,
+                304 | 412 => ErrorKind::Precondition,
+                500.. => ErrorKind::ServerError,
+                _ => ErrorKind::InvalidRequest,
+            },
+            Error::Transport(_) => ErrorKind::Transport,
+            Error::Integrity { .. } => ErrorKind::Integrity,
+            Error::InvalidResponse { .. } => ErrorKind::InvalidResponse,
+            Error::Usage(_) => ErrorKind::Usage,
+            Error::Io { .. } => ErrorKind::Io,
+            Error::Cancelled => ErrorKind::Cancelled,
+        }
+    }
+
+    pub(crate) fn io(context: impl Into<String>, source: std::io::Error) -> Error {
+        Error::Io { context: context.into(), source }
+    }
 }
 
 impl From<reqwest::Error> for Error {
@@ -231,6 +339,8 @@ impl fmt::Display for Error {
                 request_id.as_deref().unwrap_or("-")
             ),
             Error::Usage(message) => write!(f, "usage error: {message}"),
+            Error::Io { context, source } => write!(f, "{context}: {source}"),
+            Error::Cancelled => f.write_str("cancelled"),
         }
     }
 }
@@ -239,6 +349,7 @@ impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Error::Transport(e) => Some(e),
+            Error::Io { source, .. } => Some(source),
             _ => None,
         }
     }

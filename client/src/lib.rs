@@ -30,17 +30,40 @@
 //! assert_eq!(resp.into_service_error().code, "RequestTimeTooSkewed");
 //! # Ok(()) }
 //! ```
+//!
+//! On top of the operations: [`Client::copy`] (CopyObject below a threshold, a parallel
+//! multipart copy above it, resumable, CRC-checked), [`Client::upload_file`] and
+//! [`Client::download_file`], retries ([`RetryPolicy`]) with clock-skew correction, and
+//! configuration from the environment or an ossutil file ([`Profile`]). The `ossc` binary is
+//! the command line over all of it.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), oss_client::Error> {
+//! use oss_client::{Client, Config, CopyOptions, ObjectPath, RetryPolicy};
+//! let client = Client::new(Config::new("http://127.0.0.1:9000", "cn-hangzhou").credentials_from_env().retry(RetryPolicy::standard()))?;
+//! client.put_object("demo", "report.csv", &b"a,b\n1,2\n"[..], &Default::default()).await?;
+//! let out = client.copy(&ObjectPath::new("demo", "report.csv"), &ObjectPath::new("demo", "archive/report.csv"), &CopyOptions::default()).await?;
+//! println!("copied {} bytes, CRC-64 {:?}", out.size, out.crc64);
+//! # Ok(()) }
+//! ```
 
+pub mod checkpoint;
 mod client;
 mod config;
+pub mod copy;
 mod error;
 mod ops;
+mod parts;
+mod path;
 mod presign;
 mod request;
+mod retry;
+pub mod transfer;
 
 pub use client::Client;
-pub use config::{Addressing, Config, Credentials, SignatureVersion};
-pub use error::{Error, ErrorSource, ServiceError};
+pub use config::{Addressing, Config, Credentials, Profile, SignatureVersion};
+pub use copy::{plan_parts, CopyOptions, CopyOutput, PartPlan};
+pub use error::{Error, ErrorKind, ErrorSource, ServiceError};
 pub use ops::copy_source;
 pub use ops::{
     complete_part, content_md5, CompleteMultipartUploadOptions, CopyObjectRequest, GetObjectOptions, GetObjectResult,
@@ -48,8 +71,13 @@ pub use ops::{
     ListObjectsV2Options, ListPartsOptions, ObjectMeta, ObjectStream, Output, PutObjectOptions, PutObjectResult,
     UploadPartCopyRequest, UploadPartOptions, UploadPartResult,
 };
+pub use parts::{Progress, ProgressFn};
+pub use path::ObjectPath;
 pub use presign::PresignRequest;
 pub use request::{PreparedRequest, RequestBuilder, Response, StreamingResponse};
+pub use retry::RetryPolicy;
+pub use tokio_util::sync::CancellationToken;
+pub use transfer::{TransferOptions, TransferOutput};
 
 /// The wire vocabulary the client speaks, re-exported so callers need no second dependency.
 pub use oss_protocol as protocol;

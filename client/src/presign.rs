@@ -76,7 +76,7 @@ impl Client {
             query: &req.query,
             headers: &headers,
         };
-        let now = req.time.unwrap_or_else(SystemTime::now);
+        let now = req.time.unwrap_or_else(|| self.now());
         let added = match req.signature.unwrap_or(config.signature) {
             SignatureVersion::V1 => {
                 let expires =

@@ -14,11 +14,23 @@ use serde::de::DeserializeOwned;
 use crate::client::Client;
 use crate::config::{Credentials, SignatureVersion};
 use crate::error::{Error, ServiceError};
+use crate::retry::{self, Retry};
 
 enum Body {
     Empty,
     Bytes(Bytes),
     Stream(reqwest::Body),
+}
+
+impl Body {
+    /// A copy for another attempt; a stream can be sent only once.
+    fn try_clone(&self) -> Option<Body> {
+        match self {
+            Body::Empty => Some(Body::Empty),
+            Body::Bytes(b) => Some(Body::Bytes(b.clone())),
+            Body::Stream(_) => None,
+        }
+    }
 }
 
 /// A request under construction. Header names are lowercased on entry; everything added with
@@ -43,6 +55,7 @@ pub struct RequestBuilder {
     raw_query: Option<String>,
     host: Option<String>,
     timeout: Option<Duration>,
+    idempotent: Option<bool>,
 }
 
 impl RequestBuilder {
@@ -67,6 +80,78 @@ impl RequestBuilder {
             raw_query: None,
             host: None,
             timeout: None,
+            idempotent: None,
+        }
+    }
+
+    /// Whether sending this request twice has the effect of sending it once, which lets the
+    /// configured [`crate::RetryPolicy`] retry it. Defaults to true for GET, HEAD, PUT and DELETE.
+    pub fn idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = Some(idempotent);
+        self
+    }
+
+    fn try_clone(&self) -> Option<RequestBuilder> {
+        Some(RequestBuilder {
+            client: self.client.clone(),
+            method: self.method.clone(),
+            bucket: self.bucket.clone(),
+            key: self.key.clone(),
+            query: self.query.clone(),
+            headers: self.headers.clone(),
+            unsigned_headers: self.unsigned_headers.clone(),
+            removed_headers: self.removed_headers.clone(),
+            body: self.body.try_clone()?,
+            sign: self.sign,
+            date: self.date,
+            credentials: self.credentials.clone(),
+            signature: self.signature,
+            region: self.region.clone(),
+            additional_headers: self.additional_headers.clone(),
+            raw_path: self.raw_path.clone(),
+            raw_query: self.raw_query.clone(),
+            host: self.host.clone(),
+            timeout: self.timeout,
+            idempotent: self.idempotent,
+        })
+    }
+
+    /// Sends with the client's retry policy: each attempt is signed anew (with the corrected
+    /// clock after a skew error). A streamed body is sent once.
+    async fn send_with_retries<T, F, Fut>(self, send: F) -> Result<T, Error>
+    where
+        F: Fn(PreparedRequest) -> Fut,
+        Fut: std::future::Future<Output = Result<T, Error>>,
+    {
+        let client = self.client.clone();
+        let rule = Retry {
+            idempotent: self
+                .idempotent
+                .unwrap_or(matches!(self.method, Method::GET | Method::HEAD | Method::PUT | Method::DELETE)),
+            clock_correctable: self.date.is_none(),
+        };
+        match self.try_clone() {
+            Some(_) => {
+                retry::run(&client, rule, || {
+                    let next = self.try_clone();
+                    let send = &send;
+                    async move {
+                        let next = next.ok_or_else(|| Error::usage("the request body cannot be repeated"))?;
+                        send(next.prepare()?).await
+                    }
+                })
+                .await
+            }
+            None => {
+                let result = send(self.prepare()?).await;
+                if let Err(e) = &result {
+                    // Nothing to retry with, but the next request benefits from the correction.
+                    if rule.clock_correctable {
+                        client.learn_clock(e);
+                    }
+                }
+                result
+            }
         }
     }
 
@@ -200,7 +285,7 @@ impl RequestBuilder {
             &self.query,
             self.raw_query.as_deref(),
         )?;
-        let now = self.date.unwrap_or_else(SystemTime::now);
+        let now = self.date.unwrap_or_else(|| self.client.now());
         let creds = match &self.credentials {
             Some(c) => c.clone(),
             None => config.current_credentials(),
@@ -280,20 +365,22 @@ impl RequestBuilder {
         })
     }
 
-    /// Sends and reads the whole answer; a non-2xx status becomes [`Error::Service`].
+    /// Sends and reads the whole answer; a non-2xx status becomes [`Error::Service`]. Retried
+    /// per the client's [`crate::RetryPolicy`].
     pub async fn send(self) -> Result<Response, Error> {
-        self.prepare()?.send().await
+        self.send_with_retries(PreparedRequest::send).await
     }
 
-    /// Sends and reads the whole answer whatever its status; only transport failures are errors.
+    /// Sends once and reads the whole answer whatever its status; only transport failures are
+    /// errors. Never retried: the escape hatch shows exactly what one request got.
     pub async fn send_raw(self) -> Result<Response, Error> {
         self.prepare()?.send_raw().await
     }
 
     /// Sends and returns as soon as the headers are in; the body is read on demand. A non-2xx
-    /// status is read in full and becomes [`Error::Service`].
+    /// status is read in full and becomes [`Error::Service`]. Retried until the headers arrive.
     pub async fn send_streaming(self) -> Result<StreamingResponse, Error> {
-        self.prepare()?.send_streaming().await
+        self.send_with_retries(PreparedRequest::send_streaming).await
     }
 }
 

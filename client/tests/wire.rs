@@ -7,8 +7,8 @@ use base64::Engine;
 use bytes::Bytes;
 use oss_client::protocol::{crc64, error::ErrorDocument, xml};
 use oss_client::{
-    complete_part, Addressing, Client, CompleteMultipartUploadOptions, Config, Error, GetObjectOptions,
-    ListObjectsV2Options, Method, PutObjectOptions, SignatureVersion, StatusCode,
+    complete_part, Addressing, Client, CompleteMultipartUploadOptions, Config, CopyOptions, Error, GetObjectOptions,
+    ListObjectsV2Options, Method, ObjectPath, PutObjectOptions, SignatureVersion, StatusCode, TransferOptions,
 };
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -409,4 +409,112 @@ async fn connection_refused_is_transport() {
     let c = Client::new(Config::new(format!("http://127.0.0.1:{port}"), "cn-hangzhou")).unwrap();
     let e = c.delete_bucket("b").await.unwrap_err();
     assert!(e.is_transport(), "{e}");
+}
+
+/// `Range: bytes=a-b` of a scripted GET, as `(start, end)` inclusive.
+fn range_of(req: &Seen) -> Option<(usize, usize)> {
+    let spec = req.header("range")?.strip_prefix("bytes=")?;
+    let (a, b) = spec.split_once('-')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+/// A server whose object is `data` but whose `x-oss-hash-crc64ecma` says `crc`.
+async fn lying_server(data: Vec<u8>, crc: u64) -> Server {
+    Server::start(move |req| {
+        let base = Reply::new(200)
+            .header("etag", "\"E\"")
+            .header("last-modified", "Wed, 28 Dec 2022 10:27:41 GMT")
+            .header("x-oss-hash-crc64ecma", crc.to_string());
+        match (req.method.as_str(), range_of(req)) {
+            ("HEAD", _) => base.header("x-oss-object-type", "Normal").body(vec![0; data.len()]),
+            ("GET", Some((a, b))) => {
+                let mut r = base.body(data[a..=b].to_vec());
+                r.status = 206;
+                r.header("content-range", format!("bytes {a}-{b}/{}", data.len()))
+            }
+            ("GET", None) => base.body(data.clone()),
+            _ => base.body(
+                "<CopyObjectResult><ETag>\"E\"</ETag><LastModified>2022-12-28T10:27:41.000Z</LastModified></CopyObjectResult>",
+            ),
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn downloads_with_a_wrong_crc_fail_and_leave_no_file() {
+    let data: Vec<u8> = (0..250_000u32).map(|i| (i % 241) as u8).collect();
+    let server = lying_server(data.clone(), crc64::checksum(&data) ^ 1).await;
+    let c = server.client(|c| c);
+    let dir = tempfile::tempdir().unwrap();
+    let src = ObjectPath::new("b", "k");
+    for opts in [
+        TransferOptions::default(),
+        // Ranged parts: the whole object's CRC is combined from the parts' and still disagrees.
+        TransferOptions { threshold: 1, part_size: 100 * 1024, ..Default::default() },
+    ] {
+        let out = dir.path().join("k");
+        let e = c.download_file(&src, &out, &opts).await.unwrap_err();
+        assert!(e.is_integrity(), "{e}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0, "nothing left behind");
+    }
+    // With the right CRC both ways succeed, so the failure above was the CRC and nothing else.
+    let honest = lying_server(data.clone(), crc64::checksum(&data)).await;
+    let c = honest.client(|c| c);
+    let opts = TransferOptions { threshold: 1, part_size: 100 * 1024, ..Default::default() };
+    c.download_file(&src, &dir.path().join("ok"), &opts).await.unwrap();
+    assert_eq!(std::fs::read(dir.path().join("ok")).unwrap(), data);
+    let ranges: Vec<_> =
+        honest.seen.lock().unwrap().iter().filter_map(|s| s.header("range").map(str::to_owned)).collect();
+    assert_eq!(ranges.len(), 3);
+}
+
+#[tokio::test]
+async fn copies_with_a_wrong_crc_fail() {
+    // The source's HEAD says one CRC, the copy's answer another.
+    let server = Server::start(|req| {
+        let r = Reply::new(200).header("etag", "\"E\"");
+        if req.method == "HEAD" {
+            r.header("x-oss-hash-crc64ecma", "111").body(vec![0; 5])
+        } else {
+            r.header("x-oss-hash-crc64ecma", "222").body("<CopyObjectResult><ETag>\"E\"</ETag></CopyObjectResult>")
+        }
+    })
+    .await;
+    let c = server.client(|c| c);
+    let e = c.copy(&ObjectPath::new("b", "s"), &ObjectPath::new("b", "d"), &CopyOptions::default()).await.unwrap_err();
+    assert!(matches!(e, Error::Integrity { client_crc: 111, server_crc: 222, .. }), "{e}");
+    assert_eq!(server.last().header("x-oss-copy-source-if-match"), Some("\"E\""));
+}
+
+#[tokio::test]
+async fn uploads_with_a_wrong_crc_fail() {
+    // Parts are answered honestly; the completed object's CRC is wrong.
+    let server = Server::start(|req| {
+        if req.target.contains("?uploads") {
+            Reply::new(200).body(
+                "<InitiateMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><UploadId>UP</UploadId></InitiateMultipartUploadResult>",
+            )
+        } else if req.method == "PUT" {
+            Reply::new(200)
+                .header("etag", "\"P\"")
+                .header("x-oss-hash-crc64ecma", crc64::checksum(&req.body).to_string())
+        } else if req.method == "POST" {
+            Reply::new(200).header("x-oss-hash-crc64ecma", "7").body(
+                "<CompleteMultipartUploadResult><Bucket>b</Bucket><Key>k</Key><ETag>\"X-3\"</ETag></CompleteMultipartUploadResult>",
+            )
+        } else {
+            Reply::new(204)
+        }
+    })
+    .await;
+    let c = server.client(|c| c);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("f");
+    std::fs::write(&file, vec![9u8; 250_000]).unwrap();
+    let opts = TransferOptions { threshold: 1, part_size: 100 * 1024, ..Default::default() };
+    let e = c.upload_file(&file, &ObjectPath::new("b", "k"), &opts).await.unwrap_err();
+    assert!(matches!(e, Error::Integrity { server_crc: 7, .. }), "{e}");
+    // The object exists by now; aborting would be meaningless, so nothing is sent after Complete.
+    assert_eq!(server.last().method, "POST");
 }

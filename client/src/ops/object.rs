@@ -428,6 +428,8 @@ impl Client {
             .request(Method::POST, Some(bucket), None)
             .query("delete", "")
             .query_opt("encoding-type", encoding_type)
+            // Deleting what is already gone succeeds, so a repeat is harmless.
+            .idempotent(true)
             .header("content-md5", content_md5(body.as_bytes()))
             .body(body)
             .send()

@@ -1,0 +1,187 @@
+//! `ossc`: the command line of `oss-client`, for the emulator and for real OSS.
+//!
+//! ```text
+//! ossc --endpoint http://127.0.0.1:9000 mb oss://demo
+//! ossc --endpoint http://127.0.0.1:9000 cp ./big.bin oss://demo/big.bin
+//! ossc --endpoint http://127.0.0.1:9000 cp oss://demo/big.bin oss://demo/copy.bin --threshold 10MiB
+//! ```
+
+mod ossc {
+    pub mod commands;
+    pub mod output;
+}
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use oss_client::{Addressing, Client, Config, Error, Profile, RetryPolicy, SignatureVersion};
+
+use ossc::output::Output;
+
+#[derive(Parser, Debug)]
+#[command(name = "ossc", version, about = "Alibaba Cloud OSS from the command line (real OSS or the emulator)")]
+struct Cli {
+    #[command(flatten)]
+    global: Global,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Debug)]
+#[command(next_help_heading = "Global options")]
+struct Global {
+    /// Service endpoint, e.g. http://127.0.0.1:9000 or https://oss-cn-hangzhou.aliyuncs.com.
+    #[arg(long, short = 'e', env = "OSS_ENDPOINT", global = true)]
+    endpoint: Option<String>,
+    /// Region (cn-hangzhou); derived from an aliyuncs.com endpoint when absent.
+    #[arg(long, env = "OSS_REGION", global = true)]
+    region: Option<String>,
+    #[arg(long, env = "OSS_ACCESS_KEY_ID", global = true)]
+    access_key_id: Option<String>,
+    #[arg(long, env = "OSS_ACCESS_KEY_SECRET", hide_env_values = true, global = true)]
+    access_key_secret: Option<String>,
+    /// STS security token.
+    #[arg(long, env = "OSS_SESSION_TOKEN", hide_env_values = true, global = true)]
+    sts_token: Option<String>,
+    /// ossutil configuration file [default: ~/.ossutilconfig when it exists].
+    #[arg(long, env = "OSSC_CONFIG_FILE", global = true)]
+    config_file: Option<PathBuf>,
+    /// Profile (section) of the configuration file.
+    #[arg(long, env = "OSSC_PROFILE", global = true)]
+    profile: Option<String>,
+    /// Signature version.
+    #[arg(long, value_enum, env = "OSSC_SIGNATURE_VERSION", default_value = "v4", global = true)]
+    signature_version: SigVersion,
+    /// Bucket addressing [default: path style for IP and localhost endpoints, else virtual host].
+    #[arg(long, value_enum, global = true)]
+    addressing: Option<AddressingArg>,
+    /// Connect to ADDR for HOST and every name under it, without DNS (HOST=IP:PORT), e.g.
+    /// oss-cn-hangzhou.aliyuncs.com=127.0.0.1:9000 to reach the emulator by OSS's names.
+    #[arg(long, value_name = "HOST=ADDR", global = true)]
+    resolve: Vec<String>,
+    /// Attempts per request, the first included (1 = no retries).
+    #[arg(long, default_value_t = 3, global = true)]
+    max_attempts: u32,
+    /// Seconds before a request without progress is given up.
+    #[arg(long, default_value_t = 300, global = true)]
+    timeout: u64,
+    /// Machine-readable JSON output.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Print nothing but errors.
+    #[arg(long, short = 'q', global = true)]
+    quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum SigVersion {
+    #[value(alias = "1")]
+    V1,
+    #[value(alias = "4")]
+    V4,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum AddressingArg {
+    Path,
+    #[value(alias = "virtual-host")]
+    Virtual,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Copy: oss://→oss:// on the server, local→oss:// (upload), oss://→local (download).
+    Cp(commands::CpArgs),
+    /// List buckets, or the objects under oss://bucket[/prefix].
+    Ls(commands::LsArgs),
+    /// Show an object's metadata (HeadObject).
+    Stat { url: String },
+    /// Make a bucket.
+    Mb {
+        url: String,
+        /// Canned ACL: private, public-read, public-read-write.
+        #[arg(long)]
+        acl: Option<String>,
+    },
+    /// Remove an (empty) bucket.
+    Rb { url: String },
+    /// Remove an object, or with --recursive everything under a prefix.
+    Rm {
+        url: String,
+        #[arg(long, short = 'r')]
+        recursive: bool,
+    },
+    /// Print a presigned URL.
+    Presign(commands::PresignArgs),
+    /// Multipart uploads: list them, list one's parts (--upload-id), abort (--abort).
+    Parts(commands::PartsArgs),
+}
+
+use ossc::commands;
+
+fn build_client(g: &Global) -> Result<Client, Error> {
+    let flags = Profile {
+        endpoint: g.endpoint.clone(),
+        region: g.region.clone(),
+        access_key_id: g.access_key_id.clone(),
+        access_key_secret: g.access_key_secret.clone(),
+        security_token: g.sts_token.clone(),
+    };
+    let file = match (&g.config_file, Profile::default_ossutil_path()) {
+        (Some(path), _) => Profile::from_ossutil_file(path, g.profile.as_deref())?,
+        (None, Some(path)) if path.is_file() => Profile::from_ossutil_file(&path, g.profile.as_deref())?,
+        _ => Profile::default(),
+    };
+    let mut config: Config = flags.or(file).into_config()?;
+    config = config
+        .signature(match g.signature_version {
+            SigVersion::V1 => SignatureVersion::V1,
+            SigVersion::V4 => SignatureVersion::V4,
+        })
+        .retry(RetryPolicy::standard().max_attempts(g.max_attempts))
+        .read_timeout(Some(Duration::from_secs(g.timeout.max(1))))
+        // Multipart transfers keep parts in flight for long; the read timeout catches stalls.
+        .timeout(None)
+        .user_agent(concat!("ossc/", env!("CARGO_PKG_VERSION")));
+    if let Some(a) = g.addressing {
+        config = config.addressing(match a {
+            AddressingArg::Path => Addressing::PathStyle,
+            AddressingArg::Virtual => Addressing::VirtualHost,
+        });
+    }
+    for rule in &g.resolve {
+        let (host, addr) =
+            rule.split_once('=').ok_or_else(|| Error::Usage(format!("--resolve {rule:?}: expected HOST=IP:PORT")))?;
+        let addr: SocketAddr =
+            addr.parse().map_err(|e| Error::Usage(format!("--resolve {rule:?}: {addr:?} is not IP:PORT ({e})")))?;
+        config = config.resolve(host, addr);
+    }
+    Client::new(config)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let out = Output::new(cli.global.json, cli.global.quiet);
+    let client = match build_client(&cli.global) {
+        Ok(c) => c,
+        Err(e) => return out.fail(&e),
+    };
+    let result = match cli.command {
+        Command::Cp(args) => commands::cp(&client, &out, args).await,
+        Command::Ls(args) => commands::ls(&client, &out, args).await,
+        Command::Stat { url } => commands::stat(&client, &out, &url).await,
+        Command::Mb { url, acl } => commands::mb(&client, &out, &url, acl.as_deref()).await,
+        Command::Rb { url } => commands::rb(&client, &out, &url).await,
+        Command::Rm { url, recursive } => commands::rm(&client, &out, &url, recursive).await,
+        Command::Presign(args) => commands::presign(&client, &out, args),
+        Command::Parts(args) => commands::parts(&client, &out, args).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => out.fail(&e),
+    }
+}
