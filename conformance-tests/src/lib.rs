@@ -151,6 +151,24 @@ pub fn assert_error_ec(err: &ServiceError, status: u16, code: &str, ec: &str) {
     assert_eq!(err.ec.as_deref(), Some(ec), "EC of {code}");
 }
 
+/// PutObject that must succeed.
+pub async fn put(client: &Client, bucket: &str, key: &str, body: &[u8]) {
+    client
+        .put_object(bucket, key, body.to_vec(), &oss_client::PutObjectOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("PutObject {bucket}/{key:?}: {e}"));
+}
+
+/// GetObject of a whole object that must succeed.
+pub async fn get_body(client: &Client, bucket: &str, key: &str) -> Vec<u8> {
+    client
+        .get_object(bucket, key, &oss_client::GetObjectOptions::default())
+        .await
+        .unwrap_or_else(|e| panic!("GetObject {bucket}/{key:?}: {e}"))
+        .body
+        .to_vec()
+}
+
 /// Deterministic test data (so failures reproduce), not all one byte (so offsets matter).
 pub fn data(len: usize, seed: u64) -> Vec<u8> {
     let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;

@@ -2,16 +2,16 @@
 //! (V1 and V4), anonymous access under bucket and object ACLs, and the emulator's strictness
 //! switch and frozen clock. Error shapes follow fact sheet §1.1–1.6.
 
+use bytes::Bytes;
 use std::time::{Duration, SystemTime};
 
-use bytes::Bytes;
 use conformance_tests::protocol::sign::{self, SignableRequest};
 use conformance_tests::protocol::time::{
     format_http_date, format_iso8601, format_v4_datetime, parse_iso8601, truncate_to_seconds,
 };
 use conformance_tests::{
-    assert_error, assert_error_ec, data, md5_etag, service_error, skip, Client, Config, Method, ServiceError,
-    SignatureVersion, Target,
+    assert_error, assert_error_ec, data, get_body, md5_etag, put, service_error, skip, Client, Config, Method,
+    ServiceError, SignatureVersion, Target,
 };
 use oss_client::{
     Credentials as Keys, ErrorSource, GetObjectOptions, ListBucketsOptions, PresignRequest, PutObjectOptions,
@@ -44,17 +44,6 @@ fn foreign_region(target: &Target) -> &'static str {
     } else {
         "cn-shanghai"
     }
-}
-
-async fn put(client: &Client, bucket: &str, key: &str, body: &[u8]) {
-    client
-        .put_object(bucket, key, Bytes::copy_from_slice(body), &put_opts())
-        .await
-        .unwrap_or_else(|e| panic!("PutObject {key}: {e}"));
-}
-
-async fn get_body(client: &Client, bucket: &str, key: &str) -> Vec<u8> {
-    client.get_object(bucket, key, &get_opts()).await.unwrap_or_else(|e| panic!("GetObject {key}: {e}")).body.to_vec()
 }
 
 /// A plain HTTP client for presigned URLs (no proxy towards the local emulator).

@@ -8,8 +8,8 @@ use conformance_tests::protocol::crc64;
 use conformance_tests::protocol::encoding::uri_encode;
 use conformance_tests::protocol::time::parse_iso8601;
 use conformance_tests::{
-    assert_error, assert_error_ec, data, md5_etag, service_error, skip, Client, Method, ServiceError, SignatureVersion,
-    Target,
+    assert_error, assert_error_ec, data, get_body as get, md5_etag, service_error, skip, Client, Method, ServiceError,
+    SignatureVersion, Target,
 };
 use oss_client::{
     CopyObjectRequest, GetObjectOptions, InitiateMultipartUploadOptions, ObjectMeta, PutObjectOptions,
@@ -24,14 +24,6 @@ async fn put(client: &Client, bucket: &str, key: &str, body: &[u8], opts: &PutOb
         .await
         .unwrap_or_else(|e| panic!("PutObject {bucket}/{key}: {e}"));
     out.etag.clone().expect("PutObject ETag")
-}
-
-async fn get(client: &Client, bucket: &str, key: &str) -> Vec<u8> {
-    let out = client
-        .get_object(bucket, key, &GetObjectOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("GetObject {bucket}/{key}: {e}"));
-    out.body.to_vec()
 }
 
 async fn head(client: &Client, bucket: &str, key: &str) -> ObjectMeta {

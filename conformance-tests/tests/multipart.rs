@@ -9,7 +9,8 @@ use conformance_tests::protocol::time::parse_iso8601;
 use conformance_tests::protocol::xml::CompletePart;
 use conformance_tests::protocol::{crc64, xml};
 use conformance_tests::{
-    assert_error, assert_error_ec, data, md5_etag, service_error, skip, Client, Error, Method, ServiceError, Target,
+    assert_error, assert_error_ec, data, get_body as get, md5_etag, service_error, skip, Client, Error, Method,
+    ServiceError, Target,
 };
 use oss_client::{
     complete_part, content_md5, CompleteMultipartUploadOptions, GetObjectOptions, InitiateMultipartUploadOptions,
@@ -39,15 +40,6 @@ async fn part(client: &Client, bucket: &str, key: &str, id: &str, n: u32, body: 
     assert_eq!(out.etag.as_deref(), Some(md5_etag(body).as_str()), "part {n} ETag");
     assert_eq!(out.crc64, Some(crc64::checksum(body)), "part {n} CRC");
     out.etag.clone().unwrap()
-}
-
-async fn get(client: &Client, bucket: &str, key: &str) -> Vec<u8> {
-    client
-        .get_object(bucket, key, &GetObjectOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("GetObject {bucket}/{key}: {e}"))
-        .body
-        .to_vec()
 }
 
 /// The multipart ETag computed here, independently of the emulator: uppercase hex MD5 over the

@@ -10,7 +10,7 @@ use conformance_tests::protocol::error::ErrorDocument;
 use conformance_tests::protocol::time::{format_http_date, parse_http_date, parse_iso8601};
 use conformance_tests::protocol::xml::root_name;
 use conformance_tests::{
-    assert_error, assert_error_ec, data, md5_etag, service_error, skip, Client, Error, Method, Target,
+    assert_error, assert_error_ec, data, md5_etag, put, service_error, skip, Client, Error, Method, Target,
 };
 use oss_client::{content_md5, ErrorSource, GetObjectOptions, ListObjectsOptions, PutObjectOptions, Response};
 
@@ -22,13 +22,6 @@ fn put_opts() -> PutObjectOptions {
 
 fn get_opts() -> GetObjectOptions {
     GetObjectOptions::default()
-}
-
-async fn put(client: &Client, bucket: &str, key: &str, body: &[u8]) {
-    client
-        .put_object(bucket, key, Bytes::copy_from_slice(body), &put_opts())
-        .await
-        .unwrap_or_else(|e| panic!("PutObject {key}: {e}"));
 }
 
 /// The headers every OSS answer carries.

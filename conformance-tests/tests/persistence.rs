@@ -6,11 +6,11 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use bytes::Bytes;
 use conformance_tests::protocol::sign::{self, SignableRequest};
 use conformance_tests::protocol::time::format_http_date;
 use conformance_tests::{
-    assert_error, assert_error_ec, data, md5_etag, service_error, skip, Client, Method, SignatureVersion, Target,
+    assert_error, assert_error_ec, data, get_body, md5_etag, put, service_error, skip, Client, Method,
+    SignatureVersion, Target,
 };
 use oss_client::{
     complete_part, CompleteMultipartUploadOptions, Credentials as Keys, GetObjectOptions,
@@ -21,17 +21,6 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn get_opts() -> GetObjectOptions {
     GetObjectOptions::default()
-}
-
-async fn put(client: &Client, bucket: &str, key: &str, body: &[u8]) {
-    client
-        .put_object(bucket, key, Bytes::copy_from_slice(body), &PutObjectOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("PutObject {key:?}: {e}"));
-}
-
-async fn get_body(client: &Client, bucket: &str, key: &str) -> Vec<u8> {
-    client.get_object(bucket, key, &get_opts()).await.unwrap_or_else(|e| panic!("GetObject {key:?}: {e}")).body.to_vec()
 }
 
 /// Every key of a bucket, through `encoding-type=url` so that any byte survives the XML.

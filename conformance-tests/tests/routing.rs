@@ -2,25 +2,14 @@
 //! reaches an IP), `<bucket>.localhost`, the regional service host, key decoding after the bucket
 //! segment, wrong-region endpoints and V4 scopes, and where buckets report they live.
 
-use bytes::Bytes;
 use conformance_tests::{
-    assert_error, assert_error_ec, service_error, skip, Addressing, Client, Config, Method, SignatureVersion, Target,
+    assert_error, assert_error_ec, get_body, put, service_error, skip, Addressing, Client, Config, Method,
+    SignatureVersion, Target,
 };
 use oss_client::{GetObjectOptions, ListBucketsOptions, ListObjectsV2Options, PutObjectOptions};
 
 fn get_opts() -> GetObjectOptions {
     GetObjectOptions::default()
-}
-
-async fn put(client: &Client, bucket: &str, key: &str, body: &[u8]) {
-    client
-        .put_object(bucket, key, Bytes::copy_from_slice(body), &PutObjectOptions::default())
-        .await
-        .unwrap_or_else(|e| panic!("PutObject {key}: {e}"));
-}
-
-async fn get_body(client: &Client, bucket: &str, key: &str) -> Vec<u8> {
-    client.get_object(bucket, key, &get_opts()).await.unwrap_or_else(|e| panic!("GetObject {key}: {e}")).body.to_vec()
 }
 
 async fn keys(client: &Client, bucket: &str) -> Vec<String> {
