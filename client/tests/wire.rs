@@ -8,7 +8,8 @@ use bytes::Bytes;
 use oss_client::protocol::{crc64, error::ErrorDocument, xml};
 use oss_client::{
     complete_part, Addressing, Client, CompleteMultipartUploadOptions, Config, CopyOptions, Error, GetObjectOptions,
-    ListObjectsV2Options, Method, ObjectPath, PutObjectOptions, SignatureVersion, StatusCode, TransferOptions,
+    ListObjectsV2Options, Method, ObjectPath, PutObjectOptions, RetryPolicy, SignatureVersion, StatusCode,
+    TransferOptions,
 };
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -34,11 +35,21 @@ struct Reply {
     status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
+    /// Close the connection instead of answering (what a reset looks like to the client).
+    drop_connection: bool,
 }
 
 impl Reply {
     fn new(status: u16) -> Self {
-        Reply { status, headers: vec![("x-oss-request-id".into(), "RID0001".into())], body: Vec::new() }
+        Reply {
+            status,
+            headers: vec![("x-oss-request-id".into(), "RID0001".into())],
+            body: Vec::new(),
+            drop_connection: false,
+        }
+    }
+    fn dropped() -> Self {
+        Reply { drop_connection: true, ..Reply::new(0) }
     }
     fn header(mut self, n: &str, v: impl Into<String>) -> Self {
         self.headers.push((n.into(), v.into()));
@@ -74,6 +85,9 @@ impl Server {
                         let reply = handler(&req);
                         let head_only = req.method == "HEAD";
                         log.lock().unwrap().push(req);
+                        if reply.drop_connection {
+                            return;
+                        }
                         let mut out = format!("HTTP/1.1 {} X\r\n", reply.status);
                         for (n, v) in &reply.headers {
                             out.push_str(&format!("{n}: {v}\r\n"));
@@ -517,4 +531,67 @@ async fn uploads_with_a_wrong_crc_fail() {
     assert!(matches!(e, Error::Integrity { server_crc: 7, .. }), "{e}");
     // The object exists by now; aborting would be meaningless, so nothing is sent after Complete.
     assert_eq!(server.last().method, "POST");
+}
+
+/// A server that fails the first `failures` requests (each with `fail`), then serves `data`.
+async fn flaky_server(failures: usize, fail: fn() -> Reply, data: &'static [u8]) -> Server {
+    let count = Arc::new(Mutex::new(0usize));
+    Server::start(move |_| {
+        let mut n = count.lock().unwrap();
+        *n += 1;
+        if *n <= failures {
+            return fail();
+        }
+        Reply::new(200).header("x-oss-hash-crc64ecma", crc64::checksum(data).to_string()).body(data)
+    })
+    .await
+}
+
+fn unavailable() -> Reply {
+    Reply::new(503).header("content-type", "application/xml").body(error_xml("ServiceUnavailable", vec![]))
+}
+
+fn fast_retries(attempts: u32) -> RetryPolicy {
+    RetryPolicy::standard()
+        .max_attempts(attempts)
+        .base_delay(std::time::Duration::from_millis(5))
+        .max_delay(std::time::Duration::from_millis(20))
+}
+
+#[tokio::test]
+async fn retries_503_and_connection_resets_on_idempotent_requests() {
+    for (fail, what) in [(unavailable as fn() -> Reply, "503"), (Reply::dropped as fn() -> Reply, "reset")] {
+        let server = flaky_server(2, fail, b"third time lucky").await;
+        let client = server.client(|c| c.retry(fast_retries(3)));
+        let got = client.get_object("bucket", "key", &GetObjectOptions::default()).await.expect(what);
+        assert_eq!(got.body.as_ref(), b"third time lucky", "{what}");
+        assert_eq!(server.seen.lock().unwrap().len(), 3, "{what}: two failures, then success");
+    }
+}
+
+#[tokio::test]
+async fn retries_are_bounded_and_off_by_default() {
+    let server = flaky_server(usize::MAX, unavailable, b"").await;
+    let client = server.client(|c| c.retry(fast_retries(3)));
+    let err = client.get_object("bucket", "key", &GetObjectOptions::default()).await.expect_err("always 503");
+    assert_eq!((err.status().map(|s| s.as_u16()), err.code()), (Some(503), Some("ServiceUnavailable")));
+    assert_eq!(server.seen.lock().unwrap().len(), 3, "max_attempts bounds the tries");
+
+    let plain = flaky_server(1, unavailable, b"x").await;
+    let err =
+        plain.client(|c| c).get_object("bucket", "key", &GetObjectOptions::default()).await.expect_err("no retry");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(plain.seen.lock().unwrap().len(), 1, "Config::new does not retry");
+}
+
+#[tokio::test]
+async fn non_idempotent_requests_are_not_retried() {
+    let server = flaky_server(1, unavailable, b"").await;
+    let client = server.client(|c| c.retry(fast_retries(3)));
+    let err = client
+        .initiate_multipart_upload("bucket", "key", &Default::default())
+        .await
+        .expect_err("InitiateMultipartUpload is not idempotent");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(server.seen.lock().unwrap().len(), 1, "a second Initiate would leak an upload");
 }
