@@ -112,7 +112,7 @@ async fn above_the_threshold_copies_parts_in_parallel_with_metadata() {
 }
 
 fn delay_third_part(ms: u64) -> FaultRule {
-    let mut r = FaultRule::new("UploadPartCopy", FaultAction::Delay { ms });
+    let mut r = FaultRule::new(oss_emulator::Operation::UploadPartCopy, FaultAction::Delay { ms });
     r.nth = 3;
     r
 }
@@ -187,7 +187,7 @@ async fn a_failure_aborts_the_upload_unless_asked_to_keep_it() {
     let src = ObjectPath::new("fail", "src/report.csv");
     let denied = || {
         let mut r = FaultRule::new(
-            "UploadPartCopy",
+            oss_emulator::Operation::UploadPartCopy,
             FaultAction::Error { code: "AccessDenied".into(), status: 403, message: None, ec: None },
         );
         r.nth = 2;
@@ -219,7 +219,7 @@ async fn injected_faults_are_retried() {
     let (src, dst) = (ObjectPath::new("flaky", "src/report.csv"), ObjectPath::new("flaky", "dst/copy.csv"));
 
     let rule = |op: &str, nth: u64, action: FaultAction| {
-        let mut r = FaultRule::new(op, action);
+        let mut r = FaultRule::new(op.parse().expect("a known operation"), action);
         r.nth = nth;
         r
     };

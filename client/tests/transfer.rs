@@ -15,7 +15,7 @@ fn multipart() -> TransferOptions {
 }
 
 fn rule(op: &str, nth: u64, action: FaultAction) -> FaultRule {
-    let mut r = FaultRule::new(op, action);
+    let mut r = FaultRule::new(op.parse().expect("a known operation"), action);
     r.nth = nth;
     r
 }

@@ -117,7 +117,7 @@ async fn journal_follow_waits_for_new_entries() {
 }
 
 fn rule(operation: &str, nth: u64, action: FaultAction) -> FaultRule {
-    let mut r = FaultRule::new(operation, action);
+    let mut r = FaultRule::new(operation.parse().expect("a known operation"), action);
     r.nth = nth;
     r
 }

@@ -1,28 +1,157 @@
-//! Authorization: may this principal do this to this bucket or object, from this region?
-//! Ownership, bucket ACLs, object ACLs (`default` inherits the bucket's) and the rule that a
-//! bucket is reached only through its own region's endpoint.
+//! Authorization, checked once per request before its handler runs: may this principal have what
+//! the endpoint [needs](crate::endpoint::Endpoint::needs)? Ownership, bucket ACLs, object ACLs
+//! (`default` inherits the bucket's) and the rule that a bucket is reached only through its own
+//! region's endpoint. Bucket policies will plug in here, as further readings of the same needs.
 
 use std::sync::Arc;
 
 use crate::auth::Principal;
+use crate::endpoint::{Action, Need, Resource};
 use crate::error::{OssError, Result};
-use crate::store::{Bucket, BucketMeta, ObjectVersion};
+use crate::store::{Bucket, BucketMeta, ObjectVersion, Store};
 
 const NO_RIGHT: &str = "You have no right to access this object because of bucket acl.";
 
-/// What an operation needs from the bucket it names.
+/// An ACL as OSS spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Need {
-    /// Owner-only operations (bucket ACL, info, location, deletion).
+pub enum Acl {
+    Private,
+    PublicRead,
+    PublicReadWrite,
+    /// Objects only: the bucket's ACL applies.
+    Default,
+}
+
+impl Acl {
+    pub fn parse(s: &str) -> Option<Acl> {
+        match s {
+            "private" => Some(Acl::Private),
+            "public-read" => Some(Acl::PublicRead),
+            "public-read-write" => Some(Acl::PublicReadWrite),
+            "default" => Some(Acl::Default),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Acl::Private => "private",
+            Acl::PublicRead => "public-read",
+            Acl::PublicReadWrite => "public-read-write",
+            Acl::Default => "default",
+        }
+    }
+
+    /// A stored ACL; anything unreadable counts as private, the reading that grants nothing.
+    fn stored(s: &str) -> Acl {
+        Acl::parse(s).unwrap_or(Acl::Private)
+    }
+
+    fn allows_read(self) -> bool {
+        matches!(self, Acl::PublicRead | Acl::PublicReadWrite)
+    }
+
+    fn allows_write(self) -> bool {
+        self == Acl::PublicReadWrite
+    }
+}
+
+/// What the caller was granted: the buckets authorization looked up, so handlers need not look
+/// them up (or check them) again.
+#[derive(Default)]
+pub struct Grant {
+    /// The bucket the request names.
+    pub bucket: Option<Arc<Bucket>>,
+    /// The bucket of a copy's source.
+    pub source: Option<Arc<Bucket>>,
+}
+
+/// How an action is judged when the caller does not own the bucket.
+enum Rule {
+    /// The owner only.
     Owner,
-    /// Listing: owner, or a public-read(-write) bucket.
-    Read,
-    /// Writing objects: owner, or a public-read-write bucket.
-    Write,
+    /// The bucket's ACL must allow reading.
+    BucketRead,
+    /// The bucket's ACL must allow writing.
+    BucketWrite,
+    /// The object's effective ACL must allow reading.
+    ObjectRead,
+    /// The object's effective ACL (its own when it exists and says so) must allow writing.
+    ObjectWrite,
+}
+
+fn rule(action: Action, on_object: bool) -> Rule {
+    use Action as A;
+    match action {
+        A::GetObject if on_object => Rule::ObjectRead,
+        A::PutObject | A::DeleteObject | A::AbortMultipartUpload if on_object => Rule::ObjectWrite,
+        A::DeleteObject | A::PutObject => Rule::BucketWrite,
+        A::ListObjects | A::ListMultipartUploads | A::ListParts | A::GetObject => Rule::BucketRead,
+        A::ListBuckets
+        | A::PutBucket
+        | A::DeleteBucket
+        | A::GetBucketLocation
+        | A::GetBucketInfo
+        | A::GetBucketAcl
+        | A::PutBucketAcl
+        | A::GetObjectAcl
+        | A::PutObjectAcl
+        | A::AbortMultipartUpload
+        | A::Unimplemented => Rule::Owner,
+    }
 }
 
 pub fn is_owner(principal: &Principal, bucket: &BucketMeta) -> bool {
     principal.account_id() == Some(bucket.owner_id.as_str())
+}
+
+/// Checks every need of a request, in order, and hands over the buckets it looked up.
+pub fn authorize(store: &Store, principal: &Principal, region: &str, needs: &[Need<'_>]) -> Result<Grant> {
+    let mut grant = Grant::default();
+    for need in needs {
+        match need.resource {
+            Resource::Account => {
+                require_account(principal)?;
+            }
+            Resource::Bucket(name) => {
+                let bucket = lookup(store, name)?;
+                let meta = bucket.meta();
+                check_region(&meta, region)?;
+                judge(principal, &meta, None, rule(need.action, false))?;
+                grant.bucket = Some(bucket);
+            }
+            Resource::Object { bucket: name, key } => {
+                let bucket = lookup(store, name)?;
+                let meta = bucket.meta();
+                check_region(&meta, region)?;
+                let rule = rule(need.action, true);
+                let object = matches!(rule, Rule::ObjectRead | Rule::ObjectWrite).then(|| bucket.get(key)).flatten();
+                judge(principal, &meta, object.as_deref(), rule)?;
+                grant.bucket = Some(bucket);
+            }
+            Resource::CopySource { bucket: name, key } => {
+                if !oss_protocol::is_valid_bucket_name(name) {
+                    return Err(OssError::no_such_bucket(name));
+                }
+                crate::ops::validate_key(key)?;
+                let bucket = lookup(store, name)?;
+                let meta = bucket.meta();
+                if meta.region != region {
+                    return Err(OssError::access_denied(
+                        "Target object does not reside in the same data center as source object.",
+                    )
+                    .ec("0016-00000306"));
+                }
+                judge(principal, &meta, bucket.get(key).as_deref(), Rule::ObjectRead)?;
+                grant.source = Some(bucket);
+            }
+        }
+    }
+    Ok(grant)
+}
+
+fn lookup(store: &Store, name: &str) -> Result<Arc<Bucket>> {
+    store.bucket(name).ok_or_else(|| OssError::no_such_bucket(name))
 }
 
 /// Rejects anonymous callers of account-level operations (ListBuckets, PutBucket).
@@ -45,56 +174,28 @@ pub fn check_region(bucket: &BucketMeta, request_region: &str) -> Result<()> {
     .with("Endpoint", format!("oss-{}.aliyuncs.com", bucket.region)))
 }
 
-/// Looks a bucket up and applies the region rule and `need`.
-pub fn bucket(
-    store: &crate::store::Store,
-    name: &str,
-    principal: &Principal,
-    region: &str,
-    need: Need,
-) -> Result<Arc<Bucket>> {
-    let bucket = store.bucket(name).ok_or_else(|| OssError::no_such_bucket(name))?;
-    let meta = bucket.meta();
-    check_region(&meta, region)?;
-    if is_owner(principal, &meta) {
-        return Ok(bucket);
-    }
-    let allowed = match need {
-        Need::Owner => false,
-        Need::Read => matches!(meta.acl.as_str(), "public-read" | "public-read-write"),
-        Need::Write => meta.acl == "public-read-write",
-    };
-    if allowed {
-        return Ok(bucket);
-    }
-    Err(match (need, principal.account.is_some()) {
-        (Need::Owner, true) => OssError::access_denied("The bucket you access does not belong to you."),
-        _ => OssError::access_denied(NO_RIGHT),
-    })
-}
-
 /// The ACL that governs an object: its own, or the bucket's when it says `default`.
-fn effective_acl<'a>(bucket: &'a BucketMeta, object: Option<&'a ObjectVersion>) -> &'a str {
-    match object.map(|o| o.meta.acl.as_str()) {
-        Some(acl) if acl != "default" && !acl.is_empty() => acl,
-        _ => bucket.acl.as_str(),
+fn effective_acl(bucket: &BucketMeta, object: Option<&ObjectVersion>) -> Acl {
+    match object.map(|o| Acl::stored(&o.meta.acl)) {
+        Some(acl) if acl != Acl::Default => acl,
+        _ => Acl::stored(&bucket.acl),
     }
 }
 
-/// Read access to an object (or, when it does not exist, to the bucket's objects).
-pub fn can_read_object(principal: &Principal, bucket: &BucketMeta, object: Option<&ObjectVersion>) -> Result<()> {
-    if is_owner(principal, bucket) || matches!(effective_acl(bucket, object), "public-read" | "public-read-write") {
-        Ok(())
-    } else {
-        Err(OssError::access_denied(NO_RIGHT))
+fn judge(principal: &Principal, bucket: &BucketMeta, object: Option<&ObjectVersion>, rule: Rule) -> Result<()> {
+    if is_owner(principal, bucket) {
+        return Ok(());
     }
-}
-
-/// Write access to an object key (overwriting an existing object follows its own ACL).
-pub fn can_write_object(principal: &Principal, bucket: &BucketMeta, object: Option<&ObjectVersion>) -> Result<()> {
-    if is_owner(principal, bucket) || effective_acl(bucket, object) == "public-read-write" {
-        Ok(())
-    } else {
-        Err(OssError::access_denied(NO_RIGHT))
+    let allowed = match rule {
+        Rule::Owner => false,
+        Rule::BucketRead => Acl::stored(&bucket.acl).allows_read(),
+        Rule::BucketWrite => Acl::stored(&bucket.acl).allows_write(),
+        Rule::ObjectRead => effective_acl(bucket, object).allows_read(),
+        Rule::ObjectWrite => effective_acl(bucket, object).allows_write(),
+    };
+    match (allowed, rule, principal.account.is_some()) {
+        (true, _, _) => Ok(()),
+        (false, Rule::Owner, true) => Err(OssError::access_denied("The bucket you access does not belong to you.")),
+        (false, _, _) => Err(OssError::access_denied(NO_RIGHT)),
     }
 }

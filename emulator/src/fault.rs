@@ -19,6 +19,8 @@ use http_body::{Body, Frame, SizeHint};
 use rand::{rngs::StdRng, Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
+use crate::endpoint::Operation;
+
 /// The request header that selects a named rule set.
 pub const FAULT_SET_HEADER: &str = "x-oss-emulator-fault-set";
 
@@ -32,9 +34,9 @@ pub struct FaultRule {
     /// Assigned when empty.
     #[serde(default)]
     pub id: String,
-    /// OSS API name, e.g. `UploadPartCopy`.
+    /// OSS API name, e.g. `UploadPartCopy`; an unknown name is refused with the valid ones.
     #[serde(default)]
-    pub operation: Option<String>,
+    pub operation: Option<Operation>,
     #[serde(default)]
     pub bucket: Option<String>,
     #[serde(default)]
@@ -85,10 +87,10 @@ pub enum FaultAction {
 impl FaultRule {
     /// A rule that fires once, on the first request of `operation`, with `action`; adjust the
     /// public fields for anything else.
-    pub fn new(operation: &str, action: FaultAction) -> Self {
+    pub fn new(operation: Operation, action: FaultAction) -> Self {
         FaultRule {
             id: String::new(),
-            operation: Some(operation.to_owned()),
+            operation: Some(operation),
             bucket: None,
             key_prefix: None,
             access_key_id: None,
@@ -104,7 +106,7 @@ impl FaultRule {
 /// What a rule matches against.
 #[derive(Debug, Clone, Copy)]
 pub struct RequestFacts<'a> {
-    pub operation: &'a str,
+    pub operation: Operation,
     pub bucket: &'a str,
     pub key: &'a str,
     pub access_key_id: Option<&'a str>,
@@ -134,7 +136,7 @@ impl Active {
 
     fn matches(&self, f: &RequestFacts<'_>) -> bool {
         let r = &self.rule;
-        r.operation.as_deref().is_none_or(|o| o == f.operation)
+        r.operation.is_none_or(|o| o == f.operation)
             && r.bucket.as_deref().is_none_or(|b| b == f.bucket)
             && r.key_prefix.as_deref().is_none_or(|p| f.key.starts_with(p))
             && r.access_key_id.as_deref().is_none_or(|a| Some(a) == f.access_key_id)
@@ -339,7 +341,7 @@ mod tests {
     fn rule(nth: u64, times: u64, action: FaultAction) -> FaultRule {
         FaultRule {
             id: String::new(),
-            operation: Some("UploadPartCopy".into()),
+            operation: Some(Operation::UploadPartCopy),
             bucket: None,
             key_prefix: Some("big/".into()),
             access_key_id: None,
@@ -352,7 +354,7 @@ mod tests {
     }
 
     fn facts<'a>(operation: &'a str, key: &'a str) -> RequestFacts<'a> {
-        RequestFacts { operation, bucket: "b", key, access_key_id: None }
+        RequestFacts { operation: operation.parse().expect("a known operation"), bucket: "b", key, access_key_id: None }
     }
 
     #[test]
@@ -418,5 +420,14 @@ mod tests {
         let all = FaultyBody::new(slow, BodyFault::Throttle(1000)).collect().await.unwrap().to_bytes();
         assert_eq!(all.len(), 300);
         assert!(started.elapsed() >= Duration::from_millis(250), "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn unknown_operation_is_refused_with_the_valid_names() {
+        let err =
+            serde_json::from_str::<FaultRule>(r#"{"operation":"UploadPartcopy","action":{"type":"delay","ms":1}}"#)
+                .unwrap_err()
+                .to_string();
+        assert!(err.contains("UploadPartcopy") && err.contains("UploadPartCopy"), "{err}");
     }
 }

@@ -8,9 +8,10 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Request flow: [`server`] accepts, [`route`] resolves Host/path/query to an operation,
-//! [`auth`] verifies the signature, [`access`] applies ownership/ACL/region rules, [`ops`] runs
-//! the OSS operation against the [`store`], and [`respond`] writes the wire form.
+//! Request flow: [`server`] accepts, [`route`] resolves Host and path to a target, [`endpoint`]
+//! names the OSS operation and its parameters, [`auth`] verifies the signature, [`access`]
+//! checks what the endpoint needs (ownership, ACLs, region) once, [`ops`] runs the operation's
+//! handler against the [`store`], and [`respond`] writes the wire form.
 
 pub mod access;
 pub mod auth;
@@ -18,6 +19,7 @@ pub mod body;
 pub mod clock;
 pub mod config;
 pub mod control;
+pub mod endpoint;
 pub mod error;
 pub mod fault;
 pub mod journal;
@@ -37,6 +39,7 @@ use tokio::task::JoinHandle;
 
 pub use clock::Clock;
 pub use config::{Account, AuthMode, Config, Limits, Listener};
+pub use endpoint::Operation;
 
 /// Everything a request may touch.
 pub struct State {

@@ -2,7 +2,7 @@
 //! authenticate → fault rules → operation → wire form, then one journal entry and one log line.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use http::header::{CONTENT_LENGTH, HOST};
 use http::{Method, Request, Response};
@@ -19,12 +19,13 @@ use tokio::sync::watch;
 
 use crate::auth::{AuthRequest, Authenticator, Principal};
 use crate::body::{self, Body};
-use crate::error::Result;
+use crate::endpoint::Endpoint;
+use crate::error::{Code, OssError, Result};
 use crate::fault::{BodyFault, FaultAction, FaultyBody, RequestFacts, FAULT_SET_HEADER};
 use crate::journal::Entry;
 use crate::ops::{self, Ctx};
-use crate::route::Route;
-use crate::{control, respond, route, State};
+use crate::route::Target;
+use crate::{access, control, respond, route, State};
 
 /// The connection was dropped on purpose (an injected fault): hyper closes it without answering.
 #[derive(Debug)]
@@ -78,8 +79,10 @@ pub async fn serve(listener: TcpListener, region: String, state: Arc<State>, mut
     }
 }
 
-/// One request, start to finish. Every OSS failure becomes an OSS error response; `Err` only
-/// when a fault asks for the connection to be dropped.
+/// One request, start to finish, as stages that each run once, in order: target (Host + path)
+/// → endpoint (method + query) → authenticate → authorize → faults → handler → wire form. Every
+/// OSS failure becomes an OSS error response; `Err` only when a fault asks for the connection to
+/// be dropped. The journal entry is written by a guard, whichever stage ends the request.
 pub async fn handle(
     state: Arc<State>,
     listener_region: &str,
@@ -88,9 +91,7 @@ pub async fn handle(
     if req.uri().path().starts_with(control::PREFIX) {
         return Ok(control::handle(&state, req).await);
     }
-    let started = Instant::now();
     let now = state.clock.now();
-    let request_id = state.new_request_id();
     let (parts, incoming) = req.into_parts();
     let host = parts
         .headers
@@ -99,122 +100,18 @@ pub async fn handle(
         .or_else(|| parts.uri.authority().map(|a| a.as_str()))
         .unwrap_or_default()
         .to_owned();
+    let mut record = Record::new(state.clone(), &parts, listener_region, now);
+    let request_id = record.entry.request_id.clone();
     let is_head = parts.method == Method::HEAD;
     let query = parse_query(parts.uri.query().unwrap_or_default());
-    let bytes_in = parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok()).unwrap_or(0);
-    let header = |name: &str| parts.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let fault_set = header(FAULT_SET_HEADER);
-    let copy_source = header(oss_protocol::headers::COPY_SOURCE);
 
-    let routed = route::route(
-        &parts.method,
-        &host,
-        parts.uri.path(),
-        &query,
-        &parts.headers,
-        listener_region,
-        &state.config.host_names,
-    );
-    let principal = routed.as_ref().ok().map(|route| authenticate(&state, &parts, &query, route, now));
-    let mut entry = Entry {
-        id: 0,
-        time: iso_millis(now),
-        request_id: request_id.clone(),
-        region: listener_region.to_owned(),
-        method: parts.method.to_string(),
-        operation: "Unknown".to_owned(),
-        bucket: String::new(),
-        key: String::new(),
-        auth: "none".to_owned(),
-        access_key_id: None,
-        status: 0,
-        error_code: None,
-        bytes_in,
-        bytes_out: 0,
-        duration_ms: 0.0,
-        copy_source: None,
-        fault: None,
-    };
-    if let Ok(route) = &routed {
-        entry.operation = route.operation.name().to_owned();
-        entry.bucket = route.bucket.clone().unwrap_or_default();
-        entry.key = route.key.clone().unwrap_or_default();
-        entry.region = route.region.clone();
-        if matches!(route.operation, route::Operation::CopyObject | route::Operation::UploadPartCopy) {
-            entry.copy_source = copy_source;
-        }
-    }
-    if let Some(Ok(p)) = &principal {
-        entry.auth = p.kind.name().to_owned();
-        entry.access_key_id = p.access_key_id.clone();
-    }
-
-    let fault = match (&routed, &principal) {
-        (Ok(_), Some(Ok(p))) => state.faults.pick(
-            &RequestFacts {
-                operation: &entry.operation,
-                bucket: &entry.bucket,
-                key: &entry.key,
-                access_key_id: p.access_key_id.as_deref(),
-            },
-            fault_set.as_deref(),
-        ),
-        _ => None,
-    };
-    entry.fault = fault.as_ref().map(|(id, _)| id.clone());
-    let action = fault.map(|(_, action)| action);
-
-    let mut request_body = body::request_body(incoming);
-    if let Some(FaultAction::ResetRequestAfter { bytes }) = action {
-        request_body = FaultyBody::new(request_body, BodyFault::CutAfter(bytes)).boxed_unsync();
-    }
-    if let Some(FaultAction::Delay { ms }) = action {
-        tokio::time::sleep(Duration::from_millis(ms)).await;
-    }
-    let result: Result<Response<Body>> = match (routed, principal, &action) {
-        (Err(e), _, _) | (_, Some(Err(e)), _) => Err(e),
-        (Ok(_), _, Some(FaultAction::Error { code, status, message, ec })) => {
-            let doc = ErrorDocument {
-                code: code.clone(),
-                message: message.clone().unwrap_or_else(|| format!("{code} (injected fault)")),
-                request_id: request_id.clone(),
-                host_id: host.clone(),
-                extra: Vec::new(),
-                ec: ec.clone(),
-            };
-            entry.error_code = Some(code.clone());
-            Ok(respond::error_document(*status, &doc, is_head))
-        }
-        (Ok(route), Some(Ok(principal)), _) => {
-            let ctx = Ctx {
-                state: state.clone(),
-                request_id: request_id.clone(),
-                method: parts.method.clone(),
-                headers: parts.headers,
-                query,
-                route,
-                principal,
-                now,
-                host: host.clone(),
-            };
-            ops::dispatch(&ctx, request_body).await
-        }
-        (Ok(_), None, _) => unreachable!("a routed request is always authenticated"),
-    };
-    let mut resp = match result {
-        Ok(resp) => resp,
-        Err(err) => {
-            entry.error_code = Some(err.code.as_str().to_owned());
-            respond::error(&err, is_head, &request_id, &host)
-        }
-    };
-    let elapsed = started.elapsed();
-    respond::finish(&mut resp, &request_id, now, elapsed.as_millis());
-    entry.status = resp.status().as_u16();
-    entry.bytes_out = resp.body().size_hint().exact().unwrap_or(0);
-    entry.duration_ms = elapsed.as_secs_f64() * 1000.0;
-    log(&entry, &parts.method, &parts.uri);
-    state.journal.record(entry);
+    let mut action = None;
+    let outcome = run(&state, &mut record, &mut action, parts, &query, &host, listener_region, now, incoming).await;
+    let resp = outcome.unwrap_or_else(|err| {
+        record.entry.error_code = Some(err.code.as_str().to_owned());
+        respond::error(&err, is_head, &request_id, &host)
+    });
+    let mut resp = record.finish(resp, now);
     let body_fault = match action {
         Some(FaultAction::ResetRequestAfter { .. } | FaultAction::CommitThenDrop) => return Err(Dropped),
         Some(FaultAction::Throttle { bytes_per_sec }) => Some(BodyFault::Throttle(bytes_per_sec)),
@@ -228,19 +125,179 @@ pub async fn handle(
     Ok(resp)
 }
 
+/// The OSS stages of [`handle`]: the response, or the error to answer. The fault that fired is
+/// left in `action` either way (a cut request body still drops the connection after its error).
+#[allow(clippy::too_many_arguments)]
+async fn run(
+    state: &Arc<State>,
+    record: &mut Record,
+    action: &mut Option<FaultAction>,
+    parts: http::request::Parts,
+    query: &[(String, String)],
+    host: &str,
+    listener_region: &str,
+    now: SystemTime,
+    incoming: Incoming,
+) -> Result<Response<Body>> {
+    let target = route::target(host, parts.uri.path(), listener_region, &state.config.host_names)?;
+    record.entry.region = target.region.clone();
+    let endpoint = Endpoint::parse(&parts.method, &target, query, &parts.headers);
+    match &endpoint {
+        Ok(endpoint) => record.describe(endpoint, &parts.headers),
+        Err(rejected) => {
+            if let Some(op) = rejected.operation {
+                record.entry.operation = op.name().to_owned();
+            }
+            record.entry.bucket = target.bucket.clone().unwrap_or_default();
+            record.entry.key = target.key.clone().unwrap_or_default();
+        }
+    }
+
+    let principal = authenticate(state, &parts, query, &target, now)?;
+    record.entry.auth = principal.kind.name().to_owned();
+    record.entry.access_key_id = principal.access_key_id.clone();
+
+    let endpoint = endpoint.map_err(|rejected| rejected.error)?;
+    let grant = access::authorize(&state.store, &principal, &target.region, &endpoint.needs())?;
+
+    let facts = RequestFacts {
+        operation: endpoint.operation(),
+        bucket: endpoint.bucket().unwrap_or_default(),
+        key: endpoint.key().unwrap_or_default(),
+        access_key_id: principal.access_key_id.as_deref(),
+    };
+    let fault_set = parts.headers.get(FAULT_SET_HEADER).and_then(|v| v.to_str().ok());
+    let fault = state.faults.pick(&facts, fault_set);
+    record.entry.fault = fault.as_ref().map(|(id, _)| id.clone());
+    *action = fault.map(|(_, action)| action);
+
+    let mut body = body::request_body(incoming);
+    match action {
+        Some(FaultAction::ResetRequestAfter { bytes }) => {
+            body = FaultyBody::new(body, BodyFault::CutAfter(*bytes)).boxed_unsync();
+        }
+        Some(FaultAction::Delay { ms }) => tokio::time::sleep(Duration::from_millis(*ms)).await,
+        Some(FaultAction::Error { code, status, message, ec }) => {
+            let doc = ErrorDocument {
+                code: code.clone(),
+                message: message.clone().unwrap_or_else(|| format!("{code} (injected fault)")),
+                request_id: record.entry.request_id.clone(),
+                host_id: host.to_owned(),
+                extra: Vec::new(),
+                ec: ec.clone(),
+            };
+            record.entry.error_code = Some(code.clone());
+            return Ok(respond::error_document(*status, &doc, parts.method == Method::HEAD));
+        }
+        _ => {}
+    }
+
+    let ctx = Ctx {
+        state: state.clone(),
+        request_id: record.entry.request_id.clone(),
+        headers: parts.headers,
+        query: query.to_vec(),
+        region: target.region,
+        endpoint,
+        principal,
+        grant,
+        now,
+        host: host.to_owned(),
+    };
+    ops::dispatch(&ctx, body).await
+}
+
+/// The journal entry and log line of one request, filled in by the stages as they learn things and
+/// written once, when the response is ready.
+struct Record {
+    state: Arc<State>,
+    entry: Entry,
+    started: Instant,
+    uri: http::Uri,
+    written: bool,
+}
+
+impl Record {
+    fn new(state: Arc<State>, parts: &http::request::Parts, region: &str, now: SystemTime) -> Record {
+        let bytes_in =
+            parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok()).unwrap_or(0);
+        let entry = Entry {
+            id: 0,
+            time: iso_millis(now),
+            request_id: state.new_request_id(),
+            region: region.to_owned(),
+            method: parts.method.to_string(),
+            operation: "Unknown".to_owned(),
+            bucket: String::new(),
+            key: String::new(),
+            auth: "none".to_owned(),
+            access_key_id: None,
+            status: 0,
+            error_code: None,
+            bytes_in,
+            bytes_out: 0,
+            duration_ms: 0.0,
+            copy_source: None,
+            fault: None,
+        };
+        Record { state, entry, started: Instant::now(), uri: parts.uri.clone(), written: false }
+    }
+
+    fn describe(&mut self, endpoint: &Endpoint, headers: &http::HeaderMap) {
+        self.entry.operation = endpoint.operation().name().to_owned();
+        self.entry.bucket = endpoint.bucket().unwrap_or_default().to_owned();
+        self.entry.key = endpoint.key().unwrap_or_default().to_owned();
+        if endpoint.copy_source().is_some() {
+            self.entry.copy_source =
+                headers.get(oss_protocol::headers::COPY_SOURCE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+        }
+    }
+
+    /// Adds the headers every response carries and writes the entry.
+    fn finish(&mut self, mut resp: Response<Body>, now: SystemTime) -> Response<Body> {
+        let elapsed = self.started.elapsed();
+        respond::finish(&mut resp, &self.entry.request_id, now, elapsed.as_millis());
+        self.entry.status = resp.status().as_u16();
+        self.entry.bytes_out = resp.body().size_hint().exact().unwrap_or(0);
+        self.write();
+        resp
+    }
+
+    fn write(&mut self) {
+        if std::mem::replace(&mut self.written, true) {
+            return;
+        }
+        self.entry.duration_ms = self.started.elapsed().as_secs_f64() * 1000.0;
+        log(&self.entry, &self.uri);
+        self.state.journal.record(self.entry.clone());
+    }
+}
+
+impl Drop for Record {
+    fn drop(&mut self) {
+        // The journal holds answered requests only (tests count them); an abandoned one, whose
+        // client went away before the answer, is only logged.
+        if !self.written {
+            tracing::debug!(request_id = %self.entry.request_id, operation = %self.entry.operation, "abandoned: {}", self.uri);
+        }
+    }
+}
+
+/// Authenticates the request. An unknown access key aimed at a bucket that does not exist is
+/// NoSuchBucket, as OSS answers: it looks the bucket up before it looks the key up.
 fn authenticate(
     state: &State,
     parts: &http::request::Parts,
     query: &[(String, String)],
-    route: &Route,
-    now: std::time::SystemTime,
+    target: &Target,
+    now: SystemTime,
 ) -> Result<Principal> {
     let headers: Vec<(String, String)> = parts
         .headers
         .iter()
         .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
-    Authenticator {
+    let result = Authenticator {
         accounts: &state.config.accounts,
         mode: state.config.auth,
         now,
@@ -248,12 +305,18 @@ fn authenticate(
     }
     .authenticate(&AuthRequest {
         method: parts.method.as_str(),
-        bucket: route.bucket.as_deref(),
-        key: route.key.as_deref(),
+        bucket: target.bucket.as_deref(),
+        key: target.key.as_deref(),
         query,
         headers: &headers,
-        region: &route.region,
-    })
+        region: &target.region,
+    });
+    match (result, target.bucket.as_deref()) {
+        (Err(e), Some(bucket)) if e.code == Code::InvalidAccessKeyId && state.store.bucket(bucket).is_none() => {
+            Err(OssError::no_such_bucket(bucket))
+        }
+        (result, _) => result,
+    }
 }
 
 /// ISO-8601 with real milliseconds (journal entries of one second must stay ordered).
@@ -262,7 +325,7 @@ pub fn iso_millis(t: std::time::SystemTime) -> String {
     format!("{}.{:03}Z", &iso[..19], ops::to_ms(t).rem_euclid(1000))
 }
 
-fn log(entry: &Entry, method: &Method, uri: &http::Uri) {
+fn log(entry: &Entry, uri: &http::Uri) {
     tracing::info!(
         target: "oss_emulator::request",
         request_id = %entry.request_id,
@@ -275,6 +338,7 @@ fn log(entry: &Entry, method: &Method, uri: &http::Uri) {
         bytes_in = entry.bytes_in,
         bytes_out = entry.bytes_out,
         duration_ms = entry.duration_ms,
-        "{method} {uri}"
+        "{} {uri}",
+        entry.method
     );
 }

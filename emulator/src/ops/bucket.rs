@@ -9,7 +9,7 @@ use oss_protocol::xml::{
 use super::object::owner_of;
 use super::service::{extranet_endpoint, intranet_endpoint};
 use super::{blocking, iso, read_small_body, Ctx};
-use crate::access::{self, Need};
+use crate::access;
 use crate::body::{Body, RequestBody};
 use crate::error::{Code, OssError, Result};
 use crate::respond;
@@ -45,7 +45,7 @@ pub async fn put_bucket(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
             &redundancy,
         ));
     }
-    let region = ctx.route.region.clone();
+    let region = ctx.region.clone();
     if let Some(location) = config.location_constraint.as_deref().filter(|l| !l.is_empty()) {
         if location != format!("oss-{region}") && location != region {
             return Err(OssError::new(Code::InvalidLocationConstraint));
@@ -105,19 +105,19 @@ fn existing_bucket(meta: BucketMeta, account_id: &str, config: &CreateBucketConf
 }
 
 pub async fn delete_bucket(ctx: &Ctx) -> Result<Response<Body>> {
-    ctx.bucket(Need::Owner)?;
+    ctx.bucket()?;
     let (state, name) = (ctx.state.clone(), ctx.bucket_name().to_owned());
     blocking(move || state.store.delete_bucket(&name)).await?;
     Ok(respond::empty(StatusCode::NO_CONTENT))
 }
 
 pub fn get_bucket_location(ctx: &Ctx) -> Result<Response<Body>> {
-    let bucket = ctx.bucket(Need::Owner)?;
+    let bucket = ctx.bucket()?;
     Ok(respond::xml(StatusCode::OK, xml::location_constraint(&format!("oss-{}", bucket.meta().region))))
 }
 
 pub fn get_bucket_info(ctx: &Ctx) -> Result<Response<Body>> {
-    let bucket = ctx.bucket(Need::Owner)?;
+    let bucket = ctx.bucket()?;
     let m = bucket.meta();
     let info = BucketInfo {
         bucket: BucketDetail {
@@ -140,7 +140,7 @@ pub fn get_bucket_info(ctx: &Ctx) -> Result<Response<Body>> {
 }
 
 pub async fn put_bucket_acl(ctx: &Ctx) -> Result<Response<Body>> {
-    let bucket = ctx.bucket(Need::Owner)?;
+    let bucket = ctx.bucket()?;
     let acl =
         bucket_acl(ctx)?.ok_or_else(|| OssError::invalid_argument("no such bucket access control exists", ACL, ""))?;
     blocking(move || Ok(bucket.update_meta(|m| m.acl = acl)?)).await?;
@@ -148,7 +148,7 @@ pub async fn put_bucket_acl(ctx: &Ctx) -> Result<Response<Body>> {
 }
 
 pub fn get_bucket_acl(ctx: &Ctx) -> Result<Response<Body>> {
-    let bucket = ctx.bucket(Need::Owner)?;
+    let bucket = ctx.bucket()?;
     let policy = AccessControlPolicy {
         owner: owner_of(&bucket),
         access_control_list: AccessControlList { grant: bucket.meta().acl },

@@ -4,76 +4,28 @@
 use std::sync::Arc;
 
 use http::{Response, StatusCode};
-use oss_protocol::encoding::percent_decode;
 use oss_protocol::headers::{
-    COPY_SOURCE, COPY_SOURCE_IF_MATCH, COPY_SOURCE_IF_MODIFIED_SINCE, COPY_SOURCE_IF_NONE_MATCH,
-    COPY_SOURCE_IF_UNMODIFIED_SINCE, COPY_SOURCE_RANGE, HASH_CRC64ECMA, METADATA_DIRECTIVE, SERVER_SIDE_ENCRYPTION,
-    TAGGING, TAGGING_DIRECTIVE,
+    COPY_SOURCE_IF_MATCH, COPY_SOURCE_IF_MODIFIED_SINCE, COPY_SOURCE_IF_NONE_MATCH, COPY_SOURCE_IF_UNMODIFIED_SINCE,
+    COPY_SOURCE_RANGE, HASH_CRC64ECMA, METADATA_DIRECTIVE, SERVER_SIDE_ENCRYPTION, TAGGING, TAGGING_DIRECTIVE,
 };
 use oss_protocol::xml::{self, CopyObjectResult, CopyPartResult};
 
 use super::meta::{check_conditions, object_template, server_side_encryption, storage_class, ByteRange};
-use super::multipart::{part_number, part_response, part_target};
+use super::multipart::{part_response, part_target};
 use super::object::overwrite_check;
 use super::{blocking, iso, validate_key, Ctx};
-use crate::access;
 use crate::body::Body;
+use crate::endpoint::{CopySource, PartNumber, UploadId};
 use crate::error::{Code, OssError, Result};
 use crate::respond::{self, set_header};
 use crate::store::{blob, Bucket, ObjectVersion, PartMeta};
 
-/// A parsed `x-oss-copy-source`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CopySource {
-    pub bucket: String,
-    pub key: String,
-    pub version_id: Option<String>,
-}
-
-fn bad_source() -> OssError {
-    OssError::new(Code::InvalidArgument)
-        .message("Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.")
-        .with("ArgumentName", COPY_SOURCE)
-        .ec("0042-00000301")
-}
-
-/// `/bucket/key[?versionId=v]`, the key percent-encoded by the client. Decoding treats `+` as a
-/// space because the Go v1 SDK encodes with `url.QueryEscape` (space → `+`, `+` → `%2B`); every
-/// other SDK encodes `+` as `%2B`, so a literal `+` can only mean a space.
-pub fn parse_copy_source(raw: &str) -> Result<CopySource> {
-    let raw = raw.trim();
-    if raw.is_empty() {
-        return Err(bad_source().ec("0042-00000302"));
-    }
-    let (path, query) = raw.split_once('?').unwrap_or((raw, ""));
-    let version_id =
-        oss_protocol::encoding::parse_query(query).into_iter().find(|(n, _)| n == "versionId").map(|(_, v)| v);
-    let decoded = String::from_utf8(percent_decode(path, true)).map_err(|_| bad_source())?;
-    let rest = decoded.strip_prefix('/').ok_or_else(bad_source)?;
-    let (bucket, key) = rest.split_once('/').ok_or_else(bad_source)?;
-    if bucket.is_empty() || key.is_empty() {
-        return Err(bad_source());
-    }
-    Ok(CopySource { bucket: bucket.to_owned(), key: key.to_owned(), version_id })
-}
-
-/// Resolves the source under the copy rules: it must exist, live in the request's region, be
-/// readable by the caller, and satisfy the copy-source conditions.
-fn readable_source(ctx: &Ctx) -> Result<(CopySource, Arc<Bucket>, Arc<ObjectVersion>)> {
-    let source = parse_copy_source(ctx.header(COPY_SOURCE).unwrap_or_default())?;
-    if !oss_protocol::is_valid_bucket_name(&source.bucket) {
-        return Err(OssError::no_such_bucket(&source.bucket));
-    }
-    validate_key(&source.key)?;
-    let bucket = ctx.state.store.bucket(&source.bucket).ok_or_else(|| OssError::no_such_bucket(&source.bucket))?;
-    let meta = bucket.meta();
-    if meta.region != ctx.route.region {
-        return Err(OssError::access_denied("Target object does not reside in the same data center as source object.")
-            .ec("0016-00000306"));
-    }
-    let version = bucket.get(&source.key);
-    access::can_read_object(&ctx.principal, &meta, version.as_deref())?;
-    let version = version.ok_or_else(|| OssError::no_such_key(&source.key))?;
+/// The copy's source object, under the copy rules (authorization has checked the caller may
+/// read it): it must exist, be the version asked for, and satisfy the copy-source conditions.
+fn readable_source(ctx: &Ctx, source: &CopySource) -> Result<(Arc<Bucket>, Arc<ObjectVersion>)> {
+    let bucket =
+        ctx.grant.source.clone().ok_or_else(|| OssError::internal("copy", "the source bucket was not authorized"))?;
+    let version = bucket.get(&source.key).ok_or_else(|| OssError::no_such_key(&source.key))?;
     // Buckets are not versioned here: only the "null" version exists.
     if source.version_id.as_deref().is_some_and(|v| !v.is_empty() && v != "null") {
         return Err(OssError::new(Code::NoSuchVersion).with("VersionId", source.version_id.clone().unwrap_or_default()));
@@ -88,7 +40,7 @@ fn readable_source(ctx: &Ctx) -> Result<(CopySource, Arc<Bucket>, Arc<ObjectVers
         ],
         &version.meta,
     )?;
-    Ok((source, bucket, version))
+    Ok((bucket, version))
 }
 
 fn directive(ctx: &Ctx, name: &'static str) -> Result<bool> {
@@ -104,13 +56,12 @@ fn too_large() -> OssError {
     OssError::new(Code::EntityTooLarge).message("Source object Length exceeds the maximum allowed size.")
 }
 
-pub async fn copy_object(ctx: &Ctx) -> Result<Response<Body>> {
+pub async fn copy_object(ctx: &Ctx, source: &CopySource) -> Result<Response<Body>> {
     let key = ctx.key().to_owned();
     validate_key(&key)?;
-    let bucket = ctx.bucket_in_region()?;
+    let bucket = ctx.bucket()?;
     let bucket_meta = bucket.meta();
-    access::can_write_object(&ctx.principal, &bucket_meta, bucket.get(&key).as_deref())?;
-    let (source, src_bucket, src) = readable_source(ctx)?;
+    let (src_bucket, src) = readable_source(ctx, source)?;
     let same_object = source.bucket == bucket.name && source.key == key;
     let replace_meta = directive(ctx, METADATA_DIRECTIVE)? || same_object;
     let replace_tags = directive(ctx, TAGGING_DIRECTIVE)?;
@@ -198,10 +149,15 @@ fn copy_range(spec: Option<&str>, size: u64) -> Result<ByteRange> {
     Ok(range)
 }
 
-pub async fn upload_part_copy(ctx: &Ctx) -> Result<Response<Body>> {
-    let (bucket, upload) = part_target(ctx)?;
-    let number = part_number(ctx)?;
-    let (_, _, src) = readable_source(ctx)?;
+pub async fn upload_part_copy(
+    ctx: &Ctx,
+    upload_id: &UploadId,
+    number: PartNumber,
+    source: &CopySource,
+) -> Result<Response<Body>> {
+    let (bucket, upload) = part_target(ctx, upload_id)?;
+    let number = number.0;
+    let (_, src) = readable_source(ctx, source)?;
     let (start, len) = if src.meta.size == 0 {
         (0, 0)
     } else {
@@ -243,18 +199,6 @@ pub async fn upload_part_copy(ctx: &Ctx) -> Result<Response<Body>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn copy_source_forms() {
-        let parse = |s| parse_copy_source(s).map(|c| (c.bucket, c.key, c.version_id));
-        assert_eq!(parse("/b1k/dir%2Fa%20b").unwrap(), ("b1k".into(), "dir/a b".into(), None));
-        assert_eq!(parse("/b1k/dir/a+b%2Bc").unwrap(), ("b1k".into(), "dir/a b+c".into(), None));
-        assert_eq!(parse("/b1k/k?versionId=v1").unwrap(), ("b1k".into(), "k".into(), Some("v1".into())));
-        assert_eq!(parse("/b1k/%E4%B8%AD%3F").unwrap().1, "中?");
-        for bad in ["b1k/k", "/b1k", "/b1k/", "//k", ""] {
-            assert_eq!(parse_copy_source(bad).unwrap_err().code, Code::InvalidArgument, "{bad}");
-        }
-    }
 
     #[test]
     fn copy_ranges() {

@@ -5,7 +5,6 @@ use oss_protocol::xml::{self, CommonPrefix, ListBucketResult, ObjectSummary};
 
 use super::object::owner_of;
 use super::{encode_if, iso, parse_max, Ctx};
-use crate::access::Need;
 use crate::body::Body;
 use crate::error::{OssError, Result};
 use crate::respond;
@@ -83,7 +82,7 @@ fn encode_page(url: bool, page: Page) -> (Vec<ObjectSummary>, Vec<CommonPrefix>)
 }
 
 pub fn list_objects(ctx: &Ctx) -> Result<Response<Body>> {
-    let bucket = ctx.bucket(Need::Read)?;
+    let bucket = ctx.bucket()?;
     let prefix = ctx.param("prefix").unwrap_or_default();
     let marker = ctx.param("marker").unwrap_or_default();
     let delimiter = ctx.param("delimiter").unwrap_or_default();
@@ -119,7 +118,7 @@ fn decode_token(token: &str) -> Result<String> {
 }
 
 pub fn list_objects_v2(ctx: &Ctx) -> Result<Response<Body>> {
-    let bucket = ctx.bucket(Need::Read)?;
+    let bucket = ctx.bucket()?;
     let prefix = ctx.param("prefix").unwrap_or_default();
     let delimiter = ctx.param("delimiter").unwrap_or_default();
     let start_after = ctx.param("start-after");

@@ -13,28 +13,31 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use base64::Engine;
-use http::{HeaderMap, Method, Response};
+use http::{HeaderMap, Response};
 use http_body_util::BodyExt;
 use oss_protocol::encoding::uri_encode;
 
-use crate::access::{self, Need};
+use crate::access::Grant;
 use crate::auth::Principal;
 use crate::body::{Body, RequestBody};
 use crate::config::Limits;
+use crate::endpoint::Endpoint;
 use crate::error::{Code, OssError, Result};
-use crate::route::{Operation, Route};
 use crate::store::{BlobWriter, Bucket, WrittenBlob};
 use crate::State;
 
-/// What an operation knows about its request.
+/// What an operation knows about its request, after authentication and authorization.
 pub struct Ctx {
     pub state: Arc<State>,
     pub request_id: String,
-    pub method: Method,
     pub headers: HeaderMap,
     pub query: Vec<(String, String)>,
-    pub route: Route,
+    /// The region the request addresses.
+    pub region: String,
+    pub endpoint: Endpoint,
     pub principal: Principal,
+    /// The buckets authorization looked up.
+    pub grant: Grant,
     pub now: SystemTime,
     pub host: String,
 }
@@ -49,29 +52,20 @@ impl Ctx {
     }
 
     pub fn bucket_name(&self) -> &str {
-        self.route.bucket.as_deref().unwrap_or_default()
+        self.endpoint.bucket().unwrap_or_default()
     }
 
     pub fn key(&self) -> &str {
-        self.route.key.as_deref().unwrap_or_default()
+        self.endpoint.key().unwrap_or_default()
     }
 
     pub fn limits(&self) -> &Limits {
         &self.state.config.limits
     }
 
-    /// The named bucket, after the region and `need` checks.
-    pub fn bucket(&self, need: Need) -> Result<Arc<Bucket>> {
-        access::bucket(&self.state.store, self.bucket_name(), &self.principal, &self.route.region, need)
-    }
-
-    /// The named bucket after the existence and region checks only, for operations whose access
-    /// rule depends on the object too.
-    pub fn bucket_in_region(&self) -> Result<Arc<Bucket>> {
-        let name = self.bucket_name();
-        let bucket = self.state.store.bucket(name).ok_or_else(|| OssError::no_such_bucket(name))?;
-        access::check_region(&bucket.meta(), &self.route.region)?;
-        Ok(bucket)
+    /// The bucket the request names, as authorization granted it.
+    pub fn bucket(&self) -> Result<Arc<Bucket>> {
+        self.grant.bucket.clone().ok_or_else(|| OssError::internal("dispatch", "no bucket was authorized"))
     }
 
     /// `encoding-type=url` asks for percent-encoded keys (and the echo that says so).
@@ -88,34 +82,44 @@ impl Ctx {
     }
 }
 
+/// Runs the endpoint's handler: one arm per OSS operation.
 pub async fn dispatch(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
-    use Operation::*;
-    match ctx.route.operation {
-        ListBuckets => service::list_buckets(ctx),
-        PutBucket => bucket::put_bucket(ctx, body).await,
-        DeleteBucket => bucket::delete_bucket(ctx).await,
-        GetBucketLocation => bucket::get_bucket_location(ctx),
-        GetBucketInfo => bucket::get_bucket_info(ctx),
-        PutBucketAcl => bucket::put_bucket_acl(ctx).await,
-        GetBucketAcl => bucket::get_bucket_acl(ctx),
-        ListObjects => list::list_objects(ctx),
-        ListObjectsV2 => list::list_objects_v2(ctx),
-        DeleteMultipleObjects => object::delete_multiple_objects(ctx, body).await,
-        ListMultipartUploads => multipart::list_multipart_uploads(ctx),
-        PutObject => object::put_object(ctx, body).await,
-        CopyObject => copy::copy_object(ctx).await,
-        GetObject => object::get_object(ctx),
-        HeadObject => object::head_object(ctx),
-        GetObjectMeta => object::get_object_meta(ctx),
-        DeleteObject => object::delete_object(ctx).await,
-        PutObjectAcl => object::put_object_acl(ctx).await,
-        GetObjectAcl => object::get_object_acl(ctx),
-        InitiateMultipartUpload => multipart::initiate_multipart_upload(ctx).await,
-        UploadPart => multipart::upload_part(ctx, body).await,
-        UploadPartCopy => copy::upload_part_copy(ctx).await,
-        CompleteMultipartUpload => multipart::complete_multipart_upload(ctx, body).await,
-        AbortMultipartUpload => multipart::abort_multipart_upload(ctx).await,
-        ListParts => multipart::list_parts(ctx),
+    use Endpoint as E;
+    match &ctx.endpoint {
+        E::ListBuckets => service::list_buckets(ctx),
+        E::PutBucket { .. } => bucket::put_bucket(ctx, body).await,
+        E::DeleteBucket { .. } => bucket::delete_bucket(ctx).await,
+        E::GetBucketLocation { .. } => bucket::get_bucket_location(ctx),
+        E::GetBucketInfo { .. } => bucket::get_bucket_info(ctx),
+        E::PutBucketAcl { .. } => bucket::put_bucket_acl(ctx).await,
+        E::GetBucketAcl { .. } => bucket::get_bucket_acl(ctx),
+        E::ListObjects { .. } => list::list_objects(ctx),
+        E::ListObjectsV2 { .. } => list::list_objects_v2(ctx),
+        E::DeleteMultipleObjects { .. } => object::delete_multiple_objects(ctx, body).await,
+        E::ListMultipartUploads { .. } => multipart::list_multipart_uploads(ctx),
+        E::PutObject { .. } => object::put_object(ctx, body).await,
+        E::CopyObject { source, .. } => copy::copy_object(ctx, source).await,
+        E::GetObject { .. } => object::get_object(ctx),
+        E::HeadObject { .. } => object::head_object(ctx),
+        E::GetObjectMeta { .. } => object::get_object_meta(ctx),
+        E::DeleteObject { .. } => object::delete_object(ctx).await,
+        E::PutObjectAcl { .. } => object::put_object_acl(ctx).await,
+        E::GetObjectAcl { .. } => object::get_object_acl(ctx),
+        E::InitiateMultipartUpload { .. } => multipart::initiate_multipart_upload(ctx).await,
+        E::UploadPart { upload_id, part_number, .. } => {
+            multipart::upload_part(ctx, upload_id, *part_number, body).await
+        }
+        E::UploadPartCopy { upload_id, part_number, source, .. } => {
+            copy::upload_part_copy(ctx, upload_id, *part_number, source).await
+        }
+        E::CompleteMultipartUpload { upload_id, .. } => {
+            multipart::complete_multipart_upload(ctx, upload_id, body).await
+        }
+        E::AbortMultipartUpload { upload_id, .. } => multipart::abort_multipart_upload(ctx, upload_id).await,
+        E::ListParts { upload_id, .. } => multipart::list_parts(ctx, upload_id),
+        E::NotImplemented { .. } => {
+            Err(ctx.endpoint.not_implemented_error().unwrap_or_else(|| OssError::new(Code::NotImplemented)))
+        }
     }
 }
 

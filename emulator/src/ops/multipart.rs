@@ -17,8 +17,8 @@ use super::{
     blocking, check_body_md5, content_md5, encode_if, iso, parse_max, read_small_body, receive_body, require_length,
     validate_key, Ctx,
 };
-use crate::access::{self, Need};
 use crate::body::{Body, RequestBody};
+use crate::endpoint::{PartNumber, UploadId};
 use crate::error::{Code, OssError, Result};
 use crate::respond::{self, set_header};
 use crate::store::{layout, Bucket, ObjectMeta, PartMeta, Upload, UploadMeta};
@@ -26,10 +26,9 @@ use crate::store::{layout, Bucket, ObjectMeta, PartMeta, Upload, UploadMeta};
 pub async fn initiate_multipart_upload(ctx: &Ctx) -> Result<Response<Body>> {
     let key = ctx.key().to_owned();
     validate_key(&key)?;
-    let bucket = ctx.bucket_in_region()?;
+    let bucket = ctx.bucket()?;
     let bucket_meta = bucket.meta();
     let existing = bucket.get(&key);
-    access::can_write_object(&ctx.principal, &bucket_meta, existing.as_deref())?;
     let forbid_overwrite = ctx.forbid_overwrite();
     overwrite_check(forbid_overwrite)(existing.as_deref())?;
     let mut template = object_template(ctx, &key, &bucket_meta.storage_class)?;
@@ -53,9 +52,9 @@ pub async fn initiate_multipart_upload(ctx: &Ctx) -> Result<Response<Body>> {
     Ok(respond::xml(StatusCode::OK, xml::to_xml("InitiateMultipartUploadResult", &result)))
 }
 
-/// The upload named by `uploadId`, which must belong to the request's key.
-pub fn target_upload(ctx: &Ctx, bucket: &Bucket) -> Result<Arc<Upload>> {
-    let id = ctx.param("uploadId").unwrap_or_default();
+/// The upload a part request names, which must belong to the request's key.
+pub fn target_upload(ctx: &Ctx, bucket: &Bucket, upload_id: &UploadId) -> Result<Arc<Upload>> {
+    let id = upload_id.0.as_str();
     let upload = (id.len() == 32 && layout::is_hex_id(id))
         .then(|| bucket.upload(id))
         .flatten()
@@ -64,24 +63,11 @@ pub fn target_upload(ctx: &Ctx, bucket: &Bucket) -> Result<Arc<Upload>> {
     Ok(upload)
 }
 
-/// The writable bucket and upload of a part request.
-pub fn part_target(ctx: &Ctx) -> Result<(Arc<Bucket>, Arc<Upload>)> {
-    let bucket = ctx.bucket_in_region()?;
-    access::can_write_object(&ctx.principal, &bucket.meta(), bucket.get(ctx.key()).as_deref())?;
-    let upload = target_upload(ctx, &bucket)?;
+/// The bucket and upload of a part request.
+pub fn part_target(ctx: &Ctx, upload_id: &UploadId) -> Result<(Arc<Bucket>, Arc<Upload>)> {
+    let bucket = ctx.bucket()?;
+    let upload = target_upload(ctx, &bucket, upload_id)?;
     Ok((bucket, upload))
-}
-
-pub fn part_number(ctx: &Ctx) -> Result<u32> {
-    let raw = ctx.param("partNumber").unwrap_or_default();
-    match raw.parse::<u32>() {
-        Ok(n) if (1..=10_000).contains(&n) => Ok(n),
-        _ => Err(OssError::invalid_argument(
-            "Part number must be an integer between 1 and 10000, inclusive.",
-            "partNumber",
-            raw,
-        )),
-    }
 }
 
 /// Headers every part response carries.
@@ -93,9 +79,14 @@ pub fn part_response(upload: &Upload, part: &PartMeta, resp: &mut Response<Body>
     }
 }
 
-pub async fn upload_part(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
-    let (bucket, upload) = part_target(ctx)?;
-    let number = part_number(ctx)?;
+pub async fn upload_part(
+    ctx: &Ctx,
+    upload_id: &UploadId,
+    number: PartNumber,
+    body: RequestBody,
+) -> Result<Response<Body>> {
+    let (bucket, upload) = part_target(ctx, upload_id)?;
+    let number = number.0;
     if ctx.headers.contains_key(SERVER_SIDE_ENCRYPTION) {
         return Err(OssError::invalid_argument(
             "Server side encryption is specified at InitiateMultipartUpload, not at UploadPart.",
@@ -219,8 +210,8 @@ fn assemble(
     Ok(meta)
 }
 
-pub async fn complete_multipart_upload(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
-    let (bucket, upload) = part_target(ctx)?;
+pub async fn complete_multipart_upload(ctx: &Ctx, upload_id: &UploadId, body: RequestBody) -> Result<Response<Body>> {
+    let (bucket, upload) = part_target(ctx, upload_id)?;
     let body = read_small_body(body, MAX_COMPLETE_BODY).await?;
     let requested = requested_parts(ctx, body)?;
     let min_part_size = ctx.limits().min_part_size;
@@ -254,15 +245,15 @@ pub async fn complete_multipart_upload(ctx: &Ctx, body: RequestBody) -> Result<R
     Ok(resp)
 }
 
-pub async fn abort_multipart_upload(ctx: &Ctx) -> Result<Response<Body>> {
-    let (bucket, upload) = part_target(ctx)?;
+pub async fn abort_multipart_upload(ctx: &Ctx, upload_id: &UploadId) -> Result<Response<Body>> {
+    let (bucket, upload) = part_target(ctx, upload_id)?;
     blocking(move || bucket.abort_upload(&upload)).await?;
     Ok(respond::empty(StatusCode::NO_CONTENT))
 }
 
-pub fn list_parts(ctx: &Ctx) -> Result<Response<Body>> {
-    let bucket = ctx.bucket(Need::Read)?;
-    let upload = target_upload(ctx, &bucket)?;
+pub fn list_parts(ctx: &Ctx, upload_id: &UploadId) -> Result<Response<Body>> {
+    let bucket = ctx.bucket()?;
+    let upload = target_upload(ctx, &bucket, upload_id)?;
     let max_parts = parse_max(ctx, "max-parts", 1000, 1000)?;
     let marker_raw = ctx.param("part-number-marker").unwrap_or_default();
     let marker: u32 = if marker_raw.is_empty() {
@@ -300,7 +291,7 @@ pub fn list_parts(ctx: &Ctx) -> Result<Response<Body>> {
 }
 
 pub fn list_multipart_uploads(ctx: &Ctx) -> Result<Response<Body>> {
-    let bucket = ctx.bucket(Need::Read)?;
+    let bucket = ctx.bucket()?;
     let prefix = ctx.param("prefix").unwrap_or_default();
     let delimiter = ctx.param("delimiter").unwrap_or_default();
     let key_marker = ctx.param("key-marker").unwrap_or_default();

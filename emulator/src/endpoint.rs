@@ -1,0 +1,633 @@
+//! What a request asks for: one [`Endpoint`] variant per OSS operation, carrying its typed
+//! parameters, with the OSS name ([`Operation`]) and what it needs of the caller ([`Need`]).
+//!
+//! Adding an operation is one variant, one row in [`Endpoint::parse`] (and in the table test
+//! below), one arm in [`Endpoint::needs`], and one handler in `ops`.
+
+use std::fmt;
+use std::str::FromStr;
+
+use http::{HeaderMap, Method};
+use oss_protocol::headers::COPY_SOURCE;
+
+use crate::error::{Code, OssError, Result};
+use crate::route::Target;
+
+macro_rules! operations {
+    ($($op:ident),* $(,)?) => {
+        /// An OSS operation's name, as the OSS API reference spells it: the journal, the request
+        /// log and fault rules speak of operations by these names.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Operation { $($op,)* }
+
+        impl Operation {
+            /// Every operation the emulator knows.
+            pub const ALL: &'static [Operation] = &[$(Operation::$op,)*];
+
+            pub fn name(self) -> &'static str {
+                match self { $(Operation::$op => stringify!($op),)* }
+            }
+        }
+    };
+}
+
+operations! {
+    ListBuckets, PutBucket, DeleteBucket, GetBucketLocation, GetBucketInfo, PutBucketAcl, GetBucketAcl,
+    ListObjects, ListObjectsV2, DeleteMultipleObjects, ListMultipartUploads,
+    PutObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, PutObjectAcl, GetObjectAcl,
+    InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
+    // A sub-resource real OSS implements and the emulator does not: answered NotImplemented once
+    // the caller and the bucket have been checked.
+    NotImplemented,
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A name that is no operation, with the names that are (shown to whoever wrote it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownOperation(pub String);
+
+impl fmt::Display for UnknownOperation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = Operation::ALL.iter().map(|o| o.name()).collect();
+        write!(f, "unknown operation {:?}; the operations are: {}", self.0, names.join(", "))
+    }
+}
+
+impl std::error::Error for UnknownOperation {}
+
+impl FromStr for Operation {
+    type Err = UnknownOperation;
+
+    /// Exact names only: a rule for `UploadPartcopy` must be refused, not silently never fire.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Operation::ALL.iter().copied().find(|o| o.name() == s).ok_or_else(|| UnknownOperation(s.to_owned()))
+    }
+}
+
+impl serde::Serialize for Operation {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Operation {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        name.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// A multipart upload id as the client sent it. Unknown or malformed ids are NoSuchUpload, which
+/// only the store can tell, so this is not validated here.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadId(pub String);
+
+/// A part number, 1 to 10000.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PartNumber(pub u32);
+
+impl PartNumber {
+    pub const MAX: u32 = 10_000;
+
+    pub fn parse(raw: &str) -> Result<PartNumber> {
+        match raw.parse::<u32>() {
+            Ok(n) if (1..=Self::MAX).contains(&n) => Ok(PartNumber(n)),
+            _ => Err(OssError::invalid_argument(
+                "Part number must be an integer between 1 and 10000, inclusive.",
+                "partNumber",
+                raw,
+            )),
+        }
+    }
+}
+
+/// A parsed `x-oss-copy-source`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopySource {
+    pub bucket: String,
+    pub key: String,
+    pub version_id: Option<String>,
+}
+
+/// An object addressed by a request: bucket and decoded key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectPath {
+    pub bucket: String,
+    pub key: String,
+}
+
+/// One variant per OSS operation, with the parameters that identify what it acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    ListBuckets,
+    PutBucket {
+        bucket: String,
+    },
+    DeleteBucket {
+        bucket: String,
+    },
+    GetBucketLocation {
+        bucket: String,
+    },
+    GetBucketInfo {
+        bucket: String,
+    },
+    PutBucketAcl {
+        bucket: String,
+    },
+    GetBucketAcl {
+        bucket: String,
+    },
+    ListObjects {
+        bucket: String,
+    },
+    ListObjectsV2 {
+        bucket: String,
+    },
+    DeleteMultipleObjects {
+        bucket: String,
+    },
+    ListMultipartUploads {
+        bucket: String,
+    },
+    PutObject {
+        object: ObjectPath,
+    },
+    CopyObject {
+        object: ObjectPath,
+        source: CopySource,
+    },
+    GetObject {
+        object: ObjectPath,
+    },
+    HeadObject {
+        object: ObjectPath,
+    },
+    GetObjectMeta {
+        object: ObjectPath,
+    },
+    DeleteObject {
+        object: ObjectPath,
+    },
+    PutObjectAcl {
+        object: ObjectPath,
+    },
+    GetObjectAcl {
+        object: ObjectPath,
+    },
+    InitiateMultipartUpload {
+        object: ObjectPath,
+    },
+    UploadPart {
+        object: ObjectPath,
+        upload_id: UploadId,
+        part_number: PartNumber,
+    },
+    UploadPartCopy {
+        object: ObjectPath,
+        upload_id: UploadId,
+        part_number: PartNumber,
+        source: CopySource,
+    },
+    CompleteMultipartUpload {
+        object: ObjectPath,
+        upload_id: UploadId,
+    },
+    AbortMultipartUpload {
+        object: ObjectPath,
+        upload_id: UploadId,
+    },
+    ListParts {
+        object: ObjectPath,
+        upload_id: UploadId,
+    },
+    /// `feature` names what is missing, for the error message.
+    NotImplemented {
+        bucket: Option<String>,
+        key: Option<String>,
+        feature: String,
+    },
+}
+
+/// The OSS action a caller must be allowed, as RAM and bucket policies name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    ListBuckets,
+    PutBucket,
+    DeleteBucket,
+    GetBucketLocation,
+    GetBucketInfo,
+    GetBucketAcl,
+    PutBucketAcl,
+    ListObjects,
+    ListMultipartUploads,
+    ListParts,
+    GetObject,
+    PutObject,
+    DeleteObject,
+    GetObjectAcl,
+    PutObjectAcl,
+    AbortMultipartUpload,
+    /// An operation the emulator does not implement; only the bucket owner gets as far as
+    /// being told so.
+    Unimplemented,
+}
+
+impl Action {
+    /// `oss:GetObject`, the policy spelling.
+    pub fn policy_name(self) -> &'static str {
+        match self {
+            Action::ListBuckets => "oss:ListBuckets",
+            Action::PutBucket => "oss:PutBucket",
+            Action::DeleteBucket => "oss:DeleteBucket",
+            Action::GetBucketLocation => "oss:GetBucketLocation",
+            Action::GetBucketInfo => "oss:GetBucketInfo",
+            Action::GetBucketAcl => "oss:GetBucketAcl",
+            Action::PutBucketAcl => "oss:PutBucketAcl",
+            Action::ListObjects => "oss:ListObjects",
+            Action::ListMultipartUploads => "oss:ListMultipartUploads",
+            Action::ListParts => "oss:ListParts",
+            Action::GetObject => "oss:GetObject",
+            Action::PutObject => "oss:PutObject",
+            Action::DeleteObject => "oss:DeleteObject",
+            Action::GetObjectAcl => "oss:GetObjectAcl",
+            Action::PutObjectAcl => "oss:PutObjectAcl",
+            Action::AbortMultipartUpload => "oss:AbortMultipartUpload",
+            Action::Unimplemented => "oss:*",
+        }
+    }
+}
+
+/// What the action is asked of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource<'a> {
+    /// The caller's account (ListBuckets, PutBucket).
+    Account,
+    Bucket(&'a str),
+    Object {
+        bucket: &'a str,
+        key: &'a str,
+    },
+    /// The source of a copy: the same rules as an object, with the copy's own region error.
+    CopySource {
+        bucket: &'a str,
+        key: &'a str,
+    },
+}
+
+/// One permission an endpoint requires: `action` on `resource`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Need<'a> {
+    pub action: Action,
+    pub resource: Resource<'a>,
+}
+
+/// Sub-resources of real OSS operations this emulator does not implement: answered with
+/// NotImplemented rather than silently treated as a plain request of the object or bucket.
+/// Query parameters that are in neither this list nor the routing table are ignored, as OSS
+/// ignores parameters it does not know.
+const UNIMPLEMENTED: &[&str] = &[
+    "accessmonitor",
+    "accessPoint",
+    "append",
+    "asyncFetch",
+    "bucketArchiveDirectRead",
+    "callback",
+    "cname",
+    "comp",
+    "cors",
+    "dataRedundancyTransition",
+    "encryption",
+    "httpsConfig",
+    "img",
+    "inventory",
+    "live",
+    "lifecycle",
+    "logging",
+    "metaQuery",
+    "objectInfo",
+    "overwriteConfig",
+    "policy",
+    "policyStatus",
+    "publicAccessBlock",
+    "qos",
+    "qosInfo",
+    "referer",
+    "regionList",
+    "regions",
+    "replication",
+    "replicationLocation",
+    "replicationProgress",
+    "requestPayment",
+    "resourceGroup",
+    "responseHeader",
+    "restore",
+    "rtc",
+    "stat",
+    "style",
+    "symlink",
+    "tagging",
+    "transferAcceleration",
+    "userDefinedLogFieldsConfig",
+    "versioning",
+    "versions",
+    "website",
+    "worm",
+    "wormExtend",
+    "wormId",
+    "x-oss-async-process",
+    "x-oss-process",
+];
+
+fn not_implemented(what: &str) -> OssError {
+    OssError::new(Code::NotImplemented).message(format!("The OSS emulator does not implement {what}."))
+}
+
+/// Why a request names no endpoint: its operation, when that much is known (so the journal and
+/// fault rules still see it), and the OSS error to answer after authentication.
+#[derive(Debug)]
+pub struct Rejected {
+    pub operation: Option<Operation>,
+    pub error: OssError,
+}
+
+impl Rejected {
+    fn bare(error: OssError) -> Self {
+        Rejected { operation: None, error }
+    }
+}
+
+impl Endpoint {
+    /// Method + target + sub-resources (+ `x-oss-copy-source`) → endpoint.
+    pub fn parse(
+        method: &Method,
+        target: &Target,
+        query: &[(String, String)],
+        headers: &HeaderMap,
+    ) -> Result<Endpoint, Rejected> {
+        use Endpoint as E;
+        let has = |name: &str| query.iter().any(|(n, _)| n == name);
+        let param = |name: &str| query.iter().find(|(n, _)| n == name).map_or("", |(_, v)| v.as_str());
+        if let Some((name, _)) = query.iter().find(|(n, _)| UNIMPLEMENTED.contains(&n.as_str())) {
+            return Ok(E::NotImplemented {
+                bucket: target.bucket.clone(),
+                key: target.key.clone(),
+                feature: format!("the '{name}' sub-resource"),
+            });
+        }
+        let method_not_allowed = || Rejected::bare(OssError::new(Code::MethodNotAllowed));
+        let copy = headers.contains_key(COPY_SOURCE);
+        let copy_source = |op| {
+            let raw = headers.get(COPY_SOURCE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+            parse_copy_source(raw).map_err(|error| Rejected { operation: Some(op), error })
+        };
+        let part_number =
+            |op| PartNumber::parse(param("partNumber")).map_err(|error| Rejected { operation: Some(op), error });
+        let upload_id = || UploadId(param("uploadId").to_owned());
+
+        let Some(bucket) = target.bucket.clone() else {
+            return match method.as_str() {
+                "GET" => Ok(E::ListBuckets),
+                _ => Err(method_not_allowed()),
+            };
+        };
+        let Some(key) = target.key.clone() else {
+            let endpoint = match method.as_str() {
+                "PUT" if has("acl") => E::PutBucketAcl { bucket },
+                "PUT" => E::PutBucket { bucket },
+                "GET" if has("acl") => E::GetBucketAcl { bucket },
+                "GET" if has("location") => E::GetBucketLocation { bucket },
+                "GET" if has("bucketInfo") => E::GetBucketInfo { bucket },
+                "GET" if has("uploads") => E::ListMultipartUploads { bucket },
+                "GET" if param("list-type") == "2" => E::ListObjectsV2 { bucket },
+                "GET" => E::ListObjects { bucket },
+                "DELETE" => E::DeleteBucket { bucket },
+                "POST" if has("delete") => E::DeleteMultipleObjects { bucket },
+                // PostObject (a form upload to the bucket) and the rest of POST.
+                "POST" => E::NotImplemented { bucket: Some(bucket), key: None, feature: "PostObject".to_owned() },
+                _ => return Err(method_not_allowed()),
+            };
+            return Ok(endpoint);
+        };
+        let object = ObjectPath { bucket, key };
+        let endpoint = match method.as_str() {
+            "PUT" if has("acl") => E::PutObjectAcl { object },
+            "PUT" if (has("uploadId") || has("partNumber")) && copy => E::UploadPartCopy {
+                object,
+                upload_id: upload_id(),
+                part_number: part_number(Operation::UploadPartCopy)?,
+                source: copy_source(Operation::UploadPartCopy)?,
+            },
+            "PUT" if has("uploadId") || has("partNumber") => {
+                E::UploadPart { object, upload_id: upload_id(), part_number: part_number(Operation::UploadPart)? }
+            }
+            "PUT" if copy => E::CopyObject { object, source: copy_source(Operation::CopyObject)? },
+            "PUT" => E::PutObject { object },
+            "GET" if has("acl") => E::GetObjectAcl { object },
+            "GET" if has("uploadId") => E::ListParts { object, upload_id: upload_id() },
+            "GET" => E::GetObject { object },
+            "HEAD" if has("objectMeta") => E::GetObjectMeta { object },
+            "HEAD" => E::HeadObject { object },
+            "DELETE" if has("uploadId") => E::AbortMultipartUpload { object, upload_id: upload_id() },
+            "DELETE" => E::DeleteObject { object },
+            "POST" if has("uploads") => E::InitiateMultipartUpload { object },
+            "POST" if has("uploadId") => E::CompleteMultipartUpload { object, upload_id: upload_id() },
+            "POST" => E::NotImplemented {
+                bucket: Some(object.bucket),
+                key: Some(object.key),
+                feature: "this POST request".to_owned(),
+            },
+            _ => return Err(method_not_allowed()),
+        };
+        Ok(endpoint)
+    }
+
+    pub fn operation(&self) -> Operation {
+        use Endpoint as E;
+        use Operation as O;
+        match self {
+            E::ListBuckets => O::ListBuckets,
+            E::PutBucket { .. } => O::PutBucket,
+            E::DeleteBucket { .. } => O::DeleteBucket,
+            E::GetBucketLocation { .. } => O::GetBucketLocation,
+            E::GetBucketInfo { .. } => O::GetBucketInfo,
+            E::PutBucketAcl { .. } => O::PutBucketAcl,
+            E::GetBucketAcl { .. } => O::GetBucketAcl,
+            E::ListObjects { .. } => O::ListObjects,
+            E::ListObjectsV2 { .. } => O::ListObjectsV2,
+            E::DeleteMultipleObjects { .. } => O::DeleteMultipleObjects,
+            E::ListMultipartUploads { .. } => O::ListMultipartUploads,
+            E::PutObject { .. } => O::PutObject,
+            E::CopyObject { .. } => O::CopyObject,
+            E::GetObject { .. } => O::GetObject,
+            E::HeadObject { .. } => O::HeadObject,
+            E::GetObjectMeta { .. } => O::GetObjectMeta,
+            E::DeleteObject { .. } => O::DeleteObject,
+            E::PutObjectAcl { .. } => O::PutObjectAcl,
+            E::GetObjectAcl { .. } => O::GetObjectAcl,
+            E::InitiateMultipartUpload { .. } => O::InitiateMultipartUpload,
+            E::UploadPart { .. } => O::UploadPart,
+            E::UploadPartCopy { .. } => O::UploadPartCopy,
+            E::CompleteMultipartUpload { .. } => O::CompleteMultipartUpload,
+            E::AbortMultipartUpload { .. } => O::AbortMultipartUpload,
+            E::ListParts { .. } => O::ListParts,
+            E::NotImplemented { .. } => O::NotImplemented,
+        }
+    }
+
+    /// The bucket the request names, if any.
+    pub fn bucket(&self) -> Option<&str> {
+        match self {
+            Endpoint::ListBuckets => None,
+            Endpoint::NotImplemented { bucket, .. } => bucket.as_deref(),
+            _ => self.object().map(|o| o.bucket.as_str()).or_else(|| self.bucket_only()),
+        }
+    }
+
+    fn bucket_only(&self) -> Option<&str> {
+        use Endpoint as E;
+        match self {
+            E::PutBucket { bucket }
+            | E::DeleteBucket { bucket }
+            | E::GetBucketLocation { bucket }
+            | E::GetBucketInfo { bucket }
+            | E::PutBucketAcl { bucket }
+            | E::GetBucketAcl { bucket }
+            | E::ListObjects { bucket }
+            | E::ListObjectsV2 { bucket }
+            | E::DeleteMultipleObjects { bucket }
+            | E::ListMultipartUploads { bucket } => Some(bucket),
+            _ => None,
+        }
+    }
+
+    /// The object the request names, if any.
+    pub fn object(&self) -> Option<&ObjectPath> {
+        use Endpoint as E;
+        match self {
+            E::PutObject { object }
+            | E::CopyObject { object, .. }
+            | E::GetObject { object }
+            | E::HeadObject { object }
+            | E::GetObjectMeta { object }
+            | E::DeleteObject { object }
+            | E::PutObjectAcl { object }
+            | E::GetObjectAcl { object }
+            | E::InitiateMultipartUpload { object }
+            | E::UploadPart { object, .. }
+            | E::UploadPartCopy { object, .. }
+            | E::CompleteMultipartUpload { object, .. }
+            | E::AbortMultipartUpload { object, .. }
+            | E::ListParts { object, .. } => Some(object),
+            _ => None,
+        }
+    }
+
+    /// The key the request names, if any.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Endpoint::NotImplemented { key, .. } => key.as_deref(),
+            _ => self.object().map(|o| o.key.as_str()),
+        }
+    }
+
+    /// The copy source, for the two copy operations.
+    pub fn copy_source(&self) -> Option<&CopySource> {
+        match self {
+            Endpoint::CopyObject { source, .. } | Endpoint::UploadPartCopy { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+
+    /// What the caller must be allowed, in the order OSS checks it.
+    pub fn needs(&self) -> Vec<Need<'_>> {
+        use Action as A;
+        use Endpoint as E;
+        match self {
+            E::ListBuckets => vec![Need { action: A::ListBuckets, resource: Resource::Account }],
+            E::PutBucket { .. } => vec![Need { action: A::PutBucket, resource: Resource::Account }],
+            E::DeleteBucket { bucket } => vec![on_bucket(A::DeleteBucket, bucket)],
+            E::GetBucketLocation { bucket } => vec![on_bucket(A::GetBucketLocation, bucket)],
+            E::GetBucketInfo { bucket } => vec![on_bucket(A::GetBucketInfo, bucket)],
+            E::PutBucketAcl { bucket } => vec![on_bucket(A::PutBucketAcl, bucket)],
+            E::GetBucketAcl { bucket } => vec![on_bucket(A::GetBucketAcl, bucket)],
+            E::ListObjects { bucket } | E::ListObjectsV2 { bucket } => vec![on_bucket(A::ListObjects, bucket)],
+            E::DeleteMultipleObjects { bucket } => vec![on_bucket(A::DeleteObject, bucket)],
+            E::ListMultipartUploads { bucket } => vec![on_bucket(A::ListMultipartUploads, bucket)],
+            E::PutObject { object }
+            | E::InitiateMultipartUpload { object }
+            | E::UploadPart { object, .. }
+            | E::CompleteMultipartUpload { object, .. } => vec![on_object(A::PutObject, object)],
+            E::CopyObject { object, source } | E::UploadPartCopy { object, source, .. } => {
+                vec![on_object(A::PutObject, object), from_source(source)]
+            }
+            E::GetObject { object } | E::HeadObject { object } | E::GetObjectMeta { object } => {
+                vec![on_object(A::GetObject, object)]
+            }
+            E::DeleteObject { object } => vec![on_object(A::DeleteObject, object)],
+            E::AbortMultipartUpload { object, .. } => vec![on_object(A::AbortMultipartUpload, object)],
+            E::PutObjectAcl { object } => vec![on_object(A::PutObjectAcl, object)],
+            E::GetObjectAcl { object } => vec![on_object(A::GetObjectAcl, object)],
+            E::ListParts { object, .. } => vec![on_object(A::ListParts, object)],
+            E::NotImplemented { bucket: Some(bucket), .. } => vec![on_bucket(A::Unimplemented, bucket)],
+            E::NotImplemented { bucket: None, .. } => {
+                vec![Need { action: A::Unimplemented, resource: Resource::Account }]
+            }
+        }
+    }
+
+    /// The error a NotImplemented endpoint answers once its checks have passed.
+    pub fn not_implemented_error(&self) -> Option<OssError> {
+        match self {
+            Endpoint::NotImplemented { feature, .. } => Some(not_implemented(feature)),
+            _ => None,
+        }
+    }
+}
+
+fn on_bucket(action: Action, bucket: &str) -> Need<'_> {
+    Need { action, resource: Resource::Bucket(bucket) }
+}
+
+fn on_object(action: Action, o: &ObjectPath) -> Need<'_> {
+    Need { action, resource: Resource::Object { bucket: &o.bucket, key: &o.key } }
+}
+
+fn from_source(s: &CopySource) -> Need<'_> {
+    Need { action: Action::GetObject, resource: Resource::CopySource { bucket: &s.bucket, key: &s.key } }
+}
+
+fn bad_source() -> OssError {
+    OssError::new(Code::InvalidArgument)
+        .message("Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.")
+        .with("ArgumentName", COPY_SOURCE)
+        .ec("0042-00000301")
+}
+
+/// `/bucket/key[?versionId=v]`, the key percent-encoded by the client. Decoding treats `+` as a
+/// space because the Go v1 SDK encodes with `url.QueryEscape` (space → `+`, `+` → `%2B`); every
+/// other SDK encodes `+` as `%2B`, so a literal `+` can only mean a space.
+pub fn parse_copy_source(raw: &str) -> Result<CopySource> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Err(bad_source().ec("0042-00000302"));
+    }
+    let (path, query) = raw.split_once('?').unwrap_or((raw, ""));
+    let version_id =
+        oss_protocol::encoding::parse_query(query).into_iter().find(|(n, _)| n == "versionId").map(|(_, v)| v);
+    let decoded = String::from_utf8(oss_protocol::encoding::percent_decode(path, true)).map_err(|_| bad_source())?;
+    let rest = decoded.strip_prefix('/').ok_or_else(bad_source)?;
+    let (bucket, key) = rest.split_once('/').ok_or_else(bad_source)?;
+    if bucket.is_empty() || key.is_empty() {
+        return Err(bad_source());
+    }
+    Ok(CopySource { bucket: bucket.to_owned(), key: key.to_owned(), version_id })
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,175 @@
+//! The routing table: every operation with the request that reaches it and what it needs.
+
+use http::HeaderMap;
+use oss_protocol::encoding::parse_query;
+
+use super::*;
+use crate::route::Addressing;
+
+fn target(bucket: Option<&str>, key: Option<&str>) -> Target {
+    Target {
+        region: "cn-hangzhou".to_owned(),
+        addressing: Addressing::PathStyle,
+        bucket: bucket.map(str::to_owned),
+        key: key.map(str::to_owned),
+    }
+}
+
+/// `"PUT /b/k?partNumber=1&uploadId=U"` (with an optional copy source header) → endpoint.
+fn parse(line: &str, copy_source: Option<&str>) -> Result<Endpoint, Rejected> {
+    let (method, rest) = line.split_once(' ').unwrap();
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let mut segments = path.trim_start_matches('/').splitn(2, '/');
+    let bucket = segments.next().filter(|b| !b.is_empty());
+    let key = segments.next().filter(|k| !k.is_empty());
+    let mut headers = HeaderMap::new();
+    if let Some(source) = copy_source {
+        headers.insert(COPY_SOURCE, source.parse().unwrap());
+    }
+    Endpoint::parse(&method.parse().unwrap(), &target(bucket, key), &parse_query(query), &headers)
+}
+
+fn needs(endpoint: &Endpoint) -> Vec<String> {
+    endpoint
+        .needs()
+        .iter()
+        .map(|n| {
+            let on = match n.resource {
+                Resource::Account => "account".to_owned(),
+                Resource::Bucket(b) => format!("bucket {b}"),
+                Resource::Object { bucket, key } => format!("object {bucket}/{key}"),
+                Resource::CopySource { bucket, key } => format!("source {bucket}/{key}"),
+            };
+            format!("{} on {on}", n.action.policy_name())
+        })
+        .collect()
+}
+
+#[test]
+fn every_operation_has_a_row() {
+    use Operation as O;
+    let src = Some("/src/s.txt");
+    #[rustfmt::skip]
+    let rows: Vec<(&str, Option<&str>, Operation, &[&str])> = vec![
+        ("GET /", None, O::ListBuckets, &["oss:ListBuckets on account"]),
+        ("PUT /b", None, O::PutBucket, &["oss:PutBucket on account"]),
+        ("DELETE /b", None, O::DeleteBucket, &["oss:DeleteBucket on bucket b"]),
+        ("GET /b?location", None, O::GetBucketLocation, &["oss:GetBucketLocation on bucket b"]),
+        ("GET /b?bucketInfo", None, O::GetBucketInfo, &["oss:GetBucketInfo on bucket b"]),
+        ("PUT /b?acl", None, O::PutBucketAcl, &["oss:PutBucketAcl on bucket b"]),
+        ("GET /b?acl", None, O::GetBucketAcl, &["oss:GetBucketAcl on bucket b"]),
+        ("GET /b?prefix=a", None, O::ListObjects, &["oss:ListObjects on bucket b"]),
+        ("GET /b?list-type=2", None, O::ListObjectsV2, &["oss:ListObjects on bucket b"]),
+        ("POST /b?delete", None, O::DeleteMultipleObjects, &["oss:DeleteObject on bucket b"]),
+        ("GET /b?uploads&prefix=a", None, O::ListMultipartUploads, &["oss:ListMultipartUploads on bucket b"]),
+        ("PUT /b/k", None, O::PutObject, &["oss:PutObject on object b/k"]),
+        ("PUT /b/k", src, O::CopyObject, &["oss:PutObject on object b/k", "oss:GetObject on source src/s.txt"]),
+        ("GET /b/k", None, O::GetObject, &["oss:GetObject on object b/k"]),
+        ("HEAD /b/k", None, O::HeadObject, &["oss:GetObject on object b/k"]),
+        ("HEAD /b/k?objectMeta", None, O::GetObjectMeta, &["oss:GetObject on object b/k"]),
+        ("DELETE /b/k", None, O::DeleteObject, &["oss:DeleteObject on object b/k"]),
+        ("PUT /b/k?acl", None, O::PutObjectAcl, &["oss:PutObjectAcl on object b/k"]),
+        ("GET /b/k?acl", None, O::GetObjectAcl, &["oss:GetObjectAcl on object b/k"]),
+        ("POST /b/k?uploads", None, O::InitiateMultipartUpload, &["oss:PutObject on object b/k"]),
+        ("PUT /b/k?partNumber=1&uploadId=U", None, O::UploadPart, &["oss:PutObject on object b/k"]),
+        ("PUT /b/k?partNumber=2&uploadId=U", src, O::UploadPartCopy, &["oss:PutObject on object b/k", "oss:GetObject on source src/s.txt"]),
+        ("POST /b/k?uploadId=U", None, O::CompleteMultipartUpload, &["oss:PutObject on object b/k"]),
+        ("DELETE /b/k?uploadId=U", None, O::AbortMultipartUpload, &["oss:AbortMultipartUpload on object b/k"]),
+        ("GET /b/k?uploadId=U", None, O::ListParts, &["oss:ListParts on object b/k"]),
+        ("GET /b?cors", None, O::NotImplemented, &["oss:* on bucket b"]),
+    ];
+    for (line, source, operation, want) in &rows {
+        let endpoint = parse(line, *source).unwrap_or_else(|r| panic!("{line}: {:?}", r.error));
+        assert_eq!(endpoint.operation(), *operation, "{line}");
+        assert_eq!(needs(&endpoint), *want, "{line}");
+    }
+    for op in Operation::ALL {
+        assert!(rows.iter().any(|(_, _, o, _)| o == op), "{op} has no row in the table");
+    }
+}
+
+#[test]
+fn typed_parameters() {
+    let e = parse("PUT /b/dir/k?partNumber=7&uploadId=ABC", Some("/src/a%2Fb?versionId=v1")).unwrap();
+    let Endpoint::UploadPartCopy { object, upload_id, part_number, source } = e else { panic!("{e:?}") };
+    assert_eq!((object.bucket.as_str(), object.key.as_str()), ("b", "dir/k"));
+    assert_eq!((upload_id, part_number), (UploadId("ABC".into()), PartNumber(7)));
+    assert_eq!(source, CopySource { bucket: "src".into(), key: "a/b".into(), version_id: Some("v1".into()) });
+}
+
+#[test]
+fn rejections_keep_the_operation() {
+    let r = parse("PUT /b/k?partNumber=0&uploadId=U", None).unwrap_err();
+    assert_eq!((r.operation, r.error.code), (Some(Operation::UploadPart), Code::InvalidArgument));
+    let r = parse("PUT /b/k", Some("nobucket")).unwrap_err();
+    assert_eq!((r.operation, r.error.code), (Some(Operation::CopyObject), Code::InvalidArgument));
+    let r = parse("PUT /", None).unwrap_err();
+    assert_eq!((r.operation, r.error.code), (None, Code::MethodNotAllowed));
+    assert_eq!(parse("PATCH /b/k", None).unwrap_err().error.code, Code::MethodNotAllowed);
+}
+
+#[test]
+fn unimplemented_sub_resources_are_not_plain_requests() {
+    for line in [
+        "GET /b?accessmonitor",
+        "PUT /b?bucketArchiveDirectRead",
+        "PUT /b?overwriteConfig",
+        "GET /?regions",
+        "PUT /b/k?callback=e30",
+        "POST /b/k?append&position=0",
+        "POST /b?cors",
+        "POST /b",
+        "GET /b/k?tagging",
+    ] {
+        let e = parse(line, None).unwrap();
+        assert_eq!(e.operation(), Operation::NotImplemented, "{line}");
+        assert_eq!(e.not_implemented_error().map(|e| e.code), Some(Code::NotImplemented), "{line}");
+    }
+    // Unknown parameters are ignored, as OSS ignores them.
+    assert_eq!(parse("GET /b/k?foo=bar", None).unwrap().operation(), Operation::GetObject);
+}
+
+#[test]
+fn operation_names_parse_exactly() {
+    for op in Operation::ALL {
+        assert_eq!(op.name().parse::<Operation>(), Ok(*op));
+    }
+    let err = "UploadPartcopy".parse::<Operation>().unwrap_err();
+    assert!(err.to_string().contains("UploadPartCopy"), "{err}");
+}
+
+#[test]
+fn copy_source_forms() {
+    let parse = |s| parse_copy_source(s).map(|c| (c.bucket, c.key, c.version_id));
+    assert_eq!(parse("/b1k/dir%2Fa%20b").unwrap(), ("b1k".into(), "dir/a b".into(), None));
+    assert_eq!(parse("/b1k/dir/a+b%2Bc").unwrap(), ("b1k".into(), "dir/a b+c".into(), None));
+    assert_eq!(parse("/b1k/k?versionId=v1").unwrap(), ("b1k".into(), "k".into(), Some("v1".into())));
+    assert_eq!(parse("/b1k/%E4%B8%AD%3F").unwrap().1, "中?");
+    for bad in ["b1k/k", "/b1k", "/b1k/", "//k", ""] {
+        assert_eq!(parse_copy_source(bad).unwrap_err().code, Code::InvalidArgument, "{bad}");
+    }
+}
+
+proptest::proptest! {
+    /// Any method, path and query names an endpoint or is refused; nothing panics.
+    #[test]
+    fn parse_never_panics(
+        method in "(GET|PUT|POST|DELETE|HEAD|PATCH|OPTIONS)",
+        bucket in proptest::option::of("[a-z0-9-]{3,10}"),
+        key in proptest::option::of("\\PC{1,30}"),
+        query in "\\PC{0,60}",
+        source in proptest::option::of("\\PC{0,40}"),
+    ) {
+        let mut headers = HeaderMap::new();
+        if let Some(v) = source.as_deref().and_then(|s| http::HeaderValue::from_str(s).ok()) {
+            headers.insert(COPY_SOURCE, v);
+        }
+        let t = target(bucket.as_deref(), key.as_deref());
+        let _ = Endpoint::parse(&method.parse().unwrap(), &t, &parse_query(&query), &headers);
+    }
+
+    #[test]
+    fn copy_source_never_panics(raw in "\\PC{0,80}") {
+        let _ = parse_copy_source(&raw);
+    }
+}
