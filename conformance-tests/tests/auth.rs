@@ -683,6 +683,25 @@ async fn expired_presigned_urls_are_access_denied() {
     }
 }
 
+/// A V4 URL whose validity starts beyond the allowed clock skew is not valid yet.
+#[tokio::test]
+async fn v4_presigned_urls_from_the_future_are_refused() {
+    let target = Target::start().await;
+    let bucket = target.bucket("presignfut").await;
+    let client = target.client();
+    put(&client, &bucket.name, "k", b"soon").await;
+    let url_at = |offset: Duration| {
+        let mut req = PresignRequest::new(Method::GET, Some(&bucket.name), Some("k"), Duration::from_secs(3600));
+        req.signature = Some(SignatureVersion::V4);
+        req.time = Some(SystemTime::now() + offset);
+        client.presign_request(&req).expect("presign")
+    };
+    let err = fetch(&target, Method::GET, &url_at(Duration::from_secs(3600)), None).await.error();
+    assert_error_ec(&err, 403, "AccessDenied", "0002-00000235");
+    let near = fetch(&target, Method::GET, &url_at(Duration::from_secs(60)), None).await;
+    assert_eq!(near.status, 200, "a minute ahead is within the skew");
+}
+
 #[tokio::test]
 async fn v1_presign_with_missing_parameters_is_access_denied() {
     let target = Target::start().await;

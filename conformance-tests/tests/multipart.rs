@@ -755,13 +755,15 @@ async fn complete_all_header() {
     assert_eq!(get(&client, b.name(), "k").await, all);
 }
 
+/// An empty part list completes an upload without parts as a 0-byte object (the Java SDK's live
+/// test); for an upload that has parts it is refused, and the parts stay: a list the server
+/// could not read (wrong case, wrong wrapper) must never discard what was uploaded.
 #[tokio::test]
-async fn complete_empty_list_makes_empty_object() {
+async fn complete_empty_list() {
     let target = Target::start().await;
     let client = target.client();
     let b = target.bucket("mp-empty").await;
     let id = initiate(&client, b.name(), "k").await;
-    part(&client, b.name(), "k", &id, 1, b"discarded").await;
     let out = client.complete_multipart_upload(b.name(), "k", &id, &[], &Default::default()).await.expect("empty list");
     assert_eq!(out.status, 200);
     assert_eq!(out.crc64().unwrap(), Some(0));
@@ -770,6 +772,55 @@ async fn complete_empty_list_makes_empty_object() {
     assert_eq!(m.object_type.as_deref(), Some("Multipart"));
     assert_eq!(m.etag.as_deref(), Some(out.data.etag.as_str()));
     assert_eq!(get(&client, b.name(), "k").await, b"");
+
+    let id = initiate(&client, b.name(), "kept").await;
+    let e1 = part(&client, b.name(), "kept", &id, 1, b"precious").await;
+    let unreadable = [
+        "<CompleteMultipartUpload></CompleteMultipartUpload>".to_owned(),
+        format!("<CompleteMultipartUpload><part><PartNumber>1</PartNumber><ETag>{e1}</ETag></part></CompleteMultipartUpload>"),
+        format!("<CompleteMultipartUpload><Parts><PartNumber>1</PartNumber><ETag>{e1}</ETag></Parts></CompleteMultipartUpload>"),
+        format!("<CompleteUpload><Part><PartNumber>1</PartNumber><ETag>{e1}</ETag></Part></CompleteUpload>"),
+    ];
+    for body in unreadable {
+        let resp = client
+            .request(Method::POST, Some(b.name()), Some("kept"))
+            .query("uploadId", &id)
+            .body(body.clone())
+            .send_raw()
+            .await
+            .expect("transport");
+        assert_error(&resp.into_service_error(), 400, "MalformedXML");
+        let listed = client.list_parts(b.name(), "kept", &id, &Default::default()).await.expect("still pending");
+        assert_eq!(listed.data.parts.len(), 1, "{body}");
+    }
+    client
+        .complete_multipart_upload(b.name(), "kept", &id, &parts(&[(1, &e1)]), &Default::default())
+        .await
+        .expect("complete");
+    assert_eq!(get(&client, b.name(), "kept").await, b"precious");
+
+    // "Complete all" with nothing uploaded is refused too, and the upload stays.
+    let id = initiate(&client, b.name(), "none").await;
+    let err = service_error(client.complete_multipart_upload_all(b.name(), "none", &id, &Default::default()).await);
+    assert_error(&err, 400, "InvalidPart");
+    client.list_parts(b.name(), "none", &id, &Default::default()).await.expect("still pending");
+}
+
+/// Complete takes `x-oss-object-acl`, and it wins over Initiate's.
+#[tokio::test]
+async fn complete_sets_object_acl() {
+    let target = Target::start().await;
+    let client = target.client();
+    let b = target.bucket("mp-acl").await;
+    let id = initiate(&client, b.name(), "k").await;
+    let e1 = part(&client, b.name(), "k", &id, 1, b"x").await;
+    let opts =
+        oss_client::CompleteMultipartUploadOptions { object_acl: Some("public-read".into()), ..Default::default() };
+    client.complete_multipart_upload(b.name(), "k", &id, &parts(&[(1, &e1)]), &opts).await.expect("complete");
+    let acl = client.get_object_acl(b.name(), "k").await.expect("acl");
+    assert_eq!(acl.data.access_control_list.grant, "public-read");
+    let anonymous = target.anonymous();
+    assert_eq!(get(&anonymous, b.name(), "k").await, b"x");
 }
 
 #[tokio::test]

@@ -176,6 +176,14 @@ impl Config {
         out
     }
 
+    /// Every region some listener serves, once each.
+    pub fn served_regions(&self) -> Vec<String> {
+        let mut regions: Vec<String> = self.listeners().into_iter().map(|l| l.region).collect();
+        regions.sort();
+        regions.dedup();
+        regions
+    }
+
     pub fn validate(&self) -> Result<(), String> {
         if self.accounts.is_empty() {
             return Err("at least one account is required".into());

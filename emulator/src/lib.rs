@@ -48,6 +48,8 @@ pub struct State {
     pub clock: Clock,
     pub journal: journal::Journal,
     pub faults: fault::Faults,
+    /// Every region a listener serves, for the V4 scope rule.
+    pub regions: Vec<String>,
     /// Seeded generator for request and upload ids (`None`: fresh randomness).
     ids: std::sync::Mutex<Option<rand::rngs::StdRng>>,
     /// Where each listener is, for the control API's info.
@@ -228,6 +230,7 @@ impl EmulatorBuilder {
             clock: Clock::default(),
             journal: journal::Journal::new(self.config.journal_size, journal_file),
             faults,
+            regions: self.config.served_regions(),
             ids: std::sync::Mutex::new(ids),
             listeners: std::sync::Mutex::new(Vec::new()),
         });

@@ -118,7 +118,7 @@ pub fn apply(store: &Store, accounts: &[Account], region: &str, now_ms: i64, man
                 last_modified_ms: now_ms,
                 headers: vec![(
                     "content-type".into(),
-                    o.content_type.clone().unwrap_or_else(|| crate::ops::meta::default_content_type(&o.key).into()),
+                    o.content_type.clone().unwrap_or_else(|| default_content_type(&o.key).into()),
                 )],
                 user_meta: o
                     .metadata
@@ -195,7 +195,7 @@ pub fn seed_path(store: &Store, accounts: &[Account], region: &str, now_ms: i64,
                 storage_class: "Standard".into(),
                 object_type: "Normal".into(),
                 last_modified_ms: now_ms,
-                headers: vec![("content-type".into(), crate::ops::meta::default_content_type(&key).into())],
+                headers: vec![("content-type".into(), default_content_type(&key).into())],
                 ..ObjectMeta::default()
             };
             store_object(&bucket, &mut meta, &mut std::fs::File::open(&file)?)?;
@@ -207,5 +207,32 @@ pub fn seed_path(store: &Store, accounts: &[Account], region: &str, now_ms: i64,
         let manifest: Manifest =
             serde_json::from_str(&text).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
         apply(store, accounts, region, now_ms, &manifest)
+    }
+}
+
+/// A seeded object without a declared type gets one from its extension, as the SDKs guess one
+/// when they upload a file.
+pub fn default_content_type(key: &str) -> &'static str {
+    let ext = key.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    match ext.as_str() {
+        "txt" => "text/plain",
+        "html" | "htm" => "text/html",
+        "css" => "text/css",
+        "js" => "application/javascript",
+        "json" => "application/json",
+        "xml" => "application/xml",
+        "csv" => "text/csv",
+        "jpg" | "jpeg" => "image/jpeg",
+        "png" => "image/png",
+        "gif" => "image/gif",
+        "svg" => "image/svg+xml",
+        "webp" => "image/webp",
+        "pdf" => "application/pdf",
+        "zip" => "application/zip",
+        "gz" | "tgz" => "application/x-gzip",
+        "tar" => "application/x-tar",
+        "mp4" => "video/mp4",
+        "mp3" => "audio/mpeg",
+        _ => "application/octet-stream",
     }
 }

@@ -299,6 +299,7 @@ fn authenticate(
         .collect();
     let result = Authenticator {
         accounts: &state.config.accounts,
+        regions: &state.regions,
         mode: state.config.auth,
         now,
         max_skew: Duration::from_millis(state.config.limits.max_skew_ms),

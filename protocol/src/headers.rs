@@ -26,6 +26,7 @@ pub const TAGGING_DIRECTIVE: &str = "x-oss-tagging-directive";
 pub const TAGGING_COUNT: &str = "x-oss-tagging-count";
 pub const SERVER_SIDE_ENCRYPTION: &str = "x-oss-server-side-encryption";
 pub const SERVER_SIDE_ENCRYPTION_KEY_ID: &str = "x-oss-server-side-encryption-key-id";
+pub const SERVER_SIDE_DATA_ENCRYPTION: &str = "x-oss-server-side-data-encryption";
 pub const RANGE_BEHAVIOR: &str = "x-oss-range-behavior";
 pub const COMPLETE_ALL: &str = "x-oss-complete-all";
 pub const NEXT_APPEND_POSITION: &str = "x-oss-next-append-position";

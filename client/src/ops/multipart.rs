@@ -99,6 +99,8 @@ impl UploadPartCopyRequest {
 pub struct CompleteMultipartUploadOptions {
     pub encoding_type: Option<String>,
     pub forbid_overwrite: Option<bool>,
+    /// `x-oss-object-acl` of the completed object (wins over the one given at Initiate).
+    pub object_acl: Option<String>,
     /// Send the body's Content-MD5 (as ali-oss does).
     pub content_md5: bool,
     pub headers: Vec<(String, String)>,
@@ -256,6 +258,7 @@ impl Client {
             .query("uploadId", upload_id)
             .query_opt("encoding-type", opts.encoding_type.clone())
             .header_opt(h::FORBID_OVERWRITE, opts.forbid_overwrite.map(|b| b.to_string()))
+            .header_opt(h::OBJECT_ACL, opts.object_acl.clone())
     }
 
     async fn finish_complete(&self, req: RequestBuilder) -> Result<Output<CompleteMultipartUploadResult>, Error> {

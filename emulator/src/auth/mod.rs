@@ -84,6 +84,9 @@ impl AuthRequest<'_> {
 
 pub struct Authenticator<'a> {
     pub accounts: &'a [Account],
+    /// The regions the listeners serve: a V4 scope naming one of them is a wrong region, any other
+    /// an invalid one.
+    pub regions: &'a [String],
     pub mode: AuthMode,
     pub now: SystemTime,
     pub max_skew: Duration,

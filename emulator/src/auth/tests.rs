@@ -21,8 +21,15 @@ fn accounts() -> Vec<Account> {
 }
 
 fn authenticate(accounts: &[Account], now: i64, req: &AuthRequest<'_>) -> Result<Principal> {
-    Authenticator { accounts, mode: AuthMode::Strict, now: from_unix_seconds(now), max_skew: Duration::from_secs(900) }
-        .authenticate(req)
+    let regions = ["cn-hangzhou".to_owned(), "cn-shanghai".to_owned()];
+    Authenticator {
+        accounts,
+        regions: &regions,
+        mode: AuthMode::Strict,
+        now: from_unix_seconds(now),
+        max_skew: Duration::from_secs(900),
+    }
+    .authenticate(req)
 }
 
 fn request<'a>(
@@ -112,7 +119,9 @@ fn v4_header_vectors_verify() {
         }
         assert_eq!(result.unwrap().kind, AuthKind::V4, "{}", case["name"]);
         let wrong_region = authenticate(&accounts, time, &request(case, &query, &headers, "cn-beijing")).unwrap_err();
-        assert_eq!((wrong_region.code, wrong_region.ec), (Code::InvalidArgument, Some("0002-00000228")));
+        let signed_region_served = ["cn-hangzhou", "cn-shanghai"].contains(&region);
+        let want = if signed_region_served { "0002-00000228" } else { "0002-00000226" };
+        assert_eq!((wrong_region.code, wrong_region.ec), (Code::InvalidArgument, Some(want)), "{}", case["name"]);
         tamper(&mut headers, "x-oss-head1");
         let err = authenticate(&accounts, time, &request(case, &query, &headers, region)).unwrap_err();
         assert_eq!((err.code, err.ec), (Code::SignatureDoesNotMatch, Some("0002-00000201")));
@@ -152,6 +161,10 @@ fn v4_presign_vectors_verify() {
         assert_eq!(p.kind, AuthKind::V4Presigned, "{}", case["name"]);
         let expired = authenticate(&accounts, time + 600, &request(case, &query, &headers, "cn-hangzhou")).unwrap_err();
         assert_eq!(expired.message, "Request has expired.");
+        let early = authenticate(&accounts, time - 901, &request(case, &query, &headers, "cn-hangzhou")).unwrap_err();
+        assert_eq!((early.code, early.ec), (Code::AccessDenied, Some("0002-00000235")), "{}", case["name"]);
+        let allowed = authenticate(&accounts, time - 899, &request(case, &query, &headers, "cn-hangzhou"));
+        assert!(allowed.is_ok(), "within the skew: {allowed:?}");
     }
 }
 
@@ -181,4 +194,66 @@ fn date_and_key_errors() {
     assert_eq!(req(&[auth("OSS ak")]).unwrap_err().0, Code::InvalidArgument);
     assert_eq!(req(&[auth("Bearer x")]).unwrap_err().0, Code::InvalidArgument);
     assert_eq!(req(&[]), Ok(AuthKind::Anonymous));
+}
+
+/// V1 signatures the SDKs compute differently are all accepted: the path-style bucket as `/b` or
+/// `/b/`, and sub-resources oss2 does not sign.
+#[test]
+fn v1_readings_of_the_resource() {
+    let accounts = accounts();
+    let date = "Wed, 28 Dec 2022 10:27:41 GMT";
+    let check = |query: &[(String, String)], resource: &str| {
+        let sts = format!("GET\n\n\n{date}\n{resource}");
+        let auth = format!("OSS ak:{}", oss_protocol::sign::v1_signature("sk", &sts));
+        let headers = vec![("date".to_owned(), date.to_owned()), ("authorization".to_owned(), auth)];
+        let r = AuthRequest {
+            method: "GET",
+            bucket: Some("b"),
+            key: None,
+            query,
+            headers: &headers,
+            region: "cn-hangzhou",
+        };
+        authenticate(&accounts, 1672223261, &r).map(|p| p.kind).map_err(|e| e.code)
+    };
+    assert_eq!(check(&[], "/b/"), Ok(AuthKind::V1));
+    assert_eq!(check(&[], "/b"), Ok(AuthKind::V1));
+    let list = [("prefix".to_owned(), "a".to_owned())];
+    assert_eq!(check(&list, "/b"), Ok(AuthKind::V1));
+    let acl = [("acl".to_owned(), String::new())];
+    assert_eq!(check(&acl, "/b?acl"), Ok(AuthKind::V1));
+    assert_eq!(check(&acl, "/b/?acl"), Ok(AuthKind::V1));
+    let header = [("responseHeader".to_owned(), String::new())];
+    assert_eq!(check(&header, "/b/?responseHeader"), Ok(AuthKind::V1));
+    assert_eq!(check(&header, "/b/"), Ok(AuthKind::V1));
+    assert_eq!(check(&acl, "/b/"), Err(Code::SignatureDoesNotMatch), "acl is always signed");
+    assert_eq!(check(&[], "/c"), Err(Code::SignatureDoesNotMatch));
+}
+
+#[test]
+fn v4_scope_regions() {
+    let accounts = accounts();
+    let scope = |credential_region: &str| {
+        let auth =
+            format!("OSS4-HMAC-SHA256 Credential=ak/20221228/{credential_region}/oss/aliyun_v4_request,Signature=00");
+        let headers =
+            vec![("x-oss-date".to_owned(), "20221228T102741Z".to_owned()), ("authorization".to_owned(), auth)];
+        let r = AuthRequest {
+            method: "GET",
+            bucket: None,
+            key: None,
+            query: &[],
+            headers: &headers,
+            region: "cn-hangzhou",
+        };
+        let e = authenticate(&accounts, 1672223261, &r).unwrap_err();
+        (e.code, e.ec, e.message.into_owned())
+    };
+    let invalid = "Invalid signing region in Authorization header.".to_owned();
+    assert_eq!(scope("cn-shanghai"), (Code::InvalidArgument, Some("0002-00000228"), invalid.clone()));
+    assert_eq!(scope("cn-beijing"), (Code::InvalidArgument, Some("0002-00000226"), invalid));
+    let (code, ec, message) = scope("");
+    assert_eq!((code, ec), (Code::InvalidArgument, Some("0002-00000226")), "{message}");
+    assert_eq!(message, "The signing region in credential is invalid.");
+    assert_eq!(scope("cn-hangzhou").0, Code::SignatureDoesNotMatch);
 }

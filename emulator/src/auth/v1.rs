@@ -1,6 +1,6 @@
 //! V1: `Authorization: OSS ak:signature` and `?OSSAccessKeyId=&Expires=&Signature=`.
 
-use oss_protocol::sign::{constant_time_eq, v1_signature, v1_string_to_sign, V1Resource};
+use oss_protocol::sign::{constant_time_eq, v1_canonical_resource, v1_signature, v1_string_to_sign, V1Resource};
 use oss_protocol::time::{from_unix_seconds, parse_http_date};
 
 use super::{invalid_date, signature_mismatch, AuthKind, AuthRequest, Authenticator, Principal};
@@ -12,14 +12,43 @@ use crate::error::{Code, OssError, Result};
 const READINGS: [V1Resource; 3] =
     [V1Resource::SubResources, V1Resource::SubResourcesAndOssParams, V1Resource::AllParams];
 
+/// Sub-resources some SDKs leave out of the signature although OSS's list names them (oss2 does
+/// not sign these): a signature with or without them is honest.
+const SOMETIMES_UNSIGNED: &[&str] = &["responseHeader", "dataRedundancyTransition"];
+
+/// Every string-to-sign an honest client may have signed for this request and date.
+fn strings_to_sign(req: &AuthRequest<'_>, date: &str) -> Vec<String> {
+    let mut queries = vec![req.query.to_vec()];
+    if req.query.iter().any(|(n, _)| SOMETIMES_UNSIGNED.contains(&n.as_str())) {
+        queries.push(req.query.iter().filter(|(n, _)| !SOMETIMES_UNSIGNED.contains(&n.as_str())).cloned().collect());
+    }
+    let mut out = Vec::new();
+    for query in &queries {
+        let signable = oss_protocol::sign::SignableRequest { query, ..req.signable() };
+        for which in READINGS {
+            let sts = v1_string_to_sign(&signable, date, which);
+            // Path-style clients (opendal) sign a bucket as `/bucket`, the rest as `/bucket/`.
+            let short = match (req.bucket, req.key) {
+                (Some(bucket), None) => {
+                    let resource = v1_canonical_resource(req.bucket, None, query, which);
+                    let head = &sts[..sts.len() - resource.len()];
+                    Some(format!("{head}/{bucket}{}", &resource[bucket.len() + 2..]))
+                }
+                _ => None,
+            };
+            out.push(sts);
+            out.extend(short);
+        }
+    }
+    out
+}
+
 /// Checks `signature` against every reading for each candidate date; `Err` carries the
 /// string-to-sign of the first (most standard) reading for the error body.
 fn verify(secret: &str, req: &AuthRequest<'_>, dates: &[&str], signature: &str) -> Result<(), String> {
-    let signable = req.signable();
     let mut first = None;
     for date in dates {
-        for which in READINGS {
-            let sts = v1_string_to_sign(&signable, date, which);
+        for sts in strings_to_sign(req, date) {
             if constant_time_eq(&v1_signature(secret, &sts), signature) {
                 return Ok(());
             }

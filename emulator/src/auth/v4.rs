@@ -4,7 +4,7 @@ use oss_protocol::sign::{
     constant_time_eq, parse_v4_authorization, parse_v4_credential, v4_canonical_request, v4_scope, v4_signature,
     v4_string_to_sign, V4Authorization, UNSIGNED_PAYLOAD,
 };
-use oss_protocol::time::parse_v4_datetime;
+use oss_protocol::time::{format_iso8601, parse_v4_datetime};
 
 use super::{invalid_date, signature_mismatch, AuthKind, AuthRequest, Authenticator, Principal};
 use crate::error::{Code, OssError, Result};
@@ -17,11 +17,17 @@ fn invalid(message: &'static str, ec: &'static str) -> OssError {
 }
 
 /// Product, region and date checks shared by the header and the presigned form.
-fn check_scope(req: &AuthRequest<'_>, cred: &V4Authorization) -> Result<()> {
+fn check_scope(auth: &Authenticator<'_>, req: &AuthRequest<'_>, cred: &V4Authorization) -> Result<()> {
     if cred.product != "oss" {
         return Err(invalid("Invalid signing product in Authorization header.", "0002-00000227"));
     }
-    if !crate::config::is_region_name(&cred.region) {
+    if cred.region.is_empty() {
+        return Err(invalid("The signing region in credential is invalid.", "0002-00000226"));
+    }
+    // A region no listener serves is no OSS region as far as this endpoint knows; a served one
+    // that is not the request's is the wrong region.
+    let served = cred.region == req.region || auth.regions.contains(&cred.region);
+    if !crate::config::is_region_name(&cred.region) || !served {
         return Err(invalid("Invalid signing region in Authorization header.", "0002-00000226"));
     }
     if cred.region != req.region {
@@ -66,7 +72,7 @@ pub(super) fn header(auth: &Authenticator<'_>, req: &AuthRequest<'_>, value: &st
     })?;
     let datetime = req.header("x-oss-date").map(str::trim).ok_or_else(|| invalid_date("0002-00000503"))?;
     let request_time = parse_v4_datetime(datetime).ok_or_else(|| invalid_date("0002-00000502"))?;
-    check_scope(req, &cred)?;
+    check_scope(auth, req, &cred)?;
     let payload_hash = req.header("x-oss-content-sha256").map(str::trim).unwrap_or(UNSIGNED_PAYLOAD);
     if payload_hash != UNSIGNED_PAYLOAD {
         return Err(invalid("x-oss-content-sha256 must be UNSIGNED-PAYLOAD.", "0002-00000214")
@@ -107,7 +113,15 @@ pub(super) fn presigned(auth: &Authenticator<'_>, req: &AuthRequest<'_>) -> Resu
     if expires > MAX_PRESIGN_SECS {
         return Err(invalid("x-oss-expires must be no more than 604800 seconds.", "0002-00000070"));
     }
-    check_scope(req, &cred)?;
+    check_scope(auth, req, &cred)?;
+    // A URL whose validity starts in the future is refused, with the same allowance for clock
+    // differences as a signed header has (the documentation's 15 minutes).
+    if auth.checks_expiry() && signed_at > auth.now + auth.max_skew {
+        return Err(OssError::access_denied("Request is not valid yet.")
+            .with("RequestTime", format_iso8601(signed_at))
+            .with("ServerTime", format_iso8601(auth.now))
+            .ec("0002-00000235"));
+    }
     auth.check_expiry(signed_at + std::time::Duration::from_secs(expires))?;
     verify(auth, req, &cred, datetime, UNSIGNED_PAYLOAD, Some("x-oss-signature"))?;
     Ok(Principal {

@@ -143,8 +143,11 @@ pub async fn put_bucket_acl(ctx: &Ctx) -> Result<Response<Body>> {
     let bucket = ctx.bucket()?;
     let acl =
         bucket_acl(ctx)?.ok_or_else(|| OssError::invalid_argument("no such bucket access control exists", ACL, ""))?;
+    let name = bucket.name.clone();
     blocking(move || Ok(bucket.update_meta(|m| m.acl = acl)?)).await?;
-    Ok(respond::empty(StatusCode::OK))
+    let mut resp = respond::empty(StatusCode::OK);
+    respond::set_header(&mut resp, "location", &format!("/{name}"));
+    Ok(resp)
 }
 
 pub fn get_bucket_acl(ctx: &Ctx) -> Result<Response<Body>> {

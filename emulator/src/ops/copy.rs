@@ -6,11 +6,13 @@ use std::sync::Arc;
 use http::{Response, StatusCode};
 use oss_protocol::headers::{
     COPY_SOURCE_IF_MATCH, COPY_SOURCE_IF_MODIFIED_SINCE, COPY_SOURCE_IF_NONE_MATCH, COPY_SOURCE_IF_UNMODIFIED_SINCE,
-    COPY_SOURCE_RANGE, HASH_CRC64ECMA, METADATA_DIRECTIVE, SERVER_SIDE_ENCRYPTION, TAGGING, TAGGING_DIRECTIVE,
+    COPY_SOURCE_RANGE, HASH_CRC64ECMA, METADATA_DIRECTIVE, TAGGING, TAGGING_DIRECTIVE,
 };
 use oss_protocol::xml::{self, CopyObjectResult, CopyPartResult};
 
-use super::meta::{check_conditions, object_template, server_side_encryption, storage_class, ByteRange};
+use super::meta::{
+    check_conditions, object_template, server_side_encryption, storage_class, write_sse_headers, ByteRange,
+};
 use super::multipart::{part_response, part_target};
 use super::object::overwrite_check;
 use super::{blocking, iso, validate_key, Ctx};
@@ -52,6 +54,9 @@ fn directive(ctx: &Ctx, name: &'static str) -> Result<bool> {
     }
 }
 
+/// User metadata the client-side encryption clients keep their envelope in.
+const CLIENT_SIDE_ENCRYPTION_META: &str = "x-oss-meta-client-side-encryption-";
+
 fn too_large() -> OssError {
     OssError::new(Code::EntityTooLarge).message("Source object Length exceeds the maximum allowed size.")
 }
@@ -62,8 +67,7 @@ pub async fn copy_object(ctx: &Ctx, source: &CopySource) -> Result<Response<Body
     let bucket = ctx.bucket()?;
     let bucket_meta = bucket.meta();
     let (src_bucket, src) = readable_source(ctx, source)?;
-    let same_object = source.bucket == bucket.name && source.key == key;
-    let replace_meta = directive(ctx, METADATA_DIRECTIVE)? || same_object;
+    let replace_meta = directive(ctx, METADATA_DIRECTIVE)?;
     let replace_tags = directive(ctx, TAGGING_DIRECTIVE)?;
 
     let requested_class = storage_class(ctx)?;
@@ -82,10 +86,24 @@ pub async fn copy_object(ctx: &Ctx, source: &CopySource) -> Result<Response<Body
         return Err(too_large());
     }
 
-    // Data and its digests come from the source; metadata from the source (COPY) or the request
-    // (REPLACE, and always for a copy onto itself: that is how OSS users change metadata).
-    let template = object_template(ctx, &key, &bucket_meta.storage_class)?;
+    // Data and its digests come from the source; metadata from the source (COPY, the default, also
+    // for a copy onto itself) or the request (REPLACE). REPLACE without a Content-Type keeps the
+    // source's, and never drops the client-side-encryption entries: without them the data
+    // could not be decrypted any more.
+    let template = object_template(ctx, &key, &bucket_meta)?;
     let mut meta = if replace_meta { template.clone() } else { src.meta.clone() };
+    if replace_meta {
+        if let Some(content_type) = src.meta.header("content-type") {
+            meta.set_default_header("content-type", content_type);
+        }
+        let kept = src.meta.user_meta.iter().filter(|(n, _)| n.starts_with(CLIENT_SIDE_ENCRYPTION_META));
+        for (name, value) in kept {
+            if !meta.user_meta.iter().any(|(n, _)| n == name) {
+                meta.user_meta.push((name.clone(), value.clone()));
+            }
+        }
+        meta.user_meta.sort();
+    }
     meta.key = key;
     meta.size = src.meta.size;
     meta.etag = src.meta.etag.clone();
@@ -97,6 +115,7 @@ pub async fn copy_object(ctx: &Ctx, source: &CopySource) -> Result<Response<Body
     // Encryption is never copied: the target is encrypted only if this request asks.
     meta.sse = sse;
     meta.sse_key_id = if meta.sse.is_some() { template.sse_key_id } else { None };
+    meta.sse_data_encryption = if meta.sse.is_some() { template.sse_data_encryption } else { None };
     meta.tagging = if replace_tags { ctx.header(TAGGING).map(str::to_owned) } else { src.meta.tagging.clone() };
     meta.last_modified_ms = ctx.now_ms();
 
@@ -114,9 +133,7 @@ pub async fn copy_object(ctx: &Ctx, source: &CopySource) -> Result<Response<Body
     let mut resp = respond::xml(StatusCode::OK, xml::to_xml("CopyObjectResult", &result));
     set_header(&mut resp, "etag", &version.meta.etag);
     set_header(&mut resp, HASH_CRC64ECMA, &version.meta.crc64.to_string());
-    if let Some(sse) = &version.meta.sse {
-        set_header(&mut resp, SERVER_SIDE_ENCRYPTION, sse);
-    }
+    write_sse_headers(&mut resp, &version.meta);
     Ok(resp)
 }
 

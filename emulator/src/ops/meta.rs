@@ -6,8 +6,8 @@ use std::time::SystemTime;
 
 use http::Response;
 use oss_protocol::headers::{
-    HASH_CRC64ECMA, META_PREFIX, OBJECT_ACL, OBJECT_TYPE, SERVER_SIDE_ENCRYPTION, SERVER_SIDE_ENCRYPTION_KEY_ID,
-    STORAGE_CLASS, TAGGING, TAGGING_COUNT,
+    HASH_CRC64ECMA, META_PREFIX, OBJECT_ACL, OBJECT_TYPE, SERVER_SIDE_DATA_ENCRYPTION, SERVER_SIDE_ENCRYPTION,
+    SERVER_SIDE_ENCRYPTION_KEY_ID, STORAGE_CLASS, TAGGING, TAGGING_COUNT,
 };
 use oss_protocol::time::{parse_http_date_lenient, truncate_to_seconds};
 
@@ -15,62 +15,77 @@ use super::{from_ms, http_date, Ctx};
 use crate::body::Body;
 use crate::error::{Code, OssError, Result};
 use crate::respond::set_header;
-use crate::store::ObjectMeta;
+use crate::store::{BucketMeta, ObjectMeta};
 
 /// Standard headers stored with an object and returned on reads.
 pub const STORED_HEADERS: &[&str] =
     &["content-type", "cache-control", "content-disposition", "content-encoding", "content-language", "expires"];
 
-/// OSS derives a missing Content-Type from the key's extension.
-pub fn default_content_type(key: &str) -> &'static str {
-    let ext = key.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-    match ext.as_str() {
-        "txt" => "text/plain",
-        "html" | "htm" => "text/html",
-        "css" => "text/css",
-        "js" => "application/javascript",
-        "json" => "application/json",
-        "xml" => "application/xml",
-        "csv" => "text/csv",
-        "jpg" | "jpeg" => "image/jpeg",
-        "png" => "image/png",
-        "gif" => "image/gif",
-        "svg" => "image/svg+xml",
-        "webp" => "image/webp",
-        "pdf" => "application/pdf",
-        "zip" => "application/zip",
-        "gz" | "tgz" => "application/x-gzip",
-        "tar" => "application/x-tar",
-        "mp4" => "video/mp4",
-        "mp3" => "audio/mpeg",
-        _ => "application/octet-stream",
-    }
-}
+/// What a new object without a Content-Type gets. The SDKs guess a type from the key's extension
+/// on their side; the server does not.
+pub const DEFAULT_CONTENT_TYPE: &str = "application/octet-stream";
 
 /// The headers and settings a write request asks to store, validated. Size, digests and
-/// segments are filled in by the caller.
-pub fn object_template(ctx: &Ctx, key: &str, bucket_storage_class: &str) -> Result<ObjectMeta> {
+/// segments are filled in by the caller, and so is a Content-Type the request did not send
+/// (a new object's default differs from a copy's).
+pub fn object_template(ctx: &Ctx, key: &str, bucket: &BucketMeta) -> Result<ObjectMeta> {
     let mut headers = Vec::new();
     for name in STORED_HEADERS {
         if let Some(v) = ctx.header(name) {
             headers.push(((*name).to_owned(), v.to_owned()));
         }
     }
-    if !headers.iter().any(|(n, _)| n == "content-type") {
-        headers.insert(0, ("content-type".to_owned(), default_content_type(key).to_owned()));
-    }
+    let sse = server_side_encryption(ctx)?;
+    let sse_key_id = match (sse.as_deref(), ctx.header(SERVER_SIDE_ENCRYPTION_KEY_ID)) {
+        (Some("KMS"), Some(id)) if !id.is_empty() => Some(id.to_owned()),
+        (Some("KMS"), _) => Some(default_kms_key_id(&bucket.owner_id)),
+        (_, id) => id.map(str::to_owned),
+    };
+    let sse_data_encryption = match ctx.header(SERVER_SIDE_DATA_ENCRYPTION) {
+        None => None,
+        Some("SM4") if sse.as_deref() == Some("KMS") => Some("SM4".to_owned()),
+        Some(v) => {
+            return Err(OssError::invalid_argument(
+                "The data encryption algorithm you specified is not valid.",
+                SERVER_SIDE_DATA_ENCRYPTION,
+                v,
+            ))
+        }
+    };
     Ok(ObjectMeta {
         key: key.to_owned(),
         headers,
         user_meta: user_metadata(ctx)?,
         acl: object_acl(ctx)?.unwrap_or("default").to_owned(),
-        storage_class: storage_class(ctx)?.unwrap_or(bucket_storage_class).to_owned(),
-        sse: server_side_encryption(ctx)?,
-        sse_key_id: ctx.header(SERVER_SIDE_ENCRYPTION_KEY_ID).map(str::to_owned),
+        storage_class: storage_class(ctx)?.unwrap_or(&bucket.storage_class).to_owned(),
+        sse,
+        sse_key_id,
+        sse_data_encryption,
         tagging: ctx.header(TAGGING).map(str::to_owned),
         object_type: "Normal".to_owned(),
         ..ObjectMeta::default()
     })
+}
+
+/// The KMS key an account's SSE-KMS objects use when the request names none: stable per account,
+/// shaped like a KMS key id, as OSS answers with the account's default OSS-managed CMK.
+pub fn default_kms_key_id(account_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let h = hex::encode(Sha256::digest(format!("oss-emulator-kms:{account_id}")));
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+/// Puts the encryption headers of a stored object (or upload) on a response.
+pub fn write_sse_headers(resp: &mut Response<Body>, meta: &ObjectMeta) {
+    if let Some(sse) = &meta.sse {
+        set_header(resp, SERVER_SIDE_ENCRYPTION, sse);
+        if let Some(key_id) = &meta.sse_key_id {
+            set_header(resp, SERVER_SIDE_ENCRYPTION_KEY_ID, key_id);
+        }
+        if let Some(data) = &meta.sse_data_encryption {
+            set_header(resp, SERVER_SIDE_DATA_ENCRYPTION, data);
+        }
+    }
 }
 
 /// `x-oss-meta-*`, names lowercased, at most 8 KB of names and values together.
@@ -140,12 +155,7 @@ pub fn write_object_headers(resp: &mut Response<Body>, meta: &ObjectMeta) {
     for (name, value) in &meta.user_meta {
         set_header(resp, name, value);
     }
-    if let Some(sse) = &meta.sse {
-        set_header(resp, SERVER_SIDE_ENCRYPTION, sse);
-        if let Some(key_id) = &meta.sse_key_id {
-            set_header(resp, SERVER_SIDE_ENCRYPTION_KEY_ID, key_id);
-        }
-    }
+    write_sse_headers(resp, meta);
     if let Some(tagging) = meta.tagging.as_deref().filter(|t| !t.is_empty()) {
         set_header(resp, TAGGING_COUNT, &tagging.split('&').filter(|t| !t.is_empty()).count().to_string());
     }
@@ -158,6 +168,21 @@ fn etag_matches(list: &str, etag: &str) -> bool {
         .any(|candidate| candidate == "*" || candidate.eq_ignore_ascii_case(etag))
 }
 
+/// A header as `<Condition>` names it: `If-Match`, `x-oss-copy-source-if-match`.
+fn condition_name(header: &str) -> String {
+    if header.starts_with("x-oss-") {
+        return header.to_owned();
+    }
+    header
+        .split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
 /// The four conditional headers under the given names. Precedence follows RFC 7232 (as S3 does;
 /// OSS's own precedence is unconfirmed): If-Match, else If-Unmodified-Since → 412; then
 /// If-None-Match, else If-Modified-Since → 304. Unparsable dates are ignored, as OSS does.
@@ -165,13 +190,15 @@ pub fn check_conditions(ctx: &Ctx, names: [&str; 4], meta: &ObjectMeta) -> Resul
     let [if_match, if_none_match, if_unmodified_since, if_modified_since] = names;
     let modified = truncate_to_seconds(from_ms(meta.last_modified_ms));
     let date = |name: &str| ctx.header(name).and_then(parse_http_date_lenient);
-    let failed = || Err(OssError::new(Code::PreconditionFailed).ec("0026-00000101"));
+    let failed = |name: &str| {
+        Err(OssError::new(Code::PreconditionFailed).with("Condition", condition_name(name)).ec("0026-00000101"))
+    };
     match ctx.header(if_match) {
-        Some(list) if !etag_matches(list, &meta.etag) => return failed(),
+        Some(list) if !etag_matches(list, &meta.etag) => return failed(if_match),
         Some(_) => {}
         None => {
             if date(if_unmodified_since).is_some_and(|since: SystemTime| modified > since) {
-                return failed();
+                return failed(if_unmodified_since);
             }
         }
     }

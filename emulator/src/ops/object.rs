@@ -6,10 +6,12 @@ use std::sync::Arc;
 use base64::Engine;
 use bytes::Bytes;
 use http::{Response, StatusCode};
-use oss_protocol::headers::{HASH_CRC64ECMA, OBJECT_ACL, RANGE_BEHAVIOR, SERVER_SIDE_ENCRYPTION};
+use oss_protocol::headers::{HASH_CRC64ECMA, OBJECT_ACL, RANGE_BEHAVIOR};
 use oss_protocol::xml::{self, AccessControlList, AccessControlPolicy, DeleteResult, DeletedObject, Owner};
 
-use super::meta::{check_conditions, object_template, parse_range, write_object_headers};
+use super::meta::{
+    check_conditions, object_template, parse_range, write_object_headers, write_sse_headers, DEFAULT_CONTENT_TYPE,
+};
 use super::{
     blocking, check_body_md5, content_md5, encode_if, read_small_body, receive_body, require_length, validate_key, Ctx,
 };
@@ -46,7 +48,8 @@ pub async fn put_object(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
     if let Some((_, name)) = UNSUPPORTED_PUT_HEADERS.iter().find(|(h, _)| ctx.headers.contains_key(*h)) {
         return Err(OssError::new(Code::NotImplemented).with("Header", *name).ec("0017-00000245"));
     }
-    let mut meta = object_template(ctx, &key, &bucket_meta.storage_class)?;
+    let mut meta = object_template(ctx, &key, &bucket_meta)?;
+    meta.set_default_header("content-type", DEFAULT_CONTENT_TYPE);
     let declared = require_length(ctx)?;
     let limit = ctx.limits().max_object_size;
     if declared.is_some_and(|len| len > limit) {
@@ -79,9 +82,7 @@ pub async fn put_object(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
     if let Some(md5) = &version.meta.content_md5 {
         set_header(&mut resp, "content-md5", md5);
     }
-    if let Some(sse) = &version.meta.sse {
-        set_header(&mut resp, SERVER_SIDE_ENCRYPTION, sse);
-    }
+    write_sse_headers(&mut resp, &version.meta);
     Ok(resp)
 }
 

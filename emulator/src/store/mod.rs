@@ -74,6 +74,9 @@ pub struct ObjectMeta {
     pub user_meta: Vec<(String, String)>,
     pub sse: Option<String>,
     pub sse_key_id: Option<String>,
+    /// `SM4` when SSE-KMS encrypts the data with SM4 (`x-oss-server-side-data-encryption`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sse_data_encryption: Option<String>,
     /// `k=v&k2=v2` as sent in `x-oss-tagging`.
     pub tagging: Option<String>,
     pub segments: Vec<Segment>,
@@ -82,6 +85,13 @@ pub struct ObjectMeta {
 impl ObjectMeta {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Stores `value` under `name` unless the object already has that header.
+    pub fn set_default_header(&mut self, name: &str, value: &str) {
+        if self.header(name).is_none() {
+            self.headers.insert(0, (name.to_owned(), value.to_owned()));
+        }
     }
 }
 
