@@ -30,3 +30,60 @@ where
     use futures_util::StreamExt;
     BodyExt::boxed_unsync(StreamBody::new(s.map(|r| r.map(hyper::body::Frame::data))))
 }
+
+/// The memory all buffered request bodies (XML documents, control API JSON) may hold at once,
+/// across connections. Bodies reserve as they arrive, so forty 15 MiB uploads at once meet the
+/// budget instead of the allocator.
+#[derive(Clone)]
+pub struct BodyBudget {
+    available: std::sync::Arc<tokio::sync::Semaphore>,
+}
+
+/// A whole body read into memory, holding its share of the budget until dropped.
+pub struct Buffered {
+    pub data: Vec<u8>,
+    _reserved: Option<tokio::sync::OwnedSemaphorePermit>,
+}
+
+/// Why a body could not be buffered.
+#[derive(Debug)]
+pub enum BufferError {
+    /// Longer than the caller allows for this kind of body.
+    TooLarge,
+    /// Every byte of the budget is taken by other bodies right now.
+    OverBudget,
+    /// The body broke off (the client went away or sent garbage).
+    Broken(BoxError),
+}
+
+impl BodyBudget {
+    pub fn new(bytes: usize) -> Self {
+        let bytes = bytes.min(tokio::sync::Semaphore::MAX_PERMITS);
+        BodyBudget { available: std::sync::Arc::new(tokio::sync::Semaphore::new(bytes)) }
+    }
+
+    /// Reads `body` whole, at most `limit` bytes, reserving budget for each piece as it comes.
+    pub async fn read<B>(&self, body: B, limit: usize) -> Result<Buffered, BufferError>
+    where
+        B: http_body::Body<Data = Bytes>,
+        B::Error: Into<BoxError>,
+    {
+        let mut body = std::pin::pin!(body);
+        let mut out = Buffered { data: Vec::new(), _reserved: None };
+        while let Some(frame) = body.frame().await {
+            let frame = frame.map_err(|e| BufferError::Broken(e.into()))?;
+            let Ok(data) = frame.into_data() else { continue };
+            if out.data.len() + data.len() > limit {
+                return Err(BufferError::TooLarge);
+            }
+            let n = u32::try_from(data.len()).map_err(|_| BufferError::TooLarge)?;
+            let permit = self.available.clone().try_acquire_many_owned(n).map_err(|_| BufferError::OverBudget)?;
+            match &mut out._reserved {
+                Some(held) => held.merge(permit),
+                None => out._reserved = Some(permit),
+            }
+            out.data.extend_from_slice(&data);
+        }
+        Ok(out)
+    }
+}

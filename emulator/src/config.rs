@@ -95,6 +95,53 @@ pub struct Limits {
 
 pub const GB: u64 = 1_000_000_000;
 
+/// How the server treats connections and buffered bodies: what keeps a slow or idle client
+/// from holding the process's file descriptors or memory hostage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Connections {
+    /// A request's headers must arrive within this long; it also bounds how long a kept-alive
+    /// connection may wait for its next request.
+    pub header_timeout_ms: u64,
+    /// A connection on which no byte moves either way for this long is closed.
+    pub idle_timeout_ms: u64,
+    /// Connections served at once; more wait in the listen backlog. 0: three quarters of the
+    /// process's open-file limit, so the store always has descriptors left.
+    pub max_connections: usize,
+    /// Bytes of request bodies held in memory at once (XML documents, control API JSON),
+    /// across all connections; a request that would exceed it is answered 503.
+    pub body_memory: usize,
+}
+
+impl Default for Connections {
+    fn default() -> Self {
+        Self { header_timeout_ms: 30_000, idle_timeout_ms: 120_000, max_connections: 0, body_memory: 256 << 20 }
+    }
+}
+
+impl Connections {
+    /// `max_connections`, with 0 resolved against the open-file limit.
+    pub fn connection_limit(&self) -> usize {
+        if self.max_connections > 0 {
+            return self.max_connections;
+        }
+        (open_file_limit() / 4 * 3).max(16)
+    }
+}
+
+/// The soft limit on open files (RLIMIT_NOFILE), or 1024 where it cannot be read.
+fn open_file_limit() -> usize {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit only writes the struct it is given.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
+            return usize::try_from(limit.rlim_cur).unwrap_or(usize::MAX).min(1 << 20);
+        }
+    }
+    1024
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Self {
@@ -125,6 +172,8 @@ pub struct Config {
     /// `<bucket>.<name>` is then virtual-hosted.
     pub host_names: Vec<String>,
     pub limits: Limits,
+    /// Timeouts, the connection limit and the buffered-body budget (`[connections]` in TOML).
+    pub connections: Connections,
     /// Entries the request journal keeps in memory (the oldest go first).
     pub journal_size: usize,
     /// Also append every journal entry as a JSON line to this file.
@@ -152,6 +201,7 @@ impl Default for Config {
             auth: AuthMode::Strict,
             host_names: Vec::new(),
             limits: Limits::default(),
+            connections: Connections::default(),
             journal_size: 10_000,
             journal_file: None,
             admin_token: None,

@@ -19,13 +19,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use http::{Method, Request, Response, StatusCode};
-use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use oss_protocol::encoding::parse_query;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::body::{self, Body};
+use crate::body::{self, Body, BufferError};
 use crate::fault::FaultRule;
 use crate::journal::Filter;
 use crate::State;
@@ -56,13 +55,15 @@ impl Problem {
     }
 }
 
-async fn read_json<T: for<'de> Deserialize<'de>>(body: Incoming) -> Result<T, Problem> {
-    let bytes = http_body_util::Limited::new(body, MAX_BODY)
-        .collect()
-        .await
-        .map_err(|e| problem(StatusCode::BAD_REQUEST, format!("reading body: {e}")))?
-        .to_bytes();
-    serde_json::from_slice(&bytes).map_err(|e| problem(StatusCode::BAD_REQUEST, format!("invalid JSON: {e}")))
+async fn read_json<T: for<'de> Deserialize<'de>>(state: &State, body: Incoming) -> Result<T, Problem> {
+    let buffered = state.body_budget.read(body, MAX_BODY).await.map_err(|e| match e {
+        BufferError::TooLarge => problem(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is over {MAX_BODY} bytes")),
+        BufferError::OverBudget => {
+            problem(StatusCode::SERVICE_UNAVAILABLE, "the emulator's memory for request bodies is in use; retry")
+        }
+        BufferError::Broken(e) => problem(StatusCode::BAD_REQUEST, format!("reading body: {e}")),
+    })?;
+    serde_json::from_slice(&buffered.data).map_err(|e| problem(StatusCode::BAD_REQUEST, format!("invalid JSON: {e}")))
 }
 
 fn filter_from_query(query: &[(String, String)]) -> Result<Filter, Problem> {
@@ -127,7 +128,7 @@ pub async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Body
                 json_response(StatusCode::OK, &json!({ "deleted_buckets": deleted }))
             }
             (Method::POST, ["seed"]) => {
-                let manifest: crate::seed::Manifest = read_json(req.into_body()).await?;
+                let manifest: crate::seed::Manifest = read_json(state, req.into_body()).await?;
                 let state = state.clone();
                 let seeded = crate::ops::blocking(move || state.seed(&manifest))
                     .await
@@ -153,7 +154,7 @@ pub async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Body
             }
             (Method::GET, ["faults"]) => json_response(StatusCode::OK, &json!({ "rules": state.faults.list() })),
             (Method::POST, ["faults"]) => {
-                let rule: FaultRule = read_json(req.into_body()).await?;
+                let rule: FaultRule = read_json(state, req.into_body()).await?;
                 json_response(StatusCode::CREATED, &json!({ "id": state.faults.add(rule) }))
             }
             (Method::DELETE, ["faults"]) => {
@@ -168,7 +169,7 @@ pub async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Body
             }
             (Method::GET, ["fault-sets"]) => json_response(StatusCode::OK, &state.faults.rule_sets()),
             (Method::PUT, ["fault-sets", name]) => {
-                let rules: Vec<FaultRule> = read_json(req.into_body()).await?;
+                let rules: Vec<FaultRule> = read_json(state, req.into_body()).await?;
                 state.faults.set_rule_set(name, rules);
                 json_response(StatusCode::OK, &json!({ "set": name }))
             }
@@ -180,7 +181,7 @@ pub async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Body
             }
             (Method::GET, ["clock"]) => json_response(StatusCode::OK, &clock(state)),
             (Method::POST, ["clock"]) => {
-                let change: ClockChange = read_json(req.into_body()).await?;
+                let change: ClockChange = read_json(state, req.into_body()).await?;
                 match change {
                     ClockChange { reset: true, .. } => state.clock.reset(),
                     ClockChange { freeze: Some(at), .. } => {

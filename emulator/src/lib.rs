@@ -38,7 +38,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use clock::Clock;
-pub use config::{Account, AuthMode, Config, Limits, Listener};
+pub use config::{Account, AuthMode, Config, Connections, Limits, Listener};
 pub use endpoint::Operation;
 
 /// Everything a request may touch.
@@ -50,6 +50,8 @@ pub struct State {
     pub faults: fault::Faults,
     /// Every region a listener serves, for the V4 scope rule.
     pub regions: Vec<String>,
+    /// Memory for buffered request bodies, shared by all connections.
+    pub body_budget: body::BodyBudget,
     /// Seeded generator for request and upload ids (`None`: fresh randomness).
     ids: std::sync::Mutex<Option<rand::rngs::StdRng>>,
     /// Where each listener is, for the control API's info.
@@ -156,6 +158,12 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Timeouts, the connection limit and the buffered-body budget.
+    pub fn connections(mut self, connections: config::Connections) -> Self {
+        self.config.connections = connections;
+        self
+    }
+
     pub fn host_name(mut self, name: impl Into<String>) -> Self {
         self.config.host_names.push(name.into());
         self
@@ -231,6 +239,7 @@ impl EmulatorBuilder {
             journal: journal::Journal::new(self.config.journal_size, journal_file),
             faults,
             regions: self.config.served_regions(),
+            body_budget: body::BodyBudget::new(self.config.connections.body_memory),
             ids: std::sync::Mutex::new(ids),
             listeners: std::sync::Mutex::new(Vec::new()),
         });

@@ -54,6 +54,18 @@ struct Cli {
     /// Largest PutObject/UploadPart body, bytes [default: 5000000000]
     #[arg(long, env = "OSS_EMULATOR_MAX_OBJECT_SIZE")]
     max_object_size: Option<u64>,
+    /// Milliseconds a request's headers may take to arrive (also the keep-alive wait) [default: 30000]
+    #[arg(long, env = "OSS_EMULATOR_HEADER_TIMEOUT_MS")]
+    header_timeout_ms: Option<u64>,
+    /// Milliseconds a connection may move no byte before it is closed [default: 120000]
+    #[arg(long, env = "OSS_EMULATOR_IDLE_TIMEOUT_MS")]
+    idle_timeout_ms: Option<u64>,
+    /// Connections served at once; 0 = three quarters of the open-file limit [default: 0]
+    #[arg(long, env = "OSS_EMULATOR_MAX_CONNECTIONS")]
+    max_connections: Option<usize>,
+    /// Bytes of XML/JSON request bodies held in memory at once, all connections together [default: 268435456]
+    #[arg(long, env = "OSS_EMULATOR_BODY_MEMORY")]
+    body_memory: Option<usize>,
     /// Create buckets and objects at start from a directory tree (DIR/<bucket>/<key>) or a JSON manifest
     #[arg(long, env = "OSS_EMULATOR_SEED")]
     seed: Option<PathBuf>,
@@ -116,6 +128,19 @@ impl Cli {
         }
         if self.id_seed.is_some() {
             config.id_seed = self.id_seed;
+        }
+        let connections = &mut config.connections;
+        if let Some(v) = self.header_timeout_ms {
+            connections.header_timeout_ms = v;
+        }
+        if let Some(v) = self.idle_timeout_ms {
+            connections.idle_timeout_ms = v;
+        }
+        if let Some(v) = self.max_connections {
+            connections.max_connections = v;
+        }
+        if let Some(v) = self.body_memory {
+            connections.body_memory = v;
         }
         let limits = &mut config.limits;
         if let Some(v) = self.min_part_size {

@@ -1,7 +1,10 @@
 //! Accept loop and per-request pipeline: control plane or OSS; for OSS requests route →
 //! authenticate → fault rules → operation → wire form, then one journal entry and one log line.
 
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
 
 use http::header::{CONTENT_LENGTH, HOST};
@@ -11,11 +14,12 @@ use http_body_util::BodyExt;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use oss_protocol::encoding::parse_query;
 use oss_protocol::error::ErrorDocument;
-use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{watch, Semaphore};
 
 use crate::auth::{AuthRequest, Authenticator, Principal};
 use crate::body::{self, Body};
@@ -40,42 +44,135 @@ impl std::fmt::Display for Dropped {
 impl std::error::Error for Dropped {}
 
 /// Serves one listener until `shutdown` flips, then lets open requests finish (up to 10 s).
+///
+/// At most `connection_limit` connections are served at once: past it, new ones wait in the
+/// listen backlog until one closes, instead of the process running out of file descriptors. A
+/// connection closes when its request headers take longer than the header timeout (which also
+/// bounds the wait for a kept-alive connection's next request) or no byte moves on it for the
+/// idle timeout, so idle clients cannot lock everyone else out.
 pub async fn serve(listener: TcpListener, region: String, state: Arc<State>, mut shutdown: watch::Receiver<bool>) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let region: Arc<str> = region.into();
+    let settings = &state.config.connections;
+    let slots = Arc::new(Semaphore::new(settings.connection_limit()));
+    let header_timeout = Duration::from_millis(settings.header_timeout_ms.max(1));
+    let idle_timeout = Duration::from_millis(settings.idle_timeout_ms.max(1));
     loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let stream = match accepted {
-                    Ok((stream, _)) => stream,
-                    Err(e) => {
-                        // Typically EMFILE: back off instead of spinning.
-                        tracing::warn!("accept failed: {e}");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                };
-                let _ = stream.set_nodelay(true);
-                let (state, region) = (state.clone(), region.clone());
-                let service = service_fn(move |req| {
-                    let (state, region) = (state.clone(), region.clone());
-                    async move { handle(state, &region, req).await }
-                });
-                let conn = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service);
-                let conn = graceful.watch(conn);
-                tokio::spawn(async move {
-                    if let Err(e) = conn.await {
-                        tracing::debug!("connection ended: {e}");
-                    }
-                });
-            }
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => match slot {
+                Ok(slot) => slot,
+                Err(_) => break,
+            },
             _ = shutdown.changed() => break,
-        }
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            _ = shutdown.changed() => break,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                // Typically EMFILE: back off instead of spinning.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let (state, region) = (state.clone(), region.clone());
+        let service = service_fn(move |req| {
+            let (state, region) = (state.clone(), region.clone());
+            async move { handle(state, &region, req).await }
+        });
+        let (stream, activity) = Watched::new(stream);
+        let conn = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(header_timeout)
+            .keep_alive(true)
+            .serve_connection(TokioIo::new(stream), service);
+        let conn = graceful.watch(conn);
+        tokio::spawn(async move {
+            let _slot = slot;
+            tokio::select! {
+                ended = conn => if let Err(e) = ended {
+                    tracing::debug!("connection ended: {e}");
+                },
+                () = activity.idle_for(idle_timeout) => tracing::debug!("closing a connection idle for {idle_timeout:?}"),
+            }
+        });
     }
     drop(listener);
     tokio::select! {
         () = graceful.shutdown() => {}
         () = tokio::time::sleep(Duration::from_secs(10)) => tracing::warn!("shutdown: gave up waiting for open connections"),
+    }
+}
+
+/// When a byte last moved on a connection, in milliseconds since it opened.
+struct Activity {
+    opened: Instant,
+    last_ms: AtomicU64,
+}
+
+impl Activity {
+    fn touch(&self) {
+        self.last_ms.store(self.opened.elapsed().as_millis() as u64, Ordering::Relaxed);
+    }
+
+    /// Resolves once no byte has moved for `limit`.
+    async fn idle_for(&self, limit: Duration) {
+        loop {
+            let last = Duration::from_millis(self.last_ms.load(Ordering::Relaxed));
+            let idle = self.opened.elapsed().saturating_sub(last);
+            if idle >= limit {
+                return;
+            }
+            tokio::time::sleep(limit - idle).await;
+        }
+    }
+}
+
+/// A socket that notes every read and write in its [`Activity`].
+struct Watched {
+    inner: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl Watched {
+    fn new(inner: TcpStream) -> (Watched, Arc<Activity>) {
+        let activity = Arc::new(Activity { opened: Instant::now(), last_ms: AtomicU64::new(0) });
+        (Watched { inner, activity: activity.clone() }, activity)
+    }
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut this.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            this.activity.touch();
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_write(cx, data);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            this.activity.touch();
+        }
+        polled
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
     }
 }
 

@@ -19,7 +19,7 @@ use oss_protocol::encoding::uri_encode;
 
 use crate::access::Grant;
 use crate::auth::Principal;
-use crate::body::{Body, RequestBody};
+use crate::body::{Body, BufferError, Buffered, RequestBody};
 use crate::config::Limits;
 use crate::endpoint::Endpoint;
 use crate::error::{Code, OssError, Result};
@@ -233,19 +233,14 @@ pub async fn receive_body(bucket: &Bucket, mut body: RequestBody, limit: u64) ->
     Ok(writer.finish().await?)
 }
 
-/// Reads a small XML request body whole (these are bounded: at most `limit` bytes).
-pub async fn read_small_body(mut body: RequestBody, limit: usize) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    while let Some(frame) = body.frame().await {
-        let frame = frame.map_err(|_| OssError::new(Code::RequestTimeout))?;
-        if let Ok(data) = frame.into_data() {
-            if out.len() + data.len() > limit {
-                return Err(OssError::malformed_xml("The XML body is larger than allowed."));
-            }
-            out.extend_from_slice(&data);
-        }
-    }
-    Ok(out)
+/// Reads a small XML request body whole: at most `limit` bytes, within the server's memory
+/// budget for buffered bodies.
+pub async fn read_small_body(ctx: &Ctx, body: RequestBody, limit: usize) -> Result<Buffered> {
+    ctx.state.body_budget.read(body, limit).await.map_err(|e| match e {
+        BufferError::TooLarge => OssError::malformed_xml("The XML body is larger than allowed."),
+        BufferError::OverBudget => OssError::new(Code::ServiceUnavailable),
+        BufferError::Broken(_) => OssError::new(Code::RequestTimeout),
+    })
 }
 
 /// Checks a whole small body against `Content-MD5`, when the request sent one.
