@@ -29,6 +29,10 @@ _RESULTS = os.environ["RATCHET_RESULTS"]
 _TAG = os.environ.get("RATCHET_TAG", "")
 _EMULATOR_NAME = re.compile(r"^(?:[^.]+\.)?oss-[a-z0-9-]+\.aliyuncs\.com\.?$", re.I)
 
+_SIGNING_PARAMS = {"OSSAccessKeyId", "Expires", "Signature", "security-token", "x-oss-signature-version",
+                   "x-oss-credential", "x-oss-date", "x-oss-expires", "x-oss-signature",
+                   "x-oss-additional-headers", "x-oss-security-token", "x-oss-access-key-id"}
+
 _lock = threading.Lock()
 _state = {"requests": 0, "blocked": [], "errors": []}
 
@@ -113,9 +117,17 @@ def _install_request_counter():
             _state["requests"] += 1
         if resp.status_code >= 400:
             u = urlsplit(request.url)
-            # Sub-resources (?tagging, ?acl, ...) name the operation; object keys and values don't.
-            subs = sorted(k for k, _ in parse_qsl(u.query, keep_blank_values=True)
-                          if not k.startswith("x-oss-") and k not in ("OSSAccessKeyId", "Expires", "Signature"))
+            # Sub-resources (?tagging, ?acl, ?x-oss-process, ...) name the operation; object keys,
+            # values and presigned-URL signature parameters don't.
+            q = parse_qsl(u.query, keep_blank_values=True)
+            subs = sorted(k for k, _ in q if k not in _SIGNING_PARAMS)
+            process = [v.split("/", 1)[0] + "/" + v.split("/", 1)[1].split(",", 1)[0] if "/" in v else v
+                       for k, v in q if k == "x-oss-process"]
+            if process:
+                subs = [s if s != "x-oss-process" else "x-oss-process=" + process[0] for s in subs]
+            # Path-style (IP endpoint): "/" is the service, "/bucket[/]" a bucket, else an object.
+            segs = [p for p in u.path.split("/") if p]
+            kind = "service" if not segs else ("bucket" if len(segs) == 1 else "object")
             code = resp.headers.get("x-oss-ec", "")
             try:
                 body = resp.content[:2048].decode("utf-8", "replace")  # cached: oss2 still reads it
@@ -128,7 +140,7 @@ def _install_request_counter():
                 _state["errors"].append({
                     "method": request.method,
                     "subresources": subs,
-                    "object": u.path.count("/") >= 2 and not u.path.endswith("/"),
+                    "kind": kind,
                     "status": resp.status_code,
                     "code": code,
                     "phase": _current.get("phase", ""),

@@ -184,6 +184,8 @@ def run_file(args, tag, test_file, excluded_ids, print_lock):
     crashed = emu.crashed()
     emu.stop()
     elapsed = time.time() - t0
+    # Objects are not needed afterwards (the logs are kept); some files upload tens of MB.
+    shutil.rmtree(emu.data, ignore_errors=True)
 
     records = []
     if os.path.exists(results):
@@ -208,9 +210,8 @@ def run_file(args, tag, test_file, excluded_ids, print_lock):
 # ---------------------------------------------------------------- failure causes
 
 def op_name(err):
-    what = "object" if err.get("object") else "bucket/service"
     subs = err.get("subresources") or []
-    return "%s %s%s" % (err["method"], what, ("?" + "&".join(subs)) if subs else "")
+    return "%s %s%s" % (err["method"], err.get("kind", "?"), ("?" + "&".join(subs)) if subs else "")
 
 
 _NORMALIZE = [
@@ -294,10 +295,11 @@ def _not_implemented_rollup(records):
             hit[op].add((r["tag"], r["nodeid"]))
         if len(ops) == 1:
             sole[next(iter(ops))] += 1
-    lines = ["NotImplemented answers met by failing test runs (outside teardown); 'alone' = runs that met no",
-             "other NotImplemented, i.e. implementing that one operation may be enough for them:", ""]
+    lines = ["NotImplemented answers met by failing test runs (outside teardown), by operation. A test",
+             "mostly stops at its first error, so more gaps may hide behind these; 'only' counts the runs",
+             "that met no other NotImplemented:", ""]
     for op, runs in sorted(hit.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        lines.append("%4d runs (alone %d)  %s" % (len(runs), sole[op], op))
+        lines.append("%4d runs (only %d)  %s" % (len(runs), sole[op], op))
     return lines
 
 
