@@ -125,8 +125,12 @@ def _install_request_counter():
                        for k, v in q if k == "x-oss-process"]
             if process:
                 subs = [s if s != "x-oss-process" else "x-oss-process=" + process[0] for s in subs]
-            # Path-style (IP endpoint): "/" is the service, "/bucket[/]" a bucket, else an object.
+            # Path-style (IP endpoint): "/" is the service, "/bucket[/]" a bucket, else an object;
+            # a virtual-hosted emulator name (bucket.oss-...aliyuncs.com) carries the bucket.
             segs = [p for p in u.path.split("/") if p]
+            host = u.hostname or ""
+            if _EMULATOR_NAME.match(host) and not host.startswith("oss-"):
+                segs.insert(0, host.split(".", 1)[0])
             kind = "service" if not segs else ("bucket" if len(segs) == 1 else "object")
             code = resp.headers.get("x-oss-ec", "")
             try:
@@ -279,7 +283,7 @@ def pytest_runtest_logfinish(nodeid, location):
             "outcome": outcome,
             "requests": _state["requests"],
             "blocked": list(_state["blocked"]),
-            "errors": list(_state["errors"])[-20:],
+            "errors": list(_state["errors"])[-100:],
             "duration": round(time.time() - _current.get("start", time.time()), 2),
         }
     if "fail" in _current:

@@ -218,7 +218,7 @@ _NORMALIZE = [
     (re.compile(r"0x[0-9a-f]+"), "0x…"),
     (re.compile(r"\b[0-9A-F]{24}\b"), "<id>"),
     (re.compile(r"oss2-ratchet-[a-z0-9-]+"), "<bucket>"),
-    (re.compile(r"\b[a-z]{12,}\b"), "<rand>"),
+    (re.compile(r"\b[a-z]{16,}\b"), "<rand>"),  # the suite's random_string() keys and names
     (re.compile(r"\d+"), "N"),
 ]
 
@@ -440,10 +440,11 @@ def main():
     blocked = sorted({key(r) for r in records if r.get("blocked") and r["outcome"] != "passed"})
 
     print("")
-    print("oss2-ratchet: %d tests ran (%d server-backed, %d mock-only and not counted), %d excluded, wall %.0fs" % (
-        len(server) + len(mock_only), len(server), len(mock_only),
-        sum(1 for r in records if r["outcome"] == "excluded") +
-        sum(1 for t in tags for f in files if f in excluded_files[t]), wall))
+    print("oss2-ratchet: %d test runs (%d server-backed, %d mock-only and not counted); excluded.txt kept out "
+          "%d test runs and %d file runs; wall %.0fs" % (
+              len(server) + len(mock_only), len(server), len(mock_only),
+              sum(1 for r in records if r["outcome"] == "excluded"),
+              sum(1 for t in tags for f in files if f in excluded_files[t]), wall))
     print("oss2-ratchet: grouped failure causes in %s" % os.path.join(args.work, "failures.txt"))
     for p in problems:
         print("oss2-ratchet: PROBLEM: " + p)
