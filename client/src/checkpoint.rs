@@ -15,8 +15,8 @@ use md5::{Digest, Md5};
 use oss_protocol::xml::PartSummary;
 use serde::{Deserialize, Serialize};
 
-use crate::copy::PartPlan;
 use crate::error::Error;
+use crate::plan::PartPlan;
 
 const FORMAT_VERSION: u32 = 1;
 
@@ -215,7 +215,7 @@ pub fn reconcile(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::copy::plan_parts;
+    use crate::plan::plan_parts;
 
     fn listed(n: u32, etag: &str, size: u64) -> PartSummary {
         PartSummary {

@@ -1,4 +1,5 @@
-//! The client handle and URL construction.
+//! The client handle and URL construction. Building and sending requests is `request`'s, which
+//! adds [`Client::request`]: this module knows nothing of it.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -6,11 +7,10 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use oss_protocol::encoding::{build_query, uri_encode};
-use reqwest::{Method, Url};
+use reqwest::Url;
 
 use crate::config::{Addressing, Config};
 use crate::error::Error;
-use crate::request::RequestBuilder;
 
 /// A cheap-to-clone handle: one connection pool, one configuration.
 #[derive(Clone, Debug)]
@@ -187,13 +187,6 @@ impl Client {
     /// The addressing in effect (the configured one, or the endpoint-derived default).
     pub fn addressing(&self) -> Addressing {
         self.inner.addressing
-    }
-
-    /// A raw request: the escape hatch for anything the typed operations do not cover, and for
-    /// malformed input. `bucket` and `key` are the decoded names; they are encoded into the URL
-    /// and signed as they are.
-    pub fn request(&self, method: Method, bucket: Option<&str>, key: Option<&str>) -> RequestBuilder {
-        RequestBuilder::new(self.clone(), method, bucket, key)
     }
 
     /// The URL (without query) a request for `bucket`/`key` goes to.

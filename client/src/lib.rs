@@ -55,6 +55,7 @@ mod error;
 mod ops;
 mod parts;
 mod path;
+mod plan;
 mod presign;
 mod request;
 mod retry;
@@ -62,7 +63,7 @@ pub mod transfer;
 
 pub use client::Client;
 pub use config::{Addressing, Config, Credentials, Profile, SignatureVersion};
-pub use copy::{plan_parts, CopyOptions, CopyOutput, PartPlan};
+pub use copy::{CopyOptions, CopyOutput};
 pub use error::{Error, ErrorKind, ErrorSource, ServiceError};
 pub use ops::copy_source;
 pub use ops::{
@@ -73,6 +74,7 @@ pub use ops::{
 };
 pub use parts::{Progress, ProgressFn};
 pub use path::ObjectPath;
+pub use plan::{plan_parts, PartPlan, MAX_PARTS, MAX_PART_SIZE, MIN_PART_SIZE};
 pub use presign::PresignRequest;
 pub use request::{PreparedRequest, RequestBuilder, Response, StreamingResponse};
 pub use retry::RetryPolicy;

@@ -14,10 +14,10 @@ use tokio_util::sync::CancellationToken;
 
 use crate::checkpoint::{CheckpointLog, DonePart};
 use crate::client::Client;
-use crate::copy::PartPlan;
 use crate::error::Error;
 use crate::ops::{complete_part, CompleteMultipartUploadOptions, GetObjectOptions, ListPartsOptions};
 use crate::path::ObjectPath;
+use crate::plan::PartPlan;
 
 /// How far a transfer or copy has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

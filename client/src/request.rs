@@ -33,6 +33,15 @@ impl Body {
     }
 }
 
+impl Client {
+    /// A raw request: the escape hatch for anything the typed operations do not cover, and for
+    /// malformed input. `bucket` and `key` are the decoded names; they are encoded into the URL
+    /// and signed as they are.
+    pub fn request(&self, method: Method, bucket: Option<&str>, key: Option<&str>) -> RequestBuilder {
+        RequestBuilder::new(self.clone(), method, bucket, key)
+    }
+}
+
 /// A request under construction. Header names are lowercased on entry; everything added with
 /// [`header`](Self::header) is both sent and signed, exactly as given.
 pub struct RequestBuilder {

@@ -16,11 +16,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::checkpoint::{Checkpoint, CheckpointLog, DonePart, JobIdentity};
 use crate::client::Client;
-use crate::copy::{compare_crc, plan_parts, DEFAULT_CONCURRENCY};
+use crate::copy::{compare_crc, DEFAULT_CONCURRENCY};
 use crate::error::Error;
 use crate::ops::{GetObjectOptions, InitiateMultipartUploadOptions, PutObjectOptions, UploadPartOptions};
 use crate::parts::{self, AttemptMeter, Meter, PartRun, ProgressFn};
 use crate::path::ObjectPath;
+use crate::plan::plan_parts;
 use crate::retry::{self, Retry};
 
 /// Files at least this large are moved part by part.

@@ -33,15 +33,6 @@ impl Acl {
         }
     }
 
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Acl::Private => "private",
-            Acl::PublicRead => "public-read",
-            Acl::PublicReadWrite => "public-read-write",
-            Acl::Default => "default",
-        }
-    }
-
     /// A stored ACL; anything unreadable counts as private, the reading that grants nothing.
     fn stored(s: &str) -> Acl {
         Acl::parse(s).unwrap_or(Acl::Private)
@@ -109,45 +100,52 @@ pub fn is_owner(principal: &Principal, bucket: &BucketMeta) -> bool {
 pub fn authorize(store: &Store, principal: &Principal, region: &str, needs: &[Need<'_>]) -> Result<Grant> {
     let mut grant = Grant::default();
     for need in needs {
-        match need.resource {
-            Resource::Account => {
-                require_account(principal)?;
-            }
-            Resource::Bucket(name) => {
-                let bucket = lookup(store, name)?;
-                let meta = bucket.meta();
-                check_region(&meta, region)?;
-                judge(principal, &meta, None, rule(need.action, false))?;
-                grant.bucket = Some(bucket);
-            }
-            Resource::Object { bucket: name, key } => {
-                let bucket = lookup(store, name)?;
-                let meta = bucket.meta();
-                check_region(&meta, region)?;
-                let rule = rule(need.action, true);
-                let object = matches!(rule, Rule::ObjectRead | Rule::ObjectWrite).then(|| bucket.get(key)).flatten();
-                judge(principal, &meta, object.as_deref(), rule)?;
-                grant.bucket = Some(bucket);
-            }
-            Resource::CopySource { bucket: name, key } => {
-                if !oss_protocol::is_valid_bucket_name(name) {
-                    return Err(OssError::no_such_bucket(name));
-                }
-                crate::ops::validate_key(key)?;
-                let bucket = lookup(store, name)?;
-                let meta = bucket.meta();
-                if meta.region != region {
-                    return Err(OssError::access_denied(
-                        "Target object does not reside in the same data center as source object.",
-                    )
-                    .ec("0016-00000306"));
-                }
-                judge(principal, &meta, bucket.get(key).as_deref(), Rule::ObjectRead)?;
-                grant.source = Some(bucket);
-            }
-        }
+        check(store, principal, region, need, &mut grant).inspect_err(|e| {
+            tracing::debug!(action = need.action.policy_name(), resource = ?need.resource, "not authorized: {}", e.code);
+        })?;
     }
     Ok(grant)
+}
+
+fn check(store: &Store, principal: &Principal, region: &str, need: &Need<'_>, grant: &mut Grant) -> Result<()> {
+    match need.resource {
+        Resource::Account => {
+            require_account(principal)?;
+        }
+        Resource::Bucket(name) => {
+            let bucket = lookup(store, name)?;
+            let meta = bucket.meta();
+            check_region(&meta, region)?;
+            judge(principal, &meta, None, rule(need.action, false))?;
+            grant.bucket = Some(bucket);
+        }
+        Resource::Object { bucket: name, key } => {
+            let bucket = lookup(store, name)?;
+            let meta = bucket.meta();
+            check_region(&meta, region)?;
+            let rule = rule(need.action, true);
+            let object = matches!(rule, Rule::ObjectRead | Rule::ObjectWrite).then(|| bucket.get(key)).flatten();
+            judge(principal, &meta, object.as_deref(), rule)?;
+            grant.bucket = Some(bucket);
+        }
+        Resource::CopySource { bucket: name, key } => {
+            if !oss_protocol::is_valid_bucket_name(name) {
+                return Err(OssError::no_such_bucket(name));
+            }
+            crate::ops::validate_key(key)?;
+            let bucket = lookup(store, name)?;
+            let meta = bucket.meta();
+            if meta.region != region {
+                return Err(OssError::access_denied(
+                    "Target object does not reside in the same data center as source object.",
+                )
+                .ec("0016-00000306"));
+            }
+            judge(principal, &meta, bucket.get(key).as_deref(), Rule::ObjectRead)?;
+            grant.source = Some(bucket);
+        }
+    }
+    Ok(())
 }
 
 fn lookup(store: &Store, name: &str) -> Result<Arc<Bucket>> {

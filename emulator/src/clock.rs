@@ -50,3 +50,9 @@ impl Clock {
         *self.state.lock().unwrap_or_else(|p| p.into_inner()) = ClockState::System;
     }
 }
+
+/// ISO-8601 with real milliseconds (journal entries of one second must stay ordered).
+pub fn iso_millis(t: std::time::SystemTime) -> String {
+    let iso = oss_protocol::time::format_iso8601(t);
+    format!("{}.{:03}Z", &iso[..19], crate::ops::to_ms(t).rem_euclid(1000))
+}

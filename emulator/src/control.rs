@@ -204,7 +204,7 @@ pub async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Body
 }
 
 fn clock(state: &State) -> serde_json::Value {
-    json!({ "now": crate::server::iso_millis(state.clock.now()), "mode": state.clock.describe() })
+    json!({ "now": crate::clock::iso_millis(state.clock.now()), "mode": state.clock.describe() })
 }
 
 fn info(state: &State) -> serde_json::Value {

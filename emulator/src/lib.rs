@@ -13,22 +13,22 @@
 //! checks what the endpoint needs (ownership, ACLs, region) once, [`ops`] runs the operation's
 //! handler against the [`store`], and [`respond`] writes the wire form.
 
-pub mod access;
-pub mod auth;
-pub mod body;
+mod access;
+mod auth;
+mod body;
 pub mod clock;
 pub mod config;
-pub mod control;
-pub mod endpoint;
-pub mod error;
+mod control;
+mod endpoint;
+mod error;
 pub mod fault;
 pub mod journal;
-pub mod ops;
-pub mod respond;
-pub mod route;
+mod ops;
+mod respond;
+mod route;
 pub mod seed;
-pub mod server;
-pub mod store;
+mod server;
+mod store;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -39,10 +39,11 @@ use tokio::task::JoinHandle;
 
 pub use clock::Clock;
 pub use config::{Account, AuthMode, Config, Connections, Limits, Listener};
-pub use endpoint::Operation;
+pub use endpoint::{Operation, UnknownOperation};
+pub use error::{Code, OssError};
 
 /// Everything a request may touch.
-pub struct State {
+pub(crate) struct State {
     pub config: Config,
     pub store: store::Store,
     pub clock: Clock,
@@ -312,10 +313,6 @@ impl RunningEmulator {
     /// The emulator's clock: freeze or shift it to test expiry and skew.
     pub fn clock(&self) -> &Clock {
         &self.state.clock
-    }
-
-    pub fn state(&self) -> &Arc<State> {
-        &self.state
     }
 
     /// The request journal: what clients did, queryable without HTTP.

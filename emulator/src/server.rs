@@ -291,7 +291,6 @@ async fn run(
 
     let ctx = Ctx {
         state: state.clone(),
-        request_id: record.entry.request_id.clone(),
         headers: parts.headers,
         query: query.to_vec(),
         region: target.region,
@@ -299,7 +298,6 @@ async fn run(
         principal,
         grant,
         now,
-        host: host.to_owned(),
     };
     ops::dispatch(&ctx, body).await
 }
@@ -320,7 +318,7 @@ impl Record {
             parts.headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok()).unwrap_or(0);
         let entry = Entry {
             id: 0,
-            time: iso_millis(now),
+            time: crate::clock::iso_millis(now),
             request_id: state.new_request_id(),
             region: region.to_owned(),
             method: parts.method.to_string(),
@@ -415,12 +413,6 @@ fn authenticate(
         }
         (result, _) => result,
     }
-}
-
-/// ISO-8601 with real milliseconds (journal entries of one second must stay ordered).
-pub fn iso_millis(t: std::time::SystemTime) -> String {
-    let iso = oss_protocol::time::format_iso8601(t);
-    format!("{}.{:03}Z", &iso[..19], ops::to_ms(t).rem_euclid(1000))
 }
 
 fn log(entry: &Entry, uri: &http::Uri) {

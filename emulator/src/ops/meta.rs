@@ -226,10 +226,6 @@ impl ByteRange {
     pub fn len(&self) -> u64 {
         self.last - self.first + 1
     }
-
-    pub fn is_empty(&self) -> bool {
-        false
-    }
 }
 
 fn invalid_range(size: u64) -> OssError {

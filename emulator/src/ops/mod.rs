@@ -29,7 +29,6 @@ use crate::State;
 /// What an operation knows about its request, after authentication and authorization.
 pub struct Ctx {
     pub state: Arc<State>,
-    pub request_id: String,
     pub headers: HeaderMap,
     pub query: Vec<(String, String)>,
     /// The region the request addresses.
@@ -39,7 +38,6 @@ pub struct Ctx {
     /// The buckets authorization looked up.
     pub grant: Grant,
     pub now: SystemTime,
-    pub host: String,
 }
 
 impl Ctx {

@@ -53,10 +53,6 @@ impl BlobWriter {
         self.len
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
     pub async fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
         self.md5.update(chunk);
         self.crc.update(chunk);

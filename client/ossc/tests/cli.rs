@@ -1,6 +1,8 @@
 //! The `ossc` binary against an in-process emulator: nothing but the endpoint and the printed dev
 //! credentials, from flags or the environment.
 
+// The client's test helpers (an in-process emulator, test data, journal queries), shared.
+#[path = "../../tests/common/mod.rs"]
 mod common;
 
 use std::path::Path;

@@ -6,10 +6,8 @@
 //! ossc --endpoint http://127.0.0.1:9000 cp oss://demo/big.bin oss://demo/copy.bin --threshold 10MiB
 //! ```
 
-mod ossc {
-    pub mod commands;
-    pub mod output;
-}
+mod commands;
+mod output;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -19,7 +17,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use oss_client::{Addressing, Client, Config, Error, Profile, RetryPolicy, SignatureVersion};
 
-use ossc::output::Output;
+use output::Output;
 
 #[derive(Parser, Debug)]
 #[command(name = "ossc", version, about = "Alibaba Cloud OSS from the command line (real OSS or the emulator)")]
@@ -119,8 +117,6 @@ enum Command {
     /// Multipart uploads: list them, list one's parts (--upload-id), abort (--abort).
     Parts(commands::PartsArgs),
 }
-
-use ossc::commands;
 
 fn build_client(g: &Global) -> Result<Client, Error> {
     let flags = Profile {
