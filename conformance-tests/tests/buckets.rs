@@ -445,3 +445,19 @@ async fn bucket_acl_round_trips_and_is_owner_only() {
     assert_error(&service_error(second.put_bucket_acl(&bucket.name, "public-read").await), 403, "AccessDenied");
     assert_eq!(client.get_bucket_acl(&bucket.name).await.unwrap().access_control_list.grant, "private");
 }
+
+#[tokio::test]
+async fn describe_regions_lists_endpoints_and_refuses_unknown_regions() {
+    let target = Target::start().await;
+    let client = target.client();
+    let all = client.describe_regions(None).await.expect("describe regions");
+    let own = format!("oss-{}", target.region);
+    let mine = all.data.regions.iter().find(|r| r.region == own).expect("the endpoint's own region is listed");
+    assert_eq!(mine.internet_endpoint, format!("oss-{}.aliyuncs.com", target.region));
+    assert_eq!(mine.internal_endpoint, format!("oss-{}-internal.aliyuncs.com", target.region));
+    let one = client.describe_regions(Some("oss-cn-chengdu")).await.expect("one region");
+    assert_eq!(one.data.regions.len(), 1);
+    assert_eq!(one.data.regions[0].region, "oss-cn-chengdu");
+    let err = service_error(client.describe_regions(Some("oss-nowhere-1")).await);
+    assert_error(&err, 404, "NoSuchRegion");
+}

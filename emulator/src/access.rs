@@ -79,6 +79,7 @@ fn rule(action: Action, on_object: bool) -> Rule {
         A::DeleteObject | A::PutObject => Rule::BucketWrite,
         A::ListObjects | A::ListMultipartUploads | A::ListParts | A::GetObject => Rule::BucketRead,
         A::ListBuckets
+        | A::DescribeRegions
         | A::PutBucket
         | A::DeleteBucket
         | A::GetBucketLocation

@@ -1,6 +1,7 @@
 //! Response bodies: small in-memory documents or streamed file segments, behind one boxed type.
 
 use bytes::Bytes;
+use http_body::Body as _;
 use http_body_util::{combinators::UnsyncBoxBody, BodyExt, Empty, Full, StreamBody};
 
 pub type Body = UnsyncBoxBody<Bytes, std::io::Error>;
@@ -10,8 +11,52 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// Request bodies as operations see them: boxed, so fault injection can cut one short.
 pub type RequestBody = UnsyncBoxBody<Bytes, BoxError>;
 
-pub fn request_body(incoming: hyper::body::Incoming) -> RequestBody {
-    incoming.map_err(BoxError::from).boxed_unsync()
+/// The request body as operations see it, and a flag that says whether it was read to its end.
+pub fn request_body(incoming: hyper::body::Incoming) -> (RequestBody, ReadToEnd) {
+    let done = ReadToEnd(std::sync::Arc::new(std::sync::atomic::AtomicBool::new(incoming.is_end_stream())));
+    let body = Tracked { inner: incoming, done: done.clone() }.map_err(BoxError::from).boxed_unsync();
+    (body, done)
+}
+
+/// Whether a request body was read to its end. When it was not (a GET that declares a
+/// Content-Length and sends nothing, an error answered before the upload was read), nobody can
+/// tell where the next request on the connection begins: the answer must close it.
+#[derive(Clone, Debug)]
+pub struct ReadToEnd(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl ReadToEnd {
+    pub fn get(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+struct Tracked {
+    inner: hyper::body::Incoming,
+    done: ReadToEnd,
+}
+
+impl http_body::Body for Tracked {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, hyper::Error>>> {
+        let polled = std::pin::Pin::new(&mut self.inner).poll_frame(cx);
+        if matches!(polled, std::task::Poll::Ready(None)) || self.inner.is_end_stream() {
+            self.done.0.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 pub fn empty() -> Body {

@@ -32,7 +32,7 @@ macro_rules! operations {
 }
 
 operations! {
-    ListBuckets, PutBucket, DeleteBucket, GetBucketLocation, GetBucketInfo, PutBucketAcl, GetBucketAcl,
+    ListBuckets, DescribeRegions, PutBucket, DeleteBucket, GetBucketLocation, GetBucketInfo, PutBucketAcl, GetBucketAcl,
     ListObjects, ListObjectsV2, DeleteMultipleObjects, ListMultipartUploads,
     PutObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, PutObjectAcl, GetObjectAcl,
     InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
@@ -125,6 +125,10 @@ pub struct ObjectPath {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
     ListBuckets,
+    /// `region`: the one asked about (`?regions=oss-cn-hangzhou`), or all.
+    DescribeRegions {
+        region: Option<String>,
+    },
     PutBucket {
         bucket: String,
     },
@@ -218,6 +222,7 @@ pub enum Endpoint {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     ListBuckets,
+    DescribeRegions,
     PutBucket,
     DeleteBucket,
     GetBucketLocation,
@@ -243,6 +248,7 @@ impl Action {
     pub fn policy_name(self) -> &'static str {
         match self {
             Action::ListBuckets => "oss:ListBuckets",
+            Action::DescribeRegions => "oss:DescribeRegions",
             Action::PutBucket => "oss:PutBucket",
             Action::DeleteBucket => "oss:DeleteBucket",
             Action::GetBucketLocation => "oss:GetBucketLocation",
@@ -319,7 +325,6 @@ const UNIMPLEMENTED: &[&str] = &[
     "qosInfo",
     "referer",
     "regionList",
-    "regions",
     "replication",
     "replicationLocation",
     "replicationProgress",
@@ -392,6 +397,9 @@ impl Endpoint {
 
         let Some(bucket) = target.bucket.clone() else {
             return match method.as_str() {
+                "GET" if has("regions") => {
+                    Ok(E::DescribeRegions { region: Some(param("regions").to_owned()).filter(|r| !r.is_empty()) })
+                }
                 "GET" => Ok(E::ListBuckets),
                 _ => Err(method_not_allowed()),
             };
@@ -452,6 +460,7 @@ impl Endpoint {
         use Operation as O;
         match self {
             E::ListBuckets => O::ListBuckets,
+            E::DescribeRegions { .. } => O::DescribeRegions,
             E::PutBucket { .. } => O::PutBucket,
             E::DeleteBucket { .. } => O::DeleteBucket,
             E::GetBucketLocation { .. } => O::GetBucketLocation,
@@ -483,7 +492,7 @@ impl Endpoint {
     /// The bucket the request names, if any.
     pub fn bucket(&self) -> Option<&str> {
         match self {
-            Endpoint::ListBuckets => None,
+            Endpoint::ListBuckets | Endpoint::DescribeRegions { .. } => None,
             Endpoint::NotImplemented { bucket, .. } => bucket.as_deref(),
             _ => self.object().map(|o| o.bucket.as_str()).or_else(|| self.bucket_only()),
         }
@@ -550,6 +559,7 @@ impl Endpoint {
         use Endpoint as E;
         match self {
             E::ListBuckets => vec![Need { action: A::ListBuckets, resource: Resource::Account }],
+            E::DescribeRegions { .. } => vec![Need { action: A::DescribeRegions, resource: Resource::Account }],
             E::PutBucket { .. } => vec![Need { action: A::PutBucket, resource: Resource::Account }],
             E::DeleteBucket { bucket } => vec![on_bucket(A::DeleteBucket, bucket)],
             E::GetBucketLocation { bucket } => vec![on_bucket(A::GetBucketLocation, bucket)],

@@ -202,12 +202,18 @@ pub async fn handle(
     let is_head = parts.method == Method::HEAD;
     let query = parse_query(parts.uri.query().unwrap_or_default());
 
-    let mut action = None;
-    let outcome = run(&state, &mut record, &mut action, parts, &query, &host, listener_region, now, incoming).await;
-    let resp = outcome.unwrap_or_else(|err| {
+    let (mut action, mut body_state) = (None, None);
+    let declares_body = body_declared(&parts.headers);
+    let outcome =
+        run(&state, &mut record, &mut action, &mut body_state, parts, &query, &host, listener_region, now, incoming)
+            .await;
+    let mut resp = outcome.unwrap_or_else(|err| {
         record.entry.error_code = Some(err.code.as_str().to_owned());
         respond::error(&err, is_head, &request_id, &host)
     });
+    if declares_body && !body_state.is_some_and(|b| b.get()) {
+        resp.headers_mut().insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
+    }
     let mut resp = record.finish(resp, now);
     let body_fault = match action {
         Some(FaultAction::ResetRequestAfter { .. } | FaultAction::CommitThenDrop) => return Err(Dropped),
@@ -229,6 +235,7 @@ async fn run(
     state: &Arc<State>,
     record: &mut Record,
     action: &mut Option<FaultAction>,
+    unread: &mut Option<body::ReadToEnd>,
     parts: http::request::Parts,
     query: &[(String, String)],
     host: &str,
@@ -268,7 +275,8 @@ async fn run(
     record.entry.fault = fault.as_ref().map(|(id, _)| id.clone());
     *action = fault.map(|(_, action)| action);
 
-    let mut body = body::request_body(incoming);
+    let (mut body, read_to_end) = body::request_body(incoming);
+    *unread = Some(read_to_end);
     match action {
         Some(FaultAction::ResetRequestAfter { bytes }) => {
             body = FaultyBody::new(body, BodyFault::CutAfter(*bytes)).boxed_unsync();
@@ -300,6 +308,12 @@ async fn run(
         now,
     };
     ops::dispatch(&ctx, body).await
+}
+
+/// Whether the request says a body follows (a non-zero Content-Length, or chunked).
+fn body_declared(headers: &http::HeaderMap) -> bool {
+    let length = headers.get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()).map(str::trim);
+    length.is_some_and(|l| l != "0") || headers.contains_key(http::header::TRANSFER_ENCODING)
 }
 
 /// The journal entry and log line of one request, filled in by the stages as they learn things and

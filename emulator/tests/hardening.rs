@@ -108,3 +108,26 @@ async fn buffered_bodies_share_one_memory_budget() {
     // The budget is free again.
     assert!(status_line(&em, &delete(1000)).await.starts_with("HTTP/1.1 200"));
 }
+
+/// A request that declares a body the server never reads (a GET with a Content-Length and no
+/// bytes, as oss2 sends when told to) is answered with `Connection: close`: the next request on
+/// that connection could not be told apart from the missing body.
+#[tokio::test]
+async fn an_unread_body_closes_the_connection_after_the_answer() {
+    let em = emulator(Connections::default()).await;
+    assert!(status_line(&em, "PUT /unread HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")
+        .await
+        .contains("200"));
+    let mut s = TcpStream::connect(em.addr()).await.expect("connect");
+    s.write_all(b"GET /unread/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 9\r\n\r\n").await.expect("send");
+    let mut buf = vec![0; 8192];
+    let n = s.read(&mut buf).await.expect("read");
+    let head = String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200") && head.contains("connection: close"), "{head}");
+    // A request whose body was read keeps its connection.
+    let mut s = TcpStream::connect(em.addr()).await.expect("connect");
+    s.write_all(b"PUT /unread/k HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 2\r\n\r\nhi").await.expect("send");
+    let n = s.read(&mut buf).await.expect("read");
+    let head = String::from_utf8_lossy(&buf[..n]).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 200") && !head.contains("connection: close"), "{head}");
+}

@@ -40,6 +40,7 @@ codes! {
     NoSuchBucket = (404, "The specified bucket does not exist."),
     NoSuchKey = (404, "The specified key does not exist."),
     NoSuchVersion = (404, "The specified version does not exist."),
+    NoSuchRegion = (404, "The specified region does not exist."),
     NoSuchUpload = (404, "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed."),
     InvalidBucketName = (400, "The specified bucket is not valid."),
     InvalidObjectName = (400, "The specified object is not valid."),

@@ -150,6 +150,27 @@ pub struct Buckets {
     pub bucket: Vec<BucketSummary>,
 }
 
+/// One region of DescribeRegions.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionInfo {
+    /// `oss-cn-hangzhou`.
+    #[serde(rename = "Region", default)]
+    pub region: String,
+    #[serde(rename = "InternetEndpoint", default)]
+    pub internet_endpoint: String,
+    #[serde(rename = "InternalEndpoint", default)]
+    pub internal_endpoint: String,
+    #[serde(rename = "AccelerateEndpoint", default)]
+    pub accelerate_endpoint: String,
+}
+
+/// DescribeRegions (`GET /?regions`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionInfoList {
+    #[serde(rename = "RegionInfo", default)]
+    pub regions: Vec<RegionInfo>,
+}
+
 /// ListBuckets (GetService). The paging elements appear only when the result is truncated.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListAllMyBucketsResult {

@@ -1,7 +1,9 @@
 //! Service- and bucket-level operations.
 
 use oss_protocol::headers as h;
-use oss_protocol::xml::{self, AccessControlPolicy, BucketInfo, CreateBucketConfiguration, ListAllMyBucketsResult};
+use oss_protocol::xml::{
+    self, AccessControlPolicy, BucketInfo, CreateBucketConfiguration, ListAllMyBucketsResult, RegionInfoList,
+};
 use reqwest::Method;
 
 use super::{empty, Output};
@@ -27,6 +29,13 @@ impl Client {
             .send()
             .await?;
         let data = resp.xml("ListAllMyBucketsResult")?;
+        Ok(Output::from_response(resp, data))
+    }
+
+    /// DescribeRegions: every OSS region with its endpoints, or only `region` (`oss-cn-hangzhou`).
+    pub async fn describe_regions(&self, region: Option<&str>) -> Result<Output<RegionInfoList>, Error> {
+        let resp = self.request(Method::GET, None, None).query("regions", region.unwrap_or_default()).send().await?;
+        let data = resp.xml("RegionInfoList")?;
         Ok(Output::from_response(resp, data))
     }
 

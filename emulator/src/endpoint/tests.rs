@@ -52,6 +52,7 @@ fn every_operation_has_a_row() {
     #[rustfmt::skip]
     let rows: Vec<(&str, Option<&str>, Operation, &[&str])> = vec![
         ("GET /", None, O::ListBuckets, &["oss:ListBuckets on account"]),
+        ("GET /?regions", None, O::DescribeRegions, &["oss:DescribeRegions on account"]),
         ("PUT /b", None, O::PutBucket, &["oss:PutBucket on account"]),
         ("DELETE /b", None, O::DeleteBucket, &["oss:DeleteBucket on bucket b"]),
         ("GET /b?location", None, O::GetBucketLocation, &["oss:GetBucketLocation on bucket b"]),
@@ -114,7 +115,7 @@ fn unimplemented_sub_resources_are_not_plain_requests() {
         "GET /b?accessmonitor",
         "PUT /b?bucketArchiveDirectRead",
         "PUT /b?overwriteConfig",
-        "GET /?regions",
+        "GET /?regionList",
         "PUT /b/k?callback=e30",
         "POST /b/k?append&position=0",
         "POST /b?cors",

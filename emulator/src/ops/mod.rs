@@ -85,6 +85,7 @@ pub async fn dispatch(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
     use Endpoint as E;
     match &ctx.endpoint {
         E::ListBuckets => service::list_buckets(ctx),
+        E::DescribeRegions { region } => service::describe_regions(ctx, region.as_deref()),
         E::PutBucket { .. } => bucket::put_bucket(ctx, body).await,
         E::DeleteBucket { .. } => bucket::delete_bucket(ctx).await,
         E::GetBucketLocation { .. } => bucket::get_bucket_location(ctx),

@@ -1,12 +1,12 @@
-//! ListBuckets (GetService).
+//! ListBuckets (GetService) and DescribeRegions.
 
 use http::{Response, StatusCode};
-use oss_protocol::xml::{self, BucketSummary, Buckets, ListAllMyBucketsResult, Owner};
+use oss_protocol::xml::{self, BucketSummary, Buckets, ListAllMyBucketsResult, Owner, RegionInfo, RegionInfoList};
 
 use super::{iso, parse_max, Ctx};
 use crate::access;
 use crate::body::Body;
-use crate::error::Result;
+use crate::error::{Code, OssError, Result};
 use crate::respond;
 
 pub fn extranet_endpoint(region: &str) -> String {
@@ -60,4 +60,60 @@ pub fn list_buckets(ctx: &Ctx) -> Result<Response<Body>> {
         },
     };
     Ok(respond::xml(StatusCode::OK, xml::to_xml("ListAllMyBucketsResult", &result)))
+}
+
+/// OSS's public regions, as DescribeRegions lists them (every region a listener serves is added).
+/// A snapshot: real OSS adds regions over time, and tests that look for one by name expect it.
+const PUBLIC_REGIONS: &[&str] = &[
+    "cn-hangzhou",
+    "cn-shanghai",
+    "cn-nanjing",
+    "cn-fuzhou",
+    "cn-wuhan-lr",
+    "cn-qingdao",
+    "cn-beijing",
+    "cn-zhangjiakou",
+    "cn-huhehaote",
+    "cn-wulanchabu",
+    "cn-shenzhen",
+    "cn-heyuan",
+    "cn-guangzhou",
+    "cn-chengdu",
+    "cn-hongkong",
+    "us-west-1",
+    "us-east-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-southeast-1",
+    "ap-southeast-3",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "eu-central-1",
+    "eu-west-1",
+    "me-east-1",
+    "me-central-1",
+];
+
+/// DescribeRegions: every region (or the one asked about, as `oss-<region>`) with its endpoints.
+pub fn describe_regions(ctx: &Ctx, asked: Option<&str>) -> Result<Response<Body>> {
+    let mut regions: Vec<&str> = PUBLIC_REGIONS.to_vec();
+    regions.extend(ctx.state.regions.iter().map(String::as_str).filter(|r| !PUBLIC_REGIONS.contains(r)));
+    let info = |r: &str| RegionInfo {
+        region: format!("oss-{r}"),
+        internet_endpoint: extranet_endpoint(r),
+        internal_endpoint: intranet_endpoint(r),
+        accelerate_endpoint: "oss-accelerate.aliyuncs.com".to_owned(),
+    };
+    let list = match asked {
+        None => regions.into_iter().map(info).collect(),
+        Some(name) => {
+            let bare = name.strip_prefix("oss-").unwrap_or(name);
+            if !regions.contains(&bare) {
+                return Err(OssError::new(Code::NoSuchRegion).with("Region", name));
+            }
+            vec![info(bare)]
+        }
+    };
+    Ok(respond::xml(StatusCode::OK, xml::to_xml("RegionInfoList", &RegionInfoList { regions: list })))
 }
