@@ -105,23 +105,23 @@ pub fn format_http_date(t: SystemTime) -> String {
 /// Strict RFC 1123 as OSS requires for `Date` in signatures: two-digit day, English names,
 /// literal `GMT`. The weekday is not cross-checked (OSS does not either, as far as is known).
 pub fn parse_http_date(s: &str) -> Option<SystemTime> {
-    let b = s.as_bytes();
-    if b.len() != 29 || &s[3..5] != ", " || &s[25..] != " GMT" || !DAYS.contains(&&s[..3]) {
+    let mut r = Fields::new(s);
+    let weekday = r.take(3)?;
+    if !DAYS.iter().any(|d| d.as_bytes() == weekday) {
         return None;
     }
-    let month = MONTHS.iter().position(|m| *m == &s[8..11])? as u32 + 1;
-    if b[7] != b' ' || b[11] != b' ' || b[16] != b' ' || b[19] != b':' || b[22] != b':' {
-        return None;
-    }
-    Civil {
-        year: digits(&s[12..16])? as i64,
-        month,
-        day: digits(&s[5..7])?,
-        hour: digits(&s[17..19])?,
-        minute: digits(&s[20..22])?,
-        second: digits(&s[23..25])?,
-    }
-    .to_system_time()
+    r.literal(", ")?;
+    let day = r.number(2)?;
+    r.literal(" ")?;
+    let month = r.take(3)?;
+    let month = MONTHS.iter().position(|m| m.as_bytes() == month)? as u32 + 1;
+    r.literal(" ")?;
+    let year = r.number(4)?;
+    r.literal(" ")?;
+    let (hour, minute, second) = r.clock(Some(b':'))?;
+    r.literal(" GMT")?;
+    r.end()?;
+    Civil { year: i64::from(year), month, day, hour, minute, second }.to_system_time()
 }
 
 /// Lenient HTTP date parsing for conditional headers (RFC 1123, RFC 850, asctime).
@@ -129,11 +129,56 @@ pub fn parse_http_date_lenient(s: &str) -> Option<SystemTime> {
     parse_http_date(s).or_else(|| httpdate::parse_http_date(s).ok())
 }
 
-fn digits(s: &str) -> Option<u32> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+/// A fixed-width date read from the front. Request headers may carry any UTF-8, so fields are
+/// taken as bytes and compared, never sliced out of the `str` by index: a multi-byte character
+/// across a field boundary must be a refusal, not a panic.
+struct Fields<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Fields<'a> {
+    fn new(s: &'a str) -> Self {
+        Fields { rest: s.as_bytes() }
     }
-    s.parse().ok()
+
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (field, rest) = self.rest.split_at_checked(n)?;
+        self.rest = rest;
+        Some(field)
+    }
+
+    fn literal(&mut self, lit: &str) -> Option<()> {
+        (self.take(lit.len())? == lit.as_bytes()).then_some(())
+    }
+
+    /// Exactly `n` ASCII digits (no sign, no spaces, which `str::parse` would partly allow).
+    fn number(&mut self, n: usize) -> Option<u32> {
+        let field = self.take(n)?;
+        if field.is_empty() || !field.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        field.iter().try_fold(0u32, |acc, &b| acc.checked_mul(10)?.checked_add(u32::from(b - b'0')))
+    }
+
+    /// `HH<sep>MM<sep>SS`, or `HHMMSS` without a separator.
+    fn clock(&mut self, sep: Option<u8>) -> Option<(u32, u32, u32)> {
+        let hour = self.number(2)?;
+        self.separator(sep)?;
+        let minute = self.number(2)?;
+        self.separator(sep)?;
+        Some((hour, minute, self.number(2)?))
+    }
+
+    fn separator(&mut self, sep: Option<u8>) -> Option<()> {
+        match sep {
+            Some(b) => (self.take(1)? == [b]).then_some(()),
+            None => Some(()),
+        }
+    }
+
+    fn end(&self) -> Option<()> {
+        self.rest.is_empty().then_some(())
+    }
 }
 
 /// `2012-02-24T08:43:07.000Z` — always `.000Z`, which oss2 insists on.
@@ -142,26 +187,25 @@ pub fn format_iso8601(t: SystemTime) -> String {
     format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z", c.year, c.month, c.day, c.hour, c.minute, c.second)
 }
 
-/// Parses `YYYY-MM-DDTHH:MM:SS[.fff]Z`.
+/// Parses `YYYY-MM-DDTHH:MM:SS[.fff]Z`; the fraction, of any length, is dropped.
 pub fn parse_iso8601(s: &str) -> Option<SystemTime> {
-    let s = s.strip_suffix('Z')?;
-    let (main, frac) = s.split_once('.').unwrap_or((s, ""));
-    if main.len() != 19 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    let mut r = Fields::new(s);
+    let year = r.number(4)?;
+    r.literal("-")?;
+    let month = r.number(2)?;
+    r.literal("-")?;
+    let day = r.number(2)?;
+    r.literal("T")?;
+    let (hour, minute, second) = r.clock(Some(b':'))?;
+    let zoned = match r.rest {
+        b"Z" => true,
+        [b'.', fraction @ .., b'Z'] => fraction.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    if !zoned {
         return None;
     }
-    let b = main.as_bytes();
-    if b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    Civil {
-        year: digits(&main[0..4])? as i64,
-        month: digits(&main[5..7])?,
-        day: digits(&main[8..10])?,
-        hour: digits(&main[11..13])?,
-        minute: digits(&main[14..16])?,
-        second: digits(&main[17..19])?,
-    }
-    .to_system_time()
+    Civil { year: i64::from(year), month, day, hour, minute, second }.to_system_time()
 }
 
 /// `20231216T162057Z`, the V4 `x-oss-date`.
@@ -171,19 +215,15 @@ pub fn format_v4_datetime(t: SystemTime) -> String {
 }
 
 pub fn parse_v4_datetime(s: &str) -> Option<SystemTime> {
-    let b = s.as_bytes();
-    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
-        return None;
-    }
-    Civil {
-        year: digits(&s[0..4])? as i64,
-        month: digits(&s[4..6])?,
-        day: digits(&s[6..8])?,
-        hour: digits(&s[9..11])?,
-        minute: digits(&s[11..13])?,
-        second: digits(&s[13..15])?,
-    }
-    .to_system_time()
+    let mut r = Fields::new(s);
+    let year = r.number(4)?;
+    let month = r.number(2)?;
+    let day = r.number(2)?;
+    r.literal("T")?;
+    let (hour, minute, second) = r.clock(None)?;
+    r.literal("Z")?;
+    r.end()?;
+    Civil { year: i64::from(year), month, day, hour, minute, second }.to_system_time()
 }
 
 /// Seconds since the Unix epoch (what V1 presigned `Expires` carries).
@@ -231,5 +271,28 @@ mod tests {
         assert_eq!(format_v4_datetime(t), "20231216T162057Z");
         assert_eq!(parse_v4_datetime("20231216T162057Z"), Some(t));
         assert_eq!(parse_v4_datetime("2023-12-16"), None);
+        assert_eq!(parse_iso8601("2023-12-16T16:20:57.Z"), Some(t));
+        assert_eq!(parse_iso8601("2023-12-16T16:20:57.1234567890123Z"), Some(t));
+        assert_eq!(parse_iso8601("2023-12-16T16:20:57.1.2Z"), None);
+        assert_eq!(parse_iso8601("+023-12-16T16:20:57Z"), None);
+        assert_eq!(parse_v4_datetime("2023121 T162057Z"), None);
+    }
+
+    /// The first four panicked before: the parsers sliced the `str` by byte index, and a
+    /// multi-byte character (`é`, two bytes) straddling a field boundary split a code point.
+    #[test]
+    fn non_ascii_is_refused_not_a_panic() {
+        // A V4 presigned `x-oss-date=202%C3%A9216T162057Z`, decoded.
+        assert_eq!(parse_v4_datetime("202\u{e9}216T162057Z"), None);
+        // `Date` or V1 `x-oss-date` headers of the right byte length.
+        assert_eq!(parse_http_date("Wed, 28 De\u{e9}2022 10:27:41 GMT"), None);
+        assert_eq!(parse_http_date("Wed, 28 Dec 2022 10:27:4\u{e9}GMT"), None);
+        // Conditional headers (`If-Modified-Since`) try the strict form first.
+        assert_eq!(parse_http_date_lenient("Wed, 28 De\u{e9}2022 10:27:41 GMT"), None);
+        // Neighbours that happened to fall on boundaries.
+        assert_eq!(parse_http_date("Wed, 2\u{e9}Dec 2022 10:27:41 GMT"), None);
+        assert_eq!(parse_http_date("W\u{e9}, 28 Dec 2022 10:27:41 GMT"), None);
+        assert_eq!(parse_iso8601("2023-12-16T16:20:5\u{e9}Z"), None);
+        assert_eq!(parse_v4_datetime("20231216T16205\u{e9}"), None);
     }
 }

@@ -50,25 +50,23 @@ fn protect_edge_whitespace(xml: &str) -> String {
     let reference = |c: char| format!("&#{};", c as u32);
     let mut out = String::with_capacity(xml.len());
     for (i, (kind, from, to)) in events.iter().enumerate() {
-        let raw = &xml[*from..*to];
+        // The reader's positions fall on tag delimiters, so this never fails; if it did, the
+        // document goes to the deserializer untouched rather than panicking.
+        let Some(raw) = xml.get(*from..*to) else { return xml.to_owned() };
         let leaf = *kind == Kind::Text
-            && i > 0
-            && events[i - 1].0 == Kind::Start
+            && i.checked_sub(1).and_then(|p| events.get(p)).is_some_and(|e| e.0 == Kind::Start)
             && events.get(i + 1).is_some_and(|e| e.0 == Kind::End);
         if !leaf || !(raw.starts_with(is_space) || raw.ends_with(is_space)) {
             out.push_str(raw);
             continue;
         }
-        let inner = raw.trim_matches(is_space);
-        let (lead_len, trail_start) = if inner.is_empty() {
-            (raw.len(), raw.len())
-        } else {
-            let lead = raw.len() - raw.trim_start_matches(is_space).len();
-            (lead, lead + inner.len())
-        };
-        out.extend(raw[..lead_len].chars().map(reference));
-        out.push_str(&raw[lead_len..trail_start]);
-        out.extend(raw[trail_start..].chars().map(reference));
+        let after_lead = raw.trim_start_matches(is_space);
+        let inner = after_lead.trim_end_matches(is_space);
+        let lead = raw.strip_suffix(after_lead).unwrap_or_default();
+        let trail = after_lead.strip_prefix(inner).unwrap_or_default();
+        out.extend(lead.chars().map(reference));
+        out.push_str(inner);
+        out.extend(trail.chars().map(reference));
     }
     out
 }
