@@ -295,6 +295,16 @@ pub fn v4_canonical_request(
     )
 }
 
+/// The `YYYYMMDD` in front of a V4 datetime. A malformed datetime yields its longest prefix of
+/// whole characters within 8 bytes rather than a panic: the signature then just fails to match.
+fn scope_date(datetime: &str) -> &str {
+    let mut end = datetime.len().min(8);
+    while !datetime.is_char_boundary(end) {
+        end -= 1;
+    }
+    datetime.get(..end).unwrap_or_default()
+}
+
 /// `YYYYMMDD/region/product/aliyun_v4_request`
 pub fn v4_scope(date: &str, region: &str, product: &str) -> String {
     format!("{date}/{region}/{product}/{V4_TERMINATOR}")
@@ -445,7 +455,7 @@ pub fn sign_v4_header(
 ) -> String {
     let hashed = req.headers.iter().find(|(n, _)| n == "x-oss-content-sha256").map(|(_, v)| v.as_str());
     let canonical = v4_canonical_request(req, additional, hashed.unwrap_or(UNSIGNED_PAYLOAD), None);
-    let date = &datetime[..datetime.len().min(8)];
+    let date = scope_date(datetime);
     let scope = v4_scope(date, region, product);
     let sts = v4_string_to_sign(datetime, &scope, &canonical);
     let sig = v4_signature(&creds.access_key_secret, date, region, product, &sts);
@@ -462,7 +472,7 @@ pub fn presign_v4(
     expires_secs: u64,
     additional: &[String],
 ) -> Vec<(String, String)> {
-    let date = &datetime[..datetime.len().min(8)];
+    let date = scope_date(datetime);
     let scope = v4_scope(date, region, product);
     let mut added = vec![
         ("x-oss-signature-version".to_owned(), V4_ALGORITHM.to_owned()),

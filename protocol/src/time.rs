@@ -1,10 +1,20 @@
 //! The three date formats on the OSS wire. SDKs are strict: oss2 parses `Last-Modified` with a
 //! regex demanding a two-digit day and literal `GMT`, and every XML time must end in `.000Z`.
+//!
+//! The calendar is the `time` crate's; only the wire syntax is written here. That crate's own
+//! RFC 2822 and ISO 8601 parsers accept more than OSS does (one-digit days, comments, offsets)
+//! and reject a weekday that disagrees with the date, which OSS is not known to, so each format is
+//! read field by field below and the fields are handed to `time` to validate and convert.
 
+use std::iter::successors;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+use time::{Date, Month, OffsetDateTime, Time, Weekday};
+
+/// The wire formats have four-digit years, so a time outside 0000–9999 is written as the nearest
+/// end of that span rather than as a date no SDK could read back.
+const FIRST_WIRE_SECOND: i64 = -62_167_219_200; // 0000-01-01T00:00:00Z
+const LAST_WIRE_SECOND: i64 = 253_402_300_799; // 9999-12-31T23:59:59Z
 
 /// Broken-down UTC time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,109 +29,131 @@ pub struct Civil {
 
 fn unix_secs(t: SystemTime) -> i64 {
     match t.duration_since(UNIX_EPOCH) {
-        Ok(d) => d.as_secs() as i64,
-        Err(e) => -(e.duration().as_secs_f64().ceil() as i64),
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        // Whole seconds round down before the epoch too: -0.5 s lies in second -1.
+        Err(e) => {
+            let d = e.duration();
+            let secs = d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0));
+            0i64.checked_sub_unsigned(secs).unwrap_or(i64::MIN)
+        }
     }
 }
 
 fn from_unix_secs(secs: i64) -> SystemTime {
-    if secs >= 0 {
-        UNIX_EPOCH + Duration::from_secs(secs as u64)
-    } else {
-        UNIX_EPOCH - Duration::from_secs(secs.unsigned_abs())
-    }
+    let at = |secs: i64| {
+        let offset = Duration::from_secs(secs.unsigned_abs());
+        if secs >= 0 {
+            UNIX_EPOCH.checked_add(offset)
+        } else {
+            UNIX_EPOCH.checked_sub(offset)
+        }
+    };
+    // `SystemTime`'s span is the platform's (Windows' starts in 1601); a presigned `Expires`
+    // beyond it gets the nearest wire time instead of a panic.
+    at(secs).or_else(|| at(secs.clamp(FIRST_WIRE_SECOND, LAST_WIRE_SECOND))).unwrap_or(UNIX_EPOCH)
 }
 
-// Howard Hinnant's days_from_civil / civil_from_days.
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
+/// `t` in UTC, clamped to the span the wire formats can write.
+fn wire_datetime(t: SystemTime) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(unix_secs(t).clamp(FIRST_WIRE_SECOND, LAST_WIRE_SECOND))
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 impl Civil {
+    /// Years outside 0000–9999 are clamped, as in the formatted forms.
     pub fn from_system_time(t: SystemTime) -> Self {
-        let secs = unix_secs(t);
-        let (year, month, day) = civil_from_days(secs.div_euclid(86_400));
-        let rem = secs.rem_euclid(86_400) as u32;
-        Civil { year, month, day, hour: rem / 3600, minute: rem / 60 % 60, second: rem % 60 }
+        let dt = wire_datetime(t);
+        Civil {
+            year: dt.year().into(),
+            month: u8::from(dt.month()).into(),
+            day: dt.day().into(),
+            hour: dt.hour().into(),
+            minute: dt.minute().into(),
+            second: dt.second().into(),
+        }
     }
 
+    /// `None` for a date that does not exist or a year outside ±9999.
     pub fn to_system_time(self) -> Option<SystemTime> {
-        if !(1..=12).contains(&self.month)
-            || self.day == 0
-            || self.day > days_in_month(self.year, self.month)
-            || self.hour > 23
-            || self.minute > 59
-            || self.second > 60
-        {
-            return None;
-        }
-        let days = days_from_civil(self.year, self.month, self.day);
-        Some(from_unix_secs(days * 86_400 + i64::from(self.hour * 3600 + self.minute * 60 + self.second)))
+        let month = Month::try_from(u8::try_from(self.month).ok()?).ok()?;
+        let date =
+            Date::from_calendar_date(i32::try_from(self.year).ok()?, month, u8::try_from(self.day).ok()?).ok()?;
+        // A leap second `:60` stands for the instant after `:59`; `time` has no such second.
+        let leap = self.second == 60;
+        let second = if leap { 59 } else { self.second };
+        let time =
+            Time::from_hms(u8::try_from(self.hour).ok()?, u8::try_from(self.minute).ok()?, u8::try_from(second).ok()?)
+                .ok()?;
+        Some(from_unix_secs(date.with_time(time).assume_utc().unix_timestamp() + i64::from(leap)))
     }
 }
 
-fn days_in_month(y: i64, m: u32) -> u32 {
+/// English, whatever the locale: the SDKs match these literally.
+fn weekday_name(w: Weekday) -> &'static str {
+    match w {
+        Weekday::Monday => "Mon",
+        Weekday::Tuesday => "Tue",
+        Weekday::Wednesday => "Wed",
+        Weekday::Thursday => "Thu",
+        Weekday::Friday => "Fri",
+        Weekday::Saturday => "Sat",
+        Weekday::Sunday => "Sun",
+    }
+}
+
+fn month_name(m: Month) -> &'static str {
     match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
+        Month::January => "Jan",
+        Month::February => "Feb",
+        Month::March => "Mar",
+        Month::April => "Apr",
+        Month::May => "May",
+        Month::June => "Jun",
+        Month::July => "Jul",
+        Month::August => "Aug",
+        Month::September => "Sep",
+        Month::October => "Oct",
+        Month::November => "Nov",
+        Month::December => "Dec",
     }
 }
 
 /// `Wed, 28 Dec 2022 10:27:41 GMT`
 pub fn format_http_date(t: SystemTime) -> String {
-    let c = Civil::from_system_time(t);
-    let wd = DAYS[unix_secs(t).div_euclid(86_400).rem_euclid(7) as usize];
+    let dt = wire_datetime(t);
     format!(
-        "{wd}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
-        c.day,
-        MONTHS[(c.month - 1) as usize],
-        c.year,
-        c.hour,
-        c.minute,
-        c.second
+        "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+        weekday_name(dt.weekday()),
+        dt.day(),
+        month_name(dt.month()),
+        dt.year(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
     )
 }
 
 /// Strict RFC 1123 as OSS requires for `Date` in signatures: two-digit day, English names,
 /// literal `GMT`. The weekday is not cross-checked (OSS does not either, as far as is known).
 pub fn parse_http_date(s: &str) -> Option<SystemTime> {
-    let b = s.as_bytes();
-    if b.len() != 29 || &s[3..5] != ", " || &s[25..] != " GMT" || !DAYS.contains(&&s[..3]) {
+    let mut r = Fields::new(s);
+    let weekday = r.take(3)?;
+    if !successors(Some(Weekday::Monday), |w| Some(w.next())).take(7).any(|w| weekday_name(w).as_bytes() == weekday) {
         return None;
     }
-    let month = MONTHS.iter().position(|m| *m == &s[8..11])? as u32 + 1;
-    if b[7] != b' ' || b[11] != b' ' || b[16] != b' ' || b[19] != b':' || b[22] != b':' {
-        return None;
-    }
-    Civil {
-        year: digits(&s[12..16])? as i64,
-        month,
-        day: digits(&s[5..7])?,
-        hour: digits(&s[17..19])?,
-        minute: digits(&s[20..22])?,
-        second: digits(&s[23..25])?,
-    }
-    .to_system_time()
+    r.literal(", ")?;
+    let day = r.number(2)?;
+    r.literal(" ")?;
+    let month = r.take(3)?;
+    let month =
+        successors(Some(Month::January), |m| Some(m.next())).take(12).find(|m| month_name(*m).as_bytes() == month)?;
+    r.literal(" ")?;
+    let year = r.number(4)?;
+    r.literal(" ")?;
+    let (hour, minute, second) = r.clock(Some(b':'))?;
+    r.literal(" GMT")?;
+    r.end()?;
+    Civil { year: i64::from(year), month: u8::from(month).into(), day, hour, minute, second }.to_system_time()
 }
 
 /// Lenient HTTP date parsing for conditional headers (RFC 1123, RFC 850, asctime).
@@ -129,61 +161,117 @@ pub fn parse_http_date_lenient(s: &str) -> Option<SystemTime> {
     parse_http_date(s).or_else(|| httpdate::parse_http_date(s).ok())
 }
 
-fn digits(s: &str) -> Option<u32> {
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+/// A fixed-width date read from the front. Request headers may carry any UTF-8, so fields are
+/// taken as bytes and compared, never sliced out of the `str` by index: a multi-byte character
+/// across a field boundary must be a refusal, not a panic.
+struct Fields<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Fields<'a> {
+    fn new(s: &'a str) -> Self {
+        Fields { rest: s.as_bytes() }
     }
-    s.parse().ok()
+
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let (field, rest) = self.rest.split_at_checked(n)?;
+        self.rest = rest;
+        Some(field)
+    }
+
+    fn literal(&mut self, lit: &str) -> Option<()> {
+        (self.take(lit.len())? == lit.as_bytes()).then_some(())
+    }
+
+    /// Exactly `n` ASCII digits (no sign, no spaces, which `str::parse` would partly allow).
+    fn number(&mut self, n: usize) -> Option<u32> {
+        let field = self.take(n)?;
+        if field.is_empty() || !field.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        field.iter().try_fold(0u32, |acc, &b| acc.checked_mul(10)?.checked_add(u32::from(b - b'0')))
+    }
+
+    /// `HH<sep>MM<sep>SS`, or `HHMMSS` without a separator.
+    fn clock(&mut self, sep: Option<u8>) -> Option<(u32, u32, u32)> {
+        let hour = self.number(2)?;
+        self.separator(sep)?;
+        let minute = self.number(2)?;
+        self.separator(sep)?;
+        Some((hour, minute, self.number(2)?))
+    }
+
+    fn separator(&mut self, sep: Option<u8>) -> Option<()> {
+        match sep {
+            Some(b) => (self.take(1)? == [b]).then_some(()),
+            None => Some(()),
+        }
+    }
+
+    fn end(&self) -> Option<()> {
+        self.rest.is_empty().then_some(())
+    }
 }
 
 /// `2012-02-24T08:43:07.000Z` — always `.000Z`, which oss2 insists on.
 pub fn format_iso8601(t: SystemTime) -> String {
-    let c = Civil::from_system_time(t);
-    format!("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z", c.year, c.month, c.day, c.hour, c.minute, c.second)
+    let dt = wire_datetime(t);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.000Z",
+        dt.year(),
+        u8::from(dt.month()),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    )
 }
 
-/// Parses `YYYY-MM-DDTHH:MM:SS[.fff]Z`.
+/// Parses `YYYY-MM-DDTHH:MM:SS[.fff]Z`; the fraction, of any length, is dropped.
 pub fn parse_iso8601(s: &str) -> Option<SystemTime> {
-    let s = s.strip_suffix('Z')?;
-    let (main, frac) = s.split_once('.').unwrap_or((s, ""));
-    if main.len() != 19 || !frac.bytes().all(|b| b.is_ascii_digit()) {
+    let mut r = Fields::new(s);
+    let year = r.number(4)?;
+    r.literal("-")?;
+    let month = r.number(2)?;
+    r.literal("-")?;
+    let day = r.number(2)?;
+    r.literal("T")?;
+    let (hour, minute, second) = r.clock(Some(b':'))?;
+    let zoned = match r.rest {
+        b"Z" => true,
+        [b'.', fraction @ .., b'Z'] => fraction.iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    if !zoned {
         return None;
     }
-    let b = main.as_bytes();
-    if b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    Civil {
-        year: digits(&main[0..4])? as i64,
-        month: digits(&main[5..7])?,
-        day: digits(&main[8..10])?,
-        hour: digits(&main[11..13])?,
-        minute: digits(&main[14..16])?,
-        second: digits(&main[17..19])?,
-    }
-    .to_system_time()
+    Civil { year: i64::from(year), month, day, hour, minute, second }.to_system_time()
 }
 
 /// `20231216T162057Z`, the V4 `x-oss-date`.
 pub fn format_v4_datetime(t: SystemTime) -> String {
-    let c = Civil::from_system_time(t);
-    format!("{:04}{:02}{:02}T{:02}{:02}{:02}Z", c.year, c.month, c.day, c.hour, c.minute, c.second)
+    let dt = wire_datetime(t);
+    format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        dt.year(),
+        u8::from(dt.month()),
+        dt.day(),
+        dt.hour(),
+        dt.minute(),
+        dt.second()
+    )
 }
 
 pub fn parse_v4_datetime(s: &str) -> Option<SystemTime> {
-    let b = s.as_bytes();
-    if b.len() != 16 || b[8] != b'T' || b[15] != b'Z' {
-        return None;
-    }
-    Civil {
-        year: digits(&s[0..4])? as i64,
-        month: digits(&s[4..6])?,
-        day: digits(&s[6..8])?,
-        hour: digits(&s[9..11])?,
-        minute: digits(&s[11..13])?,
-        second: digits(&s[13..15])?,
-    }
-    .to_system_time()
+    let mut r = Fields::new(s);
+    let year = r.number(4)?;
+    let month = r.number(2)?;
+    let day = r.number(2)?;
+    r.literal("T")?;
+    let (hour, minute, second) = r.clock(None)?;
+    r.literal("Z")?;
+    r.end()?;
+    Civil { year: i64::from(year), month, day, hour, minute, second }.to_system_time()
 }
 
 /// Seconds since the Unix epoch (what V1 presigned `Expires` carries).
@@ -231,5 +319,52 @@ mod tests {
         assert_eq!(format_v4_datetime(t), "20231216T162057Z");
         assert_eq!(parse_v4_datetime("20231216T162057Z"), Some(t));
         assert_eq!(parse_v4_datetime("2023-12-16"), None);
+        assert_eq!(parse_iso8601("2023-12-16T16:20:57.Z"), Some(t));
+        assert_eq!(parse_iso8601("2023-12-16T16:20:57.1234567890123Z"), Some(t));
+        assert_eq!(parse_iso8601("2023-12-16T16:20:57.1.2Z"), None);
+        assert_eq!(parse_iso8601("+023-12-16T16:20:57Z"), None);
+        assert_eq!(parse_v4_datetime("2023121 T162057Z"), None);
+    }
+
+    #[test]
+    fn wire_span_and_clamping() {
+        let first = Date::from_calendar_date(0, Month::January, 1).map(|d| d.midnight().assume_utc().unix_timestamp());
+        assert_eq!(first, Ok(FIRST_WIRE_SECOND));
+        let last = Date::from_calendar_date(9999, Month::December, 31)
+            .and_then(|d| d.with_hms(23, 59, 59))
+            .map(|dt| dt.assume_utc().unix_timestamp());
+        assert_eq!(last, Ok(LAST_WIRE_SECOND));
+        assert_eq!(format_http_date(from_unix_secs(i64::MAX)), "Fri, 31 Dec 9999 23:59:59 GMT");
+        assert_eq!(format_iso8601(from_unix_secs(i64::MIN)), "0000-01-01T00:00:00.000Z");
+        assert_eq!(format_v4_datetime(from_unix_secs(FIRST_WIRE_SECOND)), "00000101T000000Z");
+        assert_eq!(unix_seconds(from_unix_secs(i64::MIN)), i64::MIN);
+        assert_eq!(unix_seconds(UNIX_EPOCH - Duration::from_millis(500)), -1);
+        assert_eq!(truncate_to_seconds(UNIX_EPOCH + Duration::from_millis(1500)), from_unix_secs(1));
+    }
+
+    #[test]
+    fn leap_second_is_the_next_minute() {
+        assert_eq!(parse_http_date("Sat, 31 Dec 2016 23:59:60 GMT"), parse_http_date("Sun, 01 Jan 2017 00:00:00 GMT"));
+        assert_eq!(parse_v4_datetime("20161231T235961Z"), None);
+        let civil = Civil { year: 10_000, month: 1, day: 1, hour: 0, minute: 0, second: 0 };
+        assert_eq!(civil.to_system_time(), None);
+    }
+
+    /// The first four panicked before: the parsers sliced the `str` by byte index, and a
+    /// multi-byte character (`é`, two bytes) straddling a field boundary split a code point.
+    #[test]
+    fn non_ascii_is_refused_not_a_panic() {
+        // A V4 presigned `x-oss-date=202%C3%A9216T162057Z`, decoded.
+        assert_eq!(parse_v4_datetime("202\u{e9}216T162057Z"), None);
+        // `Date` or V1 `x-oss-date` headers of the right byte length.
+        assert_eq!(parse_http_date("Wed, 28 De\u{e9}2022 10:27:41 GMT"), None);
+        assert_eq!(parse_http_date("Wed, 28 Dec 2022 10:27:4\u{e9}GMT"), None);
+        // Conditional headers (`If-Modified-Since`) try the strict form first.
+        assert_eq!(parse_http_date_lenient("Wed, 28 De\u{e9}2022 10:27:41 GMT"), None);
+        // Neighbours that happened to fall on boundaries.
+        assert_eq!(parse_http_date("Wed, 2\u{e9}Dec 2022 10:27:41 GMT"), None);
+        assert_eq!(parse_http_date("W\u{e9}, 28 Dec 2022 10:27:41 GMT"), None);
+        assert_eq!(parse_iso8601("2023-12-16T16:20:5\u{e9}Z"), None);
+        assert_eq!(parse_v4_datetime("20231216T16205\u{e9}"), None);
     }
 }

@@ -143,3 +143,14 @@ fn parse_v4_authorization_is_lenient() {
     assert!(parse_v4_authorization("OSS4-HMAC-SHA256 Credential=ak/20231216/r/oss/aliyun_v4_request").is_none());
     assert!(parse_v4_authorization("OSS4-HMAC-SHA256 Signature=x,Credential=a/b/c/d/e,Foo=1").is_none());
 }
+
+/// A datetime whose 8th byte is inside a character once panicked when its scope date was cut.
+#[test]
+fn non_ascii_datetime_signs_without_panic() {
+    let req = SignableRequest { method: "GET", bucket: Some("b"), key: Some("k"), query: &[], headers: &[] };
+    let creds = Credentials::new("ak", "sk");
+    let datetime = "2023121\u{e9}T162057Z";
+    assert!(sign_v4_header(&req, &creds, "cn-hangzhou", "oss", datetime, &[]).contains("/2023121/cn-hangzhou/"));
+    let added = presign_v4(&req, &creds, "cn-hangzhou", "oss", datetime, 60, &[]);
+    assert!(added.iter().any(|(n, v)| n == "x-oss-credential" && v == "ak/2023121/cn-hangzhou/oss/aliyun_v4_request"));
+}
