@@ -9,8 +9,8 @@ use std::time::{Duration, SystemTime};
 use conformance_tests::protocol::sign::{self, SignableRequest};
 use conformance_tests::protocol::time::format_http_date;
 use conformance_tests::{
-    assert_error, assert_error_ec, data, get_body, md5_etag, put, service_error, skip, Client, Method,
-    SignatureVersion, Target,
+    assert_error, assert_error_ec, data, get_body, md5_etag, put, service_error, Client, Method, SignatureVersion,
+    Target,
 };
 use oss_client::{
     complete_part, CompleteMultipartUploadOptions, Credentials as Keys, GetObjectOptions,
@@ -64,12 +64,10 @@ fn walk(root: &Path) -> BTreeSet<PathBuf> {
 // Restart
 
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "needs to restart the emulator")]
 async fn objects_metadata_acls_buckets_and_uploads_survive_a_restart() {
     let mut target = Target::start().await;
-    if !target.is_emulator() {
-        skip("objects_metadata_acls_buckets_and_uploads_survive_a_restart", "needs a restartable emulator");
-        return;
-    }
+    target.require_emulator();
     let client = target.client();
     let bucket = target.bucket_with(&client, "persist", Some("public-read")).await;
     let (other_region, other_endpoint) = target.other.clone().expect("second region");
@@ -408,12 +406,10 @@ async fn hostile_keys_are_plain_names_and_never_leave_the_data_dir() {
 /// version (never a partial one), leftovers of the interrupted write are gone, and the key
 /// accepts new writes.
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "needs to restart the emulator")]
 async fn upload_cut_off_by_a_stop_leaves_no_partial_object() {
     let mut target = Target::start().await;
-    if !target.is_emulator() {
-        skip("upload_cut_off_by_a_stop_leaves_no_partial_object", "needs a restartable emulator");
-        return;
-    }
+    target.require_emulator();
     let bucket = target.bucket("cutoff").await;
     let client = target.client();
     put(&client, &bucket.name, "big", b"the old version").await;
