@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# Creates <workspace>/.venv (if missing) and installs the Python SDKs used by the
-# interop tests (emulator/tests/interop.rs). Idempotent; needs only PyPI.
+# Creates the interop virtualenv (if missing) and installs the Python SDKs used by the interop
+# tests (emulator/tests/interop.rs), which run this script themselves on first use. Idempotent;
+# needs python3 and PyPI. The venv lives in $OSS_INTEROP_VENV, by default <target dir>/interop-venv
+# (the build's own output, so `cargo clean` removes it with everything else).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-venv="$root/.venv"
+target="${CARGO_TARGET_DIR:-$root/target}"
+case "$target" in /*) ;; *) target="$PWD/$target" ;; esac
+venv="${OSS_INTEROP_VENV:-$target/interop-venv}"
 req="$root/conformance-tests/interop/requirements.txt"
 python="${PYTHON:-python3}"
+
+if ! command -v "$python" >/dev/null 2>&1; then
+    echo "setup-interop: $python is not installed (set PYTHON to another interpreter)" >&2
+    exit 1
+fi
 
 if [ ! -x "$venv/bin/python" ]; then
     echo "setup-interop: creating $venv"

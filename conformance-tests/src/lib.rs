@@ -2,14 +2,16 @@
 //! clients for its accounts, throw-away buckets, and assertions on OSS errors.
 //!
 //! Every case runs unchanged against both targets; a case needing something a target cannot
-//! offer (a second account, a second region, a restart) says so with [`skip`] and returns.
+//! offer (a second account, a second region, a restart, the control API) is ignored there by a
+//! cfg that `build.rs` sets from the same variables, so the runner shows it as `ignored`.
 
 pub mod target;
 
 use std::fmt::Debug;
+use std::time::Duration;
 
 pub use oss_client::{protocol, Addressing, Client, Config, Error, Method, ServiceError, SignatureVersion, StatusCode};
-pub use target::{skip, Credentials, Target};
+pub use target::{Credentials, Target};
 
 impl Target {
     /// A client for `creds` (anonymous when `None`) with the given signature version.
@@ -31,6 +33,15 @@ impl Target {
             None => config.anonymous(),
         };
         Client::new(config).expect("client configuration")
+    }
+
+    /// True when the endpoint is an IP literal or `localhost`: an emulator, in-process or started
+    /// separately, never real OSS. It decides what depends on the endpoint's shape rather than on
+    /// controlling the emulator: path-style by default, Host overrides, no system proxy.
+    pub fn is_local_endpoint(&self) -> bool {
+        let url = reqwest::Url::parse(&self.endpoint).expect("endpoint is a URL");
+        let host = url.host_str().unwrap_or_default();
+        host == "localhost" || host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok()
     }
 
     /// The primary account, V4 (the current SDKs' default).
@@ -61,16 +72,30 @@ impl Target {
     pub async fn bucket_with(&self, client: &Client, tag: &str, acl: Option<&str>) -> TestBucket {
         let name = self.bucket_name(tag);
         client.put_bucket(&name, acl, None).await.unwrap_or_else(|e| panic!("PutBucket {name}: {e}"));
-        TestBucket { name, client: client.clone(), cleanup: !self.is_emulator() }
+        self.adopt(client, name)
+    }
+
+    /// Guards a bucket the case created itself (with unusual arguments), so that an external
+    /// target gets it removed like any [`TestBucket`], also when the case panics.
+    pub fn adopt(&self, client: &Client, name: impl Into<String>) -> TestBucket {
+        let cleanup = (!self.is_emulator()).then(|| client.config().clone());
+        TestBucket { name: name.into(), cleanup }
     }
 }
 
-/// A bucket created for one case. On real OSS it is emptied and deleted when dropped (also when
-/// the case panics); the emulator's temporary data directory goes away by itself.
+/// How long the clean-up of one bucket may take before it is reported as left over. Generous:
+/// real OSS over a slow link, and a bucket with a few thousand objects, still fit.
+pub const CLEANUP_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// A bucket created for one case. On an external target it is emptied and deleted when dropped
+/// (also when the case panics); the in-process emulator's temporary data directory goes away by
+/// itself.
 pub struct TestBucket {
     pub name: String,
-    client: Client,
-    cleanup: bool,
+    /// The creating client's configuration, on an external target. Not the client itself: its
+    /// pooled connections belong to the case's runtime, which is blocked while `drop` waits, so a
+    /// clean-up through them would wait forever.
+    cleanup: Option<Config>,
 }
 
 impl TestBucket {
@@ -79,46 +104,90 @@ impl TestBucket {
     }
 }
 
-/// Aborts uploads, deletes every object, then the bucket. Best effort: it reports, never panics.
-pub async fn empty_and_delete(client: &Client, bucket: &str) {
+/// Aborts uploads, deletes every object, then the bucket. A bucket that is already gone counts
+/// as removed (several cases delete their bucket themselves).
+pub async fn empty_and_delete(client: &Client, bucket: &str) -> Result<(), String> {
     use oss_client::{ListMultipartUploadsOptions, ListObjectsV2Options};
-    if let Ok(uploads) = client.list_multipart_uploads(bucket, &ListMultipartUploadsOptions::default()).await {
-        for u in &uploads.uploads {
-            let _ = client.abort_multipart_upload(bucket, &u.key, &u.upload_id).await;
+    let gone = |e: &Error| matches!(e, Error::Service(s) if s.code == "NoSuchBucket");
+    loop {
+        let uploads = match client.list_multipart_uploads(bucket, &ListMultipartUploadsOptions::default()).await {
+            Ok(page) => page.uploads.clone(),
+            Err(e) if gone(&e) => return Ok(()),
+            Err(e) => return Err(format!("ListMultipartUploads: {e}")),
+        };
+        if uploads.is_empty() {
+            break;
+        }
+        for u in &uploads {
+            client
+                .abort_multipart_upload(bucket, &u.key, &u.upload_id)
+                .await
+                .map_err(|e| format!("AbortMultipartUpload {:?}: {e}", u.key))?;
         }
     }
     loop {
-        let Ok(page) =
-            client.list_objects_v2(bucket, &ListObjectsV2Options { max_keys: Some(1000), ..Default::default() }).await
-        else {
-            break;
+        let opts = ListObjectsV2Options { max_keys: Some(1000), ..Default::default() };
+        let page = match client.list_objects_v2(bucket, &opts).await {
+            Ok(page) => page,
+            Err(e) if gone(&e) => return Ok(()),
+            Err(e) => return Err(format!("ListObjectsV2: {e}")),
         };
         if page.contents.is_empty() {
             break;
         }
         let keys: Vec<String> = page.contents.iter().map(|o| o.key.clone()).collect();
-        if client.delete_multiple_objects(bucket, &keys, true, None).await.is_err() {
-            break;
-        }
+        client
+            .delete_multiple_objects(bucket, &keys, true, None)
+            .await
+            .map_err(|e| format!("DeleteMultipleObjects: {e}"))?;
     }
-    if let Err(e) = client.delete_bucket(bucket).await {
-        eprintln!("cleanup of {bucket} failed: {e}");
+    match client.delete_bucket(bucket).await {
+        Ok(_) => Ok(()),
+        Err(e) if gone(&e) => Ok(()),
+        Err(e) => Err(format!("DeleteBucket: {e}")),
     }
+}
+
+/// [`empty_and_delete`] on a thread of its own, with a client and a runtime of its own, within
+/// [`CLEANUP_TIMEOUT`]. Blocking is fine: nothing it does waits for the caller's runtime.
+fn clean_up_blocking(config: Config, bucket: String) -> Result<(), String> {
+    let (done, outcome) = std::sync::mpsc::channel();
+    let worker = bucket.clone();
+    std::thread::Builder::new()
+        .name(format!("cleanup-{bucket}"))
+        .spawn(move || {
+            let result = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("clean-up runtime: {e}"))
+                .and_then(|rt| {
+                    rt.block_on(async {
+                        let client = Client::new(config).map_err(|e| format!("clean-up client: {e}"))?;
+                        tokio::time::timeout(CLEANUP_TIMEOUT, empty_and_delete(&client, &worker))
+                            .await
+                            .unwrap_or_else(|_| Err(format!("timed out after {CLEANUP_TIMEOUT:?}")))
+                    })
+                });
+            let _ = done.send(result);
+        })
+        .map_err(|e| format!("clean-up thread: {e}"))?;
+    // The worker's own timeout normally answers first; this one covers a stuck runtime build or
+    // a drop that never returns.
+    outcome.recv_timeout(CLEANUP_TIMEOUT + Duration::from_secs(10)).unwrap_or_else(|e| Err(format!("clean-up: {e}")))
 }
 
 impl Drop for TestBucket {
     fn drop(&mut self) {
-        if !self.cleanup {
-            return;
-        }
-        let (client, name) = (self.client.clone(), self.name.clone());
-        // Drop cannot await, and may run inside the test's runtime: clean up on a fresh thread.
-        let _ = std::thread::spawn(move || {
-            if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                rt.block_on(empty_and_delete(&client, &name));
+        let Some(config) = self.cleanup.take() else { return };
+        if let Err(why) = clean_up_blocking(config, self.name.clone()) {
+            // The name, so that whoever runs the suite against real OSS can remove it by hand.
+            eprintln!("LEFTOVER bucket {}: {why}", self.name);
+            // A clean-up that fails is a finding (a bucket the suite cannot delete), but a second
+            // panic while unwinding would abort the whole test binary.
+            if !std::thread::panicking() {
+                panic!("clean-up left bucket {} behind: {why}", self.name);
             }
-        })
-        .join();
+        }
     }
 }
 

@@ -1,8 +1,13 @@
 //! The target a conformance case runs against: an in-process emulator on a real socket (the
-//! default), or real OSS when `OSS_TEST_ENDPOINT`, `OSS_TEST_ACCESS_KEY_ID` and
-//! `OSS_TEST_ACCESS_KEY_SECRET` are set (`OSS_TEST_REGION` defaults to cn-hangzhou,
-//! `OSS_TEST_BUCKET_PREFIX` to `osstest-`). Optional for real OSS: `OSS_TEST_SECOND_ACCESS_KEY_ID`
-//! / `_SECRET` (a second account) and `OSS_TEST_OTHER_REGION` + `OSS_TEST_OTHER_ENDPOINT`.
+//! default), or an external one (real OSS, or an emulator binary started separately) when
+//! `OSS_TEST_ENDPOINT` is set, together with `OSS_TEST_ACCESS_KEY_ID` and
+//! `OSS_TEST_ACCESS_KEY_SECRET` (`OSS_TEST_REGION` defaults to cn-hangzhou,
+//! `OSS_TEST_BUCKET_PREFIX` to `osstest-`). Optional: `OSS_TEST_SECOND_ACCESS_KEY_ID` / `_SECRET`
+//! (a second account) and `OSS_TEST_OTHER_REGION` + `OSS_TEST_OTHER_ENDPOINT`.
+//!
+//! `build.rs` reads the same variables and sets the cfgs `oss_external_target`,
+//! `oss_no_second_account` and `oss_no_other_region`; cases that an external target cannot serve
+//! are `#[cfg_attr(…, ignore = "why")]`, so the test runner counts them as ignored.
 
 use std::path::PathBuf;
 
@@ -36,35 +41,17 @@ fn env(name: &str) -> Option<String> {
 }
 
 impl Target {
-    /// The real-OSS target when its variables are set, else a fresh in-process emulator.
+    /// The external target when its variables are set, else a fresh in-process emulator.
     pub async fn start() -> Target {
         Self::start_with(|b| b).await
     }
 
     /// Like [`Target::start`], with the emulator's builder adjusted (scaled-down limits, another
-    /// auth mode…). Real OSS cannot be adjusted: cases that depend on the adjustment check
-    /// [`Target::is_emulator`] and skip otherwise.
+    /// auth mode…). An external target cannot be adjusted: cases that depend on the adjustment
+    /// are ignored there (see the module documentation).
     pub async fn start_with(configure: impl FnOnce(EmulatorBuilder) -> EmulatorBuilder) -> Target {
-        if let (Some(endpoint), Some(ak), Some(sk)) =
-            (env("OSS_TEST_ENDPOINT"), env("OSS_TEST_ACCESS_KEY_ID"), env("OSS_TEST_ACCESS_KEY_SECRET"))
-        {
-            let second = match (env("OSS_TEST_SECOND_ACCESS_KEY_ID"), env("OSS_TEST_SECOND_ACCESS_KEY_SECRET")) {
-                (Some(access_key_id), Some(access_key_secret)) => {
-                    Some(Credentials { access_key_id, access_key_secret })
-                }
-                _ => None,
-            };
-            let other = env("OSS_TEST_OTHER_REGION").zip(env("OSS_TEST_OTHER_ENDPOINT"));
-            return Target {
-                endpoint,
-                region: env("OSS_TEST_REGION").unwrap_or_else(|| "cn-hangzhou".to_owned()),
-                primary: Credentials { access_key_id: ak, access_key_secret: sk },
-                second,
-                other,
-                bucket_prefix: env("OSS_TEST_BUCKET_PREFIX").unwrap_or_else(|| "osstest-".to_owned()),
-                emulator: None,
-                data_dir: None,
-            };
+        if let Some(target) = Self::external() {
+            return target;
         }
         let data_dir = tempfile::tempdir().expect("temporary directory");
         let emulator = Self::launch(data_dir.path().to_path_buf(), configure).await;
@@ -84,6 +71,45 @@ impl Target {
         }
     }
 
+    /// The external target of `OSS_TEST_*`, or `None` for the in-process emulator. The build
+    /// script read the same variables to decide which cases are ignored; a binary built for one
+    /// target and run with the other's variables would skip the wrong cases, so that is refused.
+    fn external() -> Option<Target> {
+        let endpoint = env("OSS_TEST_ENDPOINT");
+        match (cfg!(oss_external_target), endpoint.is_some()) {
+            (true, true) => {}
+            (false, false) => return None,
+            (built, _) => panic!(
+                "this test binary was built {} OSS_TEST_ENDPOINT but runs {} it: run it through `cargo test`, \
+                 which rebuilds when the variable changes",
+                if built { "with" } else { "without" },
+                if built { "without" } else { "with" },
+            ),
+        }
+        let (Some(ak), Some(sk)) = (env("OSS_TEST_ACCESS_KEY_ID"), env("OSS_TEST_ACCESS_KEY_SECRET")) else {
+            panic!("OSS_TEST_ENDPOINT is set: OSS_TEST_ACCESS_KEY_ID and OSS_TEST_ACCESS_KEY_SECRET are needed too");
+        };
+        let second = match (env("OSS_TEST_SECOND_ACCESS_KEY_ID"), env("OSS_TEST_SECOND_ACCESS_KEY_SECRET")) {
+            (Some(access_key_id), Some(access_key_secret)) => Some(Credentials { access_key_id, access_key_secret }),
+            _ => None,
+        };
+        let other = env("OSS_TEST_OTHER_REGION").zip(env("OSS_TEST_OTHER_ENDPOINT"));
+        // The build script derived these cfgs from the same variables; `cargo test` keeps them in
+        // step, this catches a binary started by hand with other variables.
+        assert_eq!(second.is_none(), cfg!(oss_no_second_account), "second account variables changed since the build");
+        assert_eq!(other.is_none(), cfg!(oss_no_other_region), "second region variables changed since the build");
+        Some(Target {
+            endpoint: endpoint.expect("checked above"),
+            region: env("OSS_TEST_REGION").unwrap_or_else(|| "cn-hangzhou".to_owned()),
+            primary: Credentials { access_key_id: ak, access_key_secret: sk },
+            second,
+            other,
+            bucket_prefix: env("OSS_TEST_BUCKET_PREFIX").unwrap_or_else(|| "osstest-".to_owned()),
+            emulator: None,
+            data_dir: None,
+        })
+    }
+
     async fn launch(dir: PathBuf, configure: impl FnOnce(EmulatorBuilder) -> EmulatorBuilder) -> RunningEmulator {
         let builder = Emulator::builder()
             .data_dir(dir)
@@ -98,6 +124,26 @@ impl Target {
 
     pub fn emulator(&self) -> Option<&RunningEmulator> {
         self.emulator.as_ref()
+    }
+
+    /// The in-process emulator, for a case that needs its control, clock, restarts or limits.
+    /// Such a case carries `#[cfg_attr(oss_external_target, ignore = …)]`, so on an external
+    /// target it never gets here; reaching this panic means the attribute is missing.
+    #[track_caller]
+    pub fn require_emulator(&self) -> &RunningEmulator {
+        self.emulator.as_ref().expect("an emulator-only case without #[cfg_attr(oss_external_target, ignore)]")
+    }
+
+    /// The second account's client, for a case marked `#[cfg_attr(oss_no_second_account, ignore)]`.
+    #[track_caller]
+    pub fn second_account(&self) -> oss_client::Client {
+        self.second_client().expect("a two-account case without #[cfg_attr(oss_no_second_account, ignore)]")
+    }
+
+    /// The second region and its endpoint, for a case marked `#[cfg_attr(oss_no_other_region, ignore)]`.
+    #[track_caller]
+    pub fn other_region(&self) -> (String, String) {
+        self.other.clone().expect("a two-region case without #[cfg_attr(oss_no_other_region, ignore)]")
     }
 
     /// A bucket name unique to this run: prefix + tag + random suffix, within OSS's 63 characters.
@@ -118,9 +164,4 @@ impl Target {
         self.emulator = Some(emulator);
         true
     }
-}
-
-/// Marks a case that cannot run on this target, visibly.
-pub fn skip(case: &str, why: &str) {
-    eprintln!("SKIP {case}: {why}");
 }

@@ -10,8 +10,8 @@ use conformance_tests::protocol::time::{
     format_http_date, format_iso8601, format_v4_datetime, parse_iso8601, truncate_to_seconds,
 };
 use conformance_tests::{
-    assert_error, assert_error_ec, data, get_body, md5_etag, put, service_error, skip, Client, Config, Method,
-    ServiceError, SignatureVersion, Target,
+    assert_error, assert_error_ec, data, get_body, md5_etag, put, service_error, Client, Config, Method, ServiceError,
+    SignatureVersion, Target,
 };
 use oss_client::{
     Credentials as Keys, ErrorSource, GetObjectOptions, ListBucketsOptions, PresignRequest, PutObjectOptions,
@@ -49,7 +49,7 @@ fn foreign_region(target: &Target) -> &'static str {
 /// A plain HTTP client for presigned URLs (no proxy towards the local emulator).
 fn http(target: &Target) -> reqwest::Client {
     let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
-    let builder = if target.is_emulator() { builder.no_proxy() } else { builder };
+    let builder = if target.is_local_endpoint() { builder.no_proxy() } else { builder };
     builder.build().expect("HTTP client")
 }
 
@@ -209,12 +209,10 @@ async fn v1_with_only_x_oss_date_is_accepted() {
 /// it after signing breaks the signature. Real OSS checks the token against STS, so this runs on
 /// the emulator only.
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "real OSS checks the token against STS")]
 async fn security_token_header_is_accepted_and_signed() {
     let target = Target::start().await;
-    if !target.is_emulator() {
-        skip("security_token_header_is_accepted_and_signed", "real OSS needs a genuine STS token");
-        return;
-    }
+    target.require_emulator();
     let bucket = target.bucket("sts").await;
     put(&target.client(), &bucket.name, "k", b"token").await;
     for version in [SignatureVersion::V1, SignatureVersion::V4] {
@@ -864,12 +862,10 @@ async fn list_buckets_and_put_bucket_are_never_anonymous() {
 // Emulator-only: strictness switch and frozen clock
 
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "needs an emulator auth mode")]
 async fn expiry_only_mode_accepts_any_signature_but_not_expired_urls() {
     let target = Target::start_with(|b| b.auth(AuthMode::ExpiryOnly)).await;
-    if !target.is_emulator() {
-        skip("expiry_only_mode_accepts_any_signature_but_not_expired_urls", "emulator auth modes");
-        return;
-    }
+    target.require_emulator();
     let bucket = target.bucket("expiryonly").await;
     let client = target.client();
     put(&client, &bucket.name, "k", b"lenient").await;
@@ -911,12 +907,10 @@ async fn expiry_only_mode_accepts_any_signature_but_not_expired_urls() {
 }
 
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "needs an emulator auth mode")]
 async fn off_mode_treats_anonymous_requests_as_the_owner() {
     let target = Target::start_with(|b| b.auth(AuthMode::Off)).await;
-    if !target.is_emulator() {
-        skip("off_mode_treats_anonymous_requests_as_the_owner", "emulator auth modes");
-        return;
-    }
+    target.require_emulator();
     let anonymous = target.anonymous();
     let bucket = target.bucket_with(&anonymous, "authoff", None).await;
     let owner = target.client();
@@ -945,12 +939,10 @@ async fn off_mode_treats_anonymous_requests_as_the_owner() {
 /// Exact boundaries under the frozen clock: 900 s of skew passes and 901 s does not, either way;
 /// a V4 URL works through its last second and expires one second later.
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "needs the emulator's clock")]
 async fn frozen_clock_gives_exact_skew_and_expiry_boundaries() {
     let target = Target::start().await;
-    let Some(emulator) = target.emulator() else {
-        skip("frozen_clock_gives_exact_skew_and_expiry_boundaries", "the emulator's clock");
-        return;
-    };
+    let emulator = target.require_emulator();
     let bucket = target.bucket("frozen").await;
     let client = target.client();
     put(&client, &bucket.name, "k", b"tick").await;

@@ -8,7 +8,7 @@ use conformance_tests::protocol::crc64;
 use conformance_tests::protocol::encoding::uri_encode;
 use conformance_tests::protocol::time::parse_iso8601;
 use conformance_tests::{
-    assert_error, assert_error_ec, data, get_body as get, md5_etag, service_error, skip, Client, Method, ServiceError,
+    assert_error, assert_error_ec, data, get_body as get, md5_etag, service_error, Client, Method, ServiceError,
     SignatureVersion, Target,
 };
 use oss_client::{
@@ -519,6 +519,7 @@ async fn tagging_directive() {
 }
 
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "needs adjusted emulator limits")]
 async fn copy_size_limits_scaled() {
     const MIB: u64 = 1 << 20;
     let target = Target::start_with(|b| {
@@ -529,9 +530,7 @@ async fn copy_size_limits_scaled() {
         })
     })
     .await;
-    if !target.is_emulator() {
-        return skip("copy_size_limits_scaled", "needs scaled-down emulator limits");
-    }
+    target.require_emulator();
     let client = target.client();
     let a = target.bucket("cp-lim-a").await;
     let other = target.bucket("cp-lim-b").await;
@@ -688,11 +687,10 @@ async fn simple_copy_flow_one_megabyte() {
 }
 
 #[tokio::test]
+#[cfg_attr(oss_no_other_region, ignore = "needs OSS_TEST_OTHER_REGION/_ENDPOINT")]
 async fn same_region_only() {
     let target = Target::start().await;
-    let Some((other_region, other_endpoint)) = target.other.clone() else {
-        return skip("same_region_only", "no second region configured");
-    };
+    let (other_region, other_endpoint) = target.other_region();
     let client = target.client();
     let far_client = target.client_for(&other_endpoint, &other_region, Some(&target.primary), SignatureVersion::V4);
     let far = target.bucket_with(&far_client, "cp-far", None).await;
@@ -729,11 +727,10 @@ async fn same_region_only() {
 
 /// Read on the source × write on the target, with the second account as the caller.
 #[tokio::test]
+#[cfg_attr(oss_no_second_account, ignore = "needs OSS_TEST_SECOND_ACCESS_KEY_ID/_SECRET")]
 async fn two_account_permission_matrix() {
     let target = Target::start().await;
-    let Some(second) = target.second_client() else {
-        return skip("two_account_permission_matrix", "no second account configured");
-    };
+    let second = target.second_account();
     let owner = target.client();
     // Sources.
     let own_src = target.bucket_with(&second, "cp-pm-own", None).await;
@@ -789,11 +786,10 @@ async fn two_account_permission_matrix() {
 
 /// UploadPartCopy needs the same read right on the source as CopyObject.
 #[tokio::test]
+#[cfg_attr(oss_no_second_account, ignore = "needs OSS_TEST_SECOND_ACCESS_KEY_ID/_SECRET")]
 async fn upload_part_copy_permissions() {
     let target = Target::start().await;
-    let Some(second) = target.second_client() else {
-        return skip("upload_part_copy_permissions", "no second account configured");
-    };
+    let second = target.second_account();
     let owner = target.client();
     let pub_src = target.bucket_with(&owner, "cp-upcp-pubr", Some("public-read")).await;
     let priv_src = target.bucket_with(&owner, "cp-upcp-priv", None).await;

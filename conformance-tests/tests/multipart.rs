@@ -9,8 +9,8 @@ use conformance_tests::protocol::time::parse_iso8601;
 use conformance_tests::protocol::xml::CompletePart;
 use conformance_tests::protocol::{crc64, xml};
 use conformance_tests::{
-    assert_error, assert_error_ec, data, get_body as get, md5_etag, service_error, skip, Client, Error, Method,
-    ServiceError, Target,
+    assert_error, assert_error_ec, data, get_body as get, md5_etag, service_error, Client, Error, Method, ServiceError,
+    Target,
 };
 use oss_client::{
     complete_part, content_md5, CompleteMultipartUploadOptions, GetObjectOptions, InitiateMultipartUploadOptions,
@@ -440,12 +440,11 @@ async fn upload_part_copy_conditions() {
 }
 
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "the emulator's choice, unconfirmed on real OSS")]
 async fn upload_part_copy_range_out_of_bounds() {
     let target = Target::start().await;
-    if !target.is_emulator() {
-        // Unconfirmed for native OSS (fact sheet §10.3): the emulator's documented choice.
-        return skip("upload_part_copy_range_out_of_bounds", "emulator decision, unconfirmed on OSS");
-    }
+    // Unconfirmed for native OSS (fact sheet §10.3): the emulator's documented choice.
+    target.require_emulator();
     let client = target.client();
     let b = target.bucket("mp-upc-oob").await;
     client.put_object(b.name(), "src", data(1000, 6), &PutObjectOptions::default()).await.expect("put");
@@ -676,12 +675,11 @@ async fn complete_entity_too_small() {
 }
 
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "needs adjusted emulator limits")]
 async fn complete_min_part_size_scaled() {
     let target =
         Target::start_with(|b| b.limits(oss_emulator::Limits { min_part_size: 1024, ..Default::default() })).await;
-    if !target.is_emulator() {
-        return skip("complete_min_part_size_scaled", "needs a scaled-down emulator limit");
-    }
+    target.require_emulator();
     let client = target.client();
     let b = target.bucket("mp-scaled").await;
     let id = initiate(&client, b.name(), "k").await;
@@ -1366,11 +1364,10 @@ async fn complete_races_abort() {
 }
 
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "needs to restart the emulator")]
 async fn restart_in_the_middle_of_an_upload() {
     let mut target = Target::start().await;
-    if !target.is_emulator() {
-        return skip("restart_in_the_middle_of_an_upload", "only the emulator can be restarted");
-    }
+    target.require_emulator();
     let client = target.client();
     let b = target.bucket("mp-restart").await;
     let src = data(MIN_PART, 100);

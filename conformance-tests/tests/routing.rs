@@ -3,8 +3,8 @@
 //! segment, wrong-region endpoints and V4 scopes, and where buckets report they live.
 
 use conformance_tests::{
-    assert_error, assert_error_ec, get_body, put, service_error, skip, Addressing, Client, Config, Method,
-    SignatureVersion, Target,
+    assert_error, assert_error_ec, get_body, put, service_error, Addressing, Client, Config, Method, SignatureVersion,
+    Target,
 };
 use oss_client::{GetObjectOptions, ListBucketsOptions, ListObjectsV2Options, PutObjectOptions};
 
@@ -32,10 +32,11 @@ fn configured(target: &Target, addressing: Addressing, host: Option<String>, ver
     Client::new(config).expect("client")
 }
 
-/// Virtual-host addressing: on the emulator, ali-oss's way of reaching an IP (connect to the IP,
-/// `Host: <bucket>.oss-<region>.aliyuncs.com`); on real OSS, the default.
+/// Virtual-host addressing: towards an IP endpoint (the emulator, in-process or not), ali-oss's
+/// way of reaching it (connect to the IP, `Host: <bucket>.oss-<region>.aliyuncs.com`); on real
+/// OSS, the default.
 fn vhost_client(target: &Target, version: SignatureVersion) -> Client {
-    let host = target.is_emulator().then(|| service_host(&target.region));
+    let host = target.is_local_endpoint().then(|| service_host(&target.region));
     configured(target, Addressing::VirtualHost, host, version)
 }
 
@@ -44,7 +45,7 @@ async fn path_style_is_the_default_for_an_ip_endpoint() {
     let target = Target::start().await;
     let client = target.client();
     let bucket = target.bucket("pathstyle").await;
-    if !target.is_emulator() {
+    if !target.is_local_endpoint() {
         // Real OSS: virtual host by default; path style on the official domain is forbidden.
         assert_eq!(client.addressing(), Addressing::VirtualHost);
         let path = configured(&target, Addressing::PathStyle, None, SignatureVersion::V4);
@@ -103,12 +104,10 @@ async fn virtual_host_through_the_host_header() {
 }
 
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "emulator addressing that real OSS does not offer")]
 async fn bucket_dot_localhost_is_virtual_host() {
     let target = Target::start().await;
-    let Some(emulator) = target.emulator() else {
-        skip("bucket_dot_localhost_is_virtual_host", "a local-name Host");
-        return;
-    };
+    let emulator = target.require_emulator();
     let bucket = target.bucket("localhost").await;
     let local = format!("localhost:{}", emulator.addr().port());
     let client = configured(&target, Addressing::VirtualHost, Some(local.clone()), SignatureVersion::V4);
@@ -127,7 +126,7 @@ async fn service_host_lists_buckets_and_forbids_path_style() {
     let target = Target::start().await;
     let bucket = target.bucket("svchost").await;
     put(&target.client(), &bucket.name, "k", b"x").await;
-    let host = target.is_emulator().then(|| service_host(&target.region));
+    let host = target.is_local_endpoint().then(|| service_host(&target.region));
     let client = configured(&target, Addressing::PathStyle, host, SignatureVersion::V4);
     let listed = client.list_buckets(&ListBucketsOptions::default()).await.expect("ListBuckets on the service host");
     let summary = listed.buckets.bucket.iter().find(|b| b.name == bucket.name).expect("our bucket is listed");
@@ -139,7 +138,7 @@ async fn service_host_lists_buckets_and_forbids_path_style() {
         let client = configured(
             &target,
             Addressing::PathStyle,
-            target.is_emulator().then(|| service_host(&target.region)),
+            target.is_local_endpoint().then(|| service_host(&target.region)),
             version,
         );
         let err = service_error(client.get_object(&bucket.name, "k", &get_opts()).await);
@@ -200,12 +199,10 @@ async fn keys_are_percent_decoded_after_the_bucket_segment() {
 
 /// A bucket reached through another region's endpoint: 403 AccessDenied naming the right one.
 #[tokio::test]
+#[cfg_attr(oss_no_other_region, ignore = "needs OSS_TEST_OTHER_REGION/_ENDPOINT")]
 async fn wrong_region_endpoint_is_access_denied_with_the_right_endpoint() {
     let target = Target::start().await;
-    let Some((other_region, other_endpoint)) = target.other.clone() else {
-        skip("wrong_region_endpoint_is_access_denied_with_the_right_endpoint", "no second region configured");
-        return;
-    };
+    let (other_region, other_endpoint) = target.other_region();
     let bucket = target.bucket("wrongregion").await;
     put(&target.client(), &bucket.name, "k", b"home").await;
     // V1 carries no region in its signature, so only the endpoint is wrong.
@@ -250,12 +247,10 @@ async fn v4_signed_for_the_wrong_region_is_invalid_argument() {
 }
 
 #[tokio::test]
+#[cfg_attr(oss_no_other_region, ignore = "needs OSS_TEST_OTHER_REGION/_ENDPOINT")]
 async fn bucket_created_through_the_second_region_lives_there() {
     let target = Target::start().await;
-    let Some((other_region, other_endpoint)) = target.other.clone() else {
-        skip("bucket_created_through_the_second_region_lives_there", "no second region configured");
-        return;
-    };
+    let (other_region, other_endpoint) = target.other_region();
     let there = target.client_for(&other_endpoint, &other_region, Some(&target.primary), SignatureVersion::V4);
     let bucket = target.bucket_with(&there, "secondregion", None).await;
     let location = there.get_bucket_location(&bucket.name).await.expect("GetBucketLocation");
@@ -282,12 +277,10 @@ async fn bucket_created_through_the_second_region_lives_there() {
 }
 
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "real OSS implements these sub-resources")]
 async fn unimplemented_sub_resources_are_not_implemented() {
     let target = Target::start().await;
-    if !target.is_emulator() {
-        skip("unimplemented_sub_resources_are_not_implemented", "real OSS implements them");
-        return;
-    }
+    target.require_emulator();
     let bucket = target.bucket("notimpl").await;
     let client = target.client();
     put(&client, &bucket.name, "k", b"x").await;
@@ -306,12 +299,10 @@ async fn unimplemented_sub_resources_are_not_implemented() {
 /// bucket label) for ListBuckets, and a Host naming another region's domain, which is then the
 /// region the request addresses.
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "emulator addressing that real OSS does not offer")]
 async fn ali_oss_host_shapes() {
     let target = Target::start().await;
-    if !target.is_emulator() {
-        skip("ali_oss_host_shapes", "Host overrides towards an IP endpoint");
-        return;
-    }
+    target.require_emulator();
     let bucket = target.bucket("alihosts").await;
     put(&target.client(), &bucket.name, "k", b"internal").await;
     let internal = configured(

@@ -1,5 +1,5 @@
 //! The emulator's testing superpowers: control API, request journal, fault injection, clock,
-//! reset and seeding. Emulator-only by nature: on real OSS every case skips.
+//! reset and seeding. Emulator-only by nature: on an external target every case is ignored.
 
 use std::time::{Duration, SystemTime};
 
@@ -12,13 +12,10 @@ use oss_emulator::fault::{FaultAction, FaultRule};
 use oss_emulator::journal::Filter;
 use serde_json::{json, Value};
 
-async fn emulator_target(case: &str) -> Option<Target> {
+async fn emulator_target() -> Target {
     let target = Target::start().await;
-    if !target.is_emulator() {
-        skip(case, "emulator-only feature");
-        return None;
-    }
-    Some(target)
+    target.require_emulator();
+    target
 }
 
 fn control(target: &Target, path: &str) -> String {
@@ -37,8 +34,9 @@ fn count(entries: &Value, operation: &str) -> usize {
 
 /// The copy document's two flows, then the journal says exactly what happened.
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "needs the emulator's control API")]
 async fn journal_shows_server_side_copies() {
-    let Some(target) = emulator_target("journal_shows_server_side_copies").await else { return };
+    let target = emulator_target().await;
     let client = target.client();
     let bucket = target.bucket("journal").await;
     let source = data(1_100_000, 1);
@@ -103,8 +101,9 @@ async fn journal_shows_server_side_copies() {
 }
 
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "needs the emulator's control API")]
 async fn journal_follow_waits_for_new_entries() {
-    let Some(target) = emulator_target("journal_follow_waits_for_new_entries").await else { return };
+    let target = emulator_target().await;
     let next = target.emulator().map(|e| e.journal().next_id()).unwrap_or_default();
     let url =
         format!("{}?operation=PutBucket&since_id={}&timeout_ms=5000", control(&target, "journal/follow"), next - 1);
@@ -124,8 +123,9 @@ fn rule(operation: &str, nth: u64, action: FaultAction) -> FaultRule {
 
 /// "Make the 3rd UploadPartCopy fail with InternalError": the client sees it, the journal shows it.
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "needs the emulator's control API")]
 async fn third_upload_part_copy_fails_with_injected_error() {
-    let Some(target) = emulator_target("third_upload_part_copy_fails_with_injected_error").await else { return };
+    let target = emulator_target().await;
     let emulator = target.emulator().expect("emulator");
     let client = target.client();
     let bucket = target.bucket("fault").await;
@@ -173,8 +173,9 @@ async fn third_upload_part_copy_fails_with_injected_error() {
 }
 
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "needs the emulator's control API")]
 async fn delay_and_throttle_slow_the_response_down() {
-    let Some(target) = emulator_target("delay_and_throttle_slow_the_response_down").await else { return };
+    let target = emulator_target().await;
     let emulator = target.emulator().expect("emulator");
     let client = target.client();
     let bucket = target.bucket("slow").await;
@@ -191,8 +192,9 @@ async fn delay_and_throttle_slow_the_response_down() {
 }
 
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "needs the emulator's control API")]
 async fn cut_and_stalled_responses_reach_the_client_as_transport_errors() {
-    let Some(target) = emulator_target("cut_and_stalled_responses").await else { return };
+    let target = emulator_target().await;
     let emulator = target.emulator().expect("emulator");
     let bucket = target.bucket("cut").await;
     let client = target.client();
@@ -215,8 +217,9 @@ async fn cut_and_stalled_responses_reach_the_client_as_transport_errors() {
 }
 
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "needs the emulator's control API")]
 async fn request_reset_stores_nothing_and_commit_then_drop_stores_everything() {
-    let Some(target) = emulator_target("request_reset_and_commit_then_drop").await else { return };
+    let target = emulator_target().await;
     let emulator = target.emulator().expect("emulator");
     let bucket = target.bucket("drop").await;
     let client = target.client();
@@ -241,8 +244,9 @@ async fn request_reset_stores_nothing_and_commit_then_drop_stores_everything() {
 
 /// Rule sets named by a header only touch the requests that name them.
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "needs the emulator's control API")]
 async fn fault_sets_isolate_parallel_tests() {
-    let Some(target) = emulator_target("fault_sets_isolate_parallel_tests").await else { return };
+    let target = emulator_target().await;
     let bucket = target.bucket("sets").await;
     let client = target.client();
     client.put_object(&bucket.name, "obj", &b"x"[..], &PutObjectOptions::default()).await.expect("put");
@@ -264,8 +268,9 @@ async fn fault_sets_isolate_parallel_tests() {
 
 /// A presigned URL under the frozen clock: valid until its expiry second, expired after.
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "needs the emulator's control API")]
 async fn presigned_url_expires_under_the_frozen_clock() {
-    let Some(target) = emulator_target("presigned_url_expires_under_the_frozen_clock").await else { return };
+    let target = emulator_target().await;
     let emulator = target.emulator().expect("emulator");
     let bucket = target.bucket("clock").await;
     let client = target.client();
@@ -301,8 +306,9 @@ async fn presigned_url_expires_under_the_frozen_clock() {
 
 /// Reset isolates cases without a restart; seeding fills buckets from a manifest or a directory.
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "needs the emulator's control API")]
 async fn reset_and_seed() {
-    let Some(target) = emulator_target("reset_and_seed").await else { return };
+    let target = emulator_target().await;
     let client = target.client();
     let manifest = json!({"buckets": [
         {"name": "seeded-one", "acl": "public-read", "objects": [
@@ -352,8 +358,9 @@ async fn reset_and_seed() {
 }
 
 #[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "needs the emulator's control API")]
 async fn health_admin_token_and_reproducible_ids() {
-    let Some(target) = emulator_target("health_admin_token_and_reproducible_ids").await else { return };
+    let target = emulator_target().await;
     let health = get_json(&control(&target, "health")).await;
     assert_eq!(health["region"], "cn-hangzhou");
     assert_eq!(health["listeners"].as_array().map(Vec::len), Some(2));

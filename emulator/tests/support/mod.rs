@@ -1,6 +1,8 @@
-//! What the SDK interop harnesses share: starting the emulator binary on a free port with a fresh
-//! data directory, and running a flow script against it with a deadline.
+//! What the SDK interop harnesses share: installing their SDKs on first use, starting the emulator
+//! binary on a free port with a fresh data directory, and running a flow script against it with a
+//! deadline.
 
+use std::ffi::OsStr;
 use std::fs::File;
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -18,18 +20,44 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("emulator crate has a parent").to_path_buf()
 }
 
-/// True when `needed` exists; otherwise prints how to install it and returns false, or fails
-/// under CI (where a missing SDK must never pass silently).
-pub fn installed(test: &str, needed: &Path, setup: &str) -> bool {
-    if needed.exists() {
-        return true;
+/// The cargo target directory these tests were built into: `CARGO_BIN_EXE_*` is
+/// `<target>/<profile>/oss-emulator` (or `<target>/<triple>/<profile>/…`).
+pub fn target_dir() -> PathBuf {
+    let bin = Path::new(env!("CARGO_BIN_EXE_oss-emulator"));
+    bin.parent().and_then(Path::parent).expect("the emulator binary sits in <target>/<profile>/").to_path_buf()
+}
+
+/// Runs the setup script `setup` (relative to the workspace) with `envs`, at most once per test
+/// binary and never alongside another provisioning of the same `what`: tests run in parallel
+/// threads, and `cargo test` invocations may run side by side on one target directory, so an
+/// exclusive file lock guards it. `Err` carries everything the script printed and what to do.
+pub fn provision(what: &str, setup: &str, envs: &[(&str, &OsStr)]) -> Result<(), String> {
+    let dir = target_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    let lock_path = dir.join(format!("{what}.lock"));
+    let lock = File::create(&lock_path).map_err(|e| format!("create {}: {e}", lock_path.display()))?;
+    lock.lock().map_err(|e| format!("lock {}: {e}", lock_path.display()))?;
+    let hint = format!(
+        "the interop tests install their SDKs themselves (`bash {setup}`); fix the cause above, or set \
+         OSS_SKIP_INTEROP=1 to have them ignored"
+    );
+    let out = Command::new("bash")
+        .arg(workspace_root().join(setup))
+        .envs(envs.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run bash {setup}: {e}\n{hint}"))?;
+    // The lock is released when `lock` is dropped, also on the error paths above.
+    if out.status.success() {
+        eprintln!("{}", String::from_utf8_lossy(&out.stdout).trim_end());
+        return Ok(());
     }
-    let msg = format!("{} is missing: run `bash {setup}` first", needed.display());
-    if std::env::var_os("CI").is_some() {
-        panic!("{test}: {msg} (CI is set, so this is a failure)");
-    }
-    eprintln!("SKIP {test}: {msg}");
-    false
+    Err(format!(
+        "provisioning {what} failed: `bash {setup}` {}\n--- stdout ---\n{}\n--- stderr ---\n{}\n{hint}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    ))
 }
 
 fn free_port() -> u16 {
