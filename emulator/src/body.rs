@@ -87,7 +87,18 @@ pub struct BodyBudget {
 /// A whole body read into memory, holding its share of the budget until dropped.
 pub struct Buffered {
     pub data: Vec<u8>,
-    _reserved: Option<tokio::sync::OwnedSemaphorePermit>,
+    reserved: Reserved,
+}
+
+/// A share of the body budget; given back when dropped.
+pub struct Reserved(Option<tokio::sync::OwnedSemaphorePermit>);
+
+impl Buffered {
+    /// The bytes, and the reservation to keep for as long as they (or what is parsed from
+    /// them) are held.
+    pub fn into_parts(self) -> (Vec<u8>, Reserved) {
+        (self.data, self.reserved)
+    }
 }
 
 /// Why a body could not be buffered.
@@ -114,7 +125,7 @@ impl BodyBudget {
         B::Error: Into<BoxError>,
     {
         let mut body = std::pin::pin!(body);
-        let mut out = Buffered { data: Vec::new(), _reserved: None };
+        let mut out = Buffered { data: Vec::new(), reserved: Reserved(None) };
         while let Some(frame) = body.frame().await {
             let frame = frame.map_err(|e| BufferError::Broken(e.into()))?;
             let Ok(data) = frame.into_data() else { continue };
@@ -123,9 +134,9 @@ impl BodyBudget {
             }
             let n = u32::try_from(data.len()).map_err(|_| BufferError::TooLarge)?;
             let permit = self.available.clone().try_acquire_many_owned(n).map_err(|_| BufferError::OverBudget)?;
-            match &mut out._reserved {
+            match &mut out.reserved.0 {
                 Some(held) => held.merge(permit),
-                None => out._reserved = Some(permit),
+                None => out.reserved.0 = Some(permit),
             }
             out.data.extend_from_slice(&data);
         }

@@ -168,20 +168,16 @@ fn v4_presign_vectors_verify() {
     }
 }
 
+/// `GET /` in cn-hangzhou with these headers.
+fn service_get(headers: &[(String, String)]) -> AuthRequest<'_> {
+    AuthRequest { method: "GET", bucket: None, key: None, query: &[], headers, region: "cn-hangzhou" }
+}
+
 #[test]
 fn date_and_key_errors() {
     let accounts = accounts();
     let req = |headers: &[(String, String)]| {
-        let headers = headers.to_vec();
-        let r = AuthRequest {
-            method: "GET",
-            bucket: None,
-            key: None,
-            query: &[],
-            headers: &headers,
-            region: "cn-hangzhou",
-        };
-        authenticate(&accounts, 1672223261, &r).map(|p| p.kind).map_err(|e| (e.code, e.ec))
+        authenticate(&accounts, 1672223261, &service_get(headers)).map(|p| p.kind).map_err(|e| (e.code, e.ec))
     };
     let auth = |v: &str| ("authorization".to_owned(), v.to_owned());
     let date = |v: &str| ("date".to_owned(), v.to_owned());
@@ -238,15 +234,7 @@ fn v4_scope_regions() {
             format!("OSS4-HMAC-SHA256 Credential=ak/20221228/{credential_region}/oss/aliyun_v4_request,Signature=00");
         let headers =
             vec![("x-oss-date".to_owned(), "20221228T102741Z".to_owned()), ("authorization".to_owned(), auth)];
-        let r = AuthRequest {
-            method: "GET",
-            bucket: None,
-            key: None,
-            query: &[],
-            headers: &headers,
-            region: "cn-hangzhou",
-        };
-        let e = authenticate(&accounts, 1672223261, &r).unwrap_err();
+        let e = authenticate(&accounts, 1672223261, &service_get(&headers)).unwrap_err();
         (e.code, e.ec, e.message.into_owned())
     };
     let invalid = "Invalid signing region in Authorization header.".to_owned();

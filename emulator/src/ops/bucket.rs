@@ -27,7 +27,7 @@ pub async fn put_bucket(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
     let account = access::require_account(&ctx.principal)?.clone();
     let name = ctx.bucket_name().to_owned();
     let acl = bucket_acl(ctx)?;
-    let body = read_small_body(ctx, body, 64 * 1024).await?.data;
+    let (body, _reserved) = read_small_body(ctx, body, 64 * 1024).await?.into_parts();
     let config: CreateBucketConfiguration = if body.iter().all(u8::is_ascii_whitespace) {
         CreateBucketConfiguration::default()
     } else {

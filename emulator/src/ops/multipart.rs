@@ -235,7 +235,7 @@ fn assemble(
 
 pub async fn complete_multipart_upload(ctx: &Ctx, upload_id: &UploadId, body: RequestBody) -> Result<Response<Body>> {
     let (bucket, upload) = part_target(ctx, upload_id)?;
-    let body = read_small_body(ctx, body, MAX_COMPLETE_BODY).await?.data;
+    let (body, _reserved) = read_small_body(ctx, body, MAX_COMPLETE_BODY).await?.into_parts();
     let requested = requested_parts(ctx, body)?;
     // Complete accepts an object ACL of its own, which wins over the one given at Initiate.
     let acl = object_acl(ctx)?.map(str::to_owned);

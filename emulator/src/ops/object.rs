@@ -186,7 +186,7 @@ const MAX_DELETE_BODY: usize = 2 * 1024 * 1024;
 
 pub async fn delete_multiple_objects(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
     let bucket = ctx.bucket()?;
-    let body = read_small_body(ctx, body, MAX_DELETE_BODY).await?.data;
+    let (body, _reserved) = read_small_body(ctx, body, MAX_DELETE_BODY).await?.into_parts();
     // [UNCONFIRMED] OSS documents Content-MD5 as required here; every SDK sends it, so a missing
     // one is accepted and a wrong one refused.
     check_body_md5(ctx, &body)?;
