@@ -202,20 +202,18 @@ pub async fn handle(
     let is_head = parts.method == Method::HEAD;
     let query = parse_query(parts.uri.query().unwrap_or_default());
 
-    let (mut action, mut body_state) = (None, None);
     let declares_body = body_declared(&parts.headers);
-    let outcome =
-        run(&state, &mut record, &mut action, &mut body_state, parts, &query, &host, listener_region, now, incoming)
-            .await;
+    let arrival = Arrival { host: &host, listener_region, now };
+    let outcome = run(&state, &mut record, &arrival, parts, &query, incoming).await;
     let mut resp = outcome.unwrap_or_else(|err| {
         record.entry.error_code = Some(err.code.as_str().to_owned());
         respond::error(&err, is_head, &request_id, &host)
     });
-    if declares_body && !body_state.is_some_and(|b| b.get()) {
+    if declares_body && !record.body_read.as_ref().is_some_and(body::ReadToEnd::get) {
         resp.headers_mut().insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
     }
     let mut resp = record.finish(resp, now);
-    let body_fault = match action {
+    let body_fault = match record.action.take() {
         Some(FaultAction::ResetRequestAfter { .. } | FaultAction::CommitThenDrop) => return Err(Dropped),
         Some(FaultAction::Throttle { bytes_per_sec }) => Some(BodyFault::Throttle(bytes_per_sec)),
         Some(FaultAction::ResetResponseAfter { bytes }) => Some(BodyFault::CutAfter(bytes)),
@@ -228,21 +226,26 @@ pub async fn handle(
     Ok(resp)
 }
 
-/// The OSS stages of [`handle`]: the response, or the error to answer. The fault that fired is
-/// left in `action` either way (a cut request body still drops the connection after its error).
-#[allow(clippy::too_many_arguments)]
+/// Where and when a request arrived.
+#[derive(Clone, Copy)]
+struct Arrival<'a> {
+    host: &'a str,
+    listener_region: &'a str,
+    now: SystemTime,
+}
+
+/// The OSS stages of [`handle`]: the response, or the error to answer. The fault that fired, and
+/// whether the body was read, are left in `record` either way (a cut request body still drops
+/// the connection after its error).
 async fn run(
     state: &Arc<State>,
     record: &mut Record,
-    action: &mut Option<FaultAction>,
-    unread: &mut Option<body::ReadToEnd>,
+    arrival: &Arrival<'_>,
     parts: http::request::Parts,
     query: &[(String, String)],
-    host: &str,
-    listener_region: &str,
-    now: SystemTime,
     incoming: Incoming,
 ) -> Result<Response<Body>> {
+    let Arrival { host, listener_region, now } = *arrival;
     let target = route::target(host, parts.uri.path(), listener_region, &state.config.host_names)?;
     record.entry.region = target.region.clone();
     let endpoint = Endpoint::parse(&parts.method, &target, query, &parts.headers);
@@ -273,11 +276,11 @@ async fn run(
     let fault_set = parts.headers.get(FAULT_SET_HEADER).and_then(|v| v.to_str().ok());
     let fault = state.faults.pick(&facts, fault_set);
     record.entry.fault = fault.as_ref().map(|(id, _)| id.clone());
-    *action = fault.map(|(_, action)| action);
+    record.action = fault.map(|(_, action)| action);
 
     let (mut body, read_to_end) = body::request_body(incoming);
-    *unread = Some(read_to_end);
-    match action {
+    record.body_read = Some(read_to_end);
+    match &record.action {
         Some(FaultAction::ResetRequestAfter { bytes }) => {
             body = FaultyBody::new(body, BodyFault::CutAfter(*bytes)).boxed_unsync();
         }
@@ -321,6 +324,10 @@ fn body_declared(headers: &http::HeaderMap) -> bool {
 struct Record {
     state: Arc<State>,
     entry: Entry,
+    /// The fault rule's action, once one fired.
+    action: Option<FaultAction>,
+    /// Whether the handler read the request body to its end, once it had it.
+    body_read: Option<body::ReadToEnd>,
     started: Instant,
     uri: http::Uri,
     written: bool,
@@ -349,7 +356,15 @@ impl Record {
             copy_source: None,
             fault: None,
         };
-        Record { state, entry, started: Instant::now(), uri: parts.uri.clone(), written: false }
+        Record {
+            state,
+            entry,
+            action: None,
+            body_read: None,
+            started: Instant::now(),
+            uri: parts.uri.clone(),
+            written: false,
+        }
     }
 
     fn describe(&mut self, endpoint: &Endpoint, headers: &http::HeaderMap) {
