@@ -197,3 +197,24 @@ async fn v4_scope_region_errors() {
         assert_error_ec(&err, 400, "InvalidArgument", "0002-00000228");
     }
 }
+
+/// Encryption is chosen at InitiateMultipartUpload; naming it again at Complete is refused and
+/// leaves the upload pending.
+#[tokio::test]
+async fn complete_refuses_encryption_headers() {
+    let target = Target::start().await;
+    let client = target.client();
+    let b = target.bucket("fid-sse-complete").await;
+    let init = client.initiate_multipart_upload(b.name(), "k", &Default::default()).await.expect("initiate");
+    let id = init.data.upload_id;
+    let part = client.upload_part(b.name(), "k", &id, 1, &b"abc"[..], &Default::default()).await.expect("part");
+    let parts = [oss_client::complete_part(1, part.data.etag.expect("ETag"))];
+    let opts = oss_client::CompleteMultipartUploadOptions {
+        headers: vec![("x-oss-server-side-encryption".into(), "AES256".into())],
+        ..Default::default()
+    };
+    let err =
+        conformance_tests::service_error(client.complete_multipart_upload(b.name(), "k", &id, &parts, &opts).await);
+    assert_error(&err, 400, "InvalidArgument");
+    client.complete_multipart_upload(b.name(), "k", &id, &parts, &Default::default()).await.expect("complete");
+}

@@ -390,3 +390,18 @@ async fn health_admin_token_and_reproducible_ids() {
     assert_eq!(runs[0], runs[1], "same seed, same request and upload ids");
     assert_eq!(runs[0].1.len(), 32);
 }
+
+/// A fault rule must name a real operation: a misspelt one would never fire, so it is refused
+/// with the names that exist.
+#[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "needs the emulator's control API")]
+async fn fault_rules_naming_unknown_operations_are_refused() {
+    let target = emulator_target().await;
+    let body = json!({"operation": "UploadPartcopy", "action": {"type": "delay", "ms": 1}});
+    let resp = reqwest::Client::new().post(control(&target, "faults")).json(&body).send().await.expect("post");
+    assert_eq!(resp.status(), 400);
+    let text = resp.text().await.expect("body");
+    assert!(text.contains("UploadPartcopy") && text.contains("UploadPartCopy"), "{text}");
+    let rules: Value = reqwest::get(control(&target, "faults")).await.expect("list").json().await.expect("json");
+    assert_eq!(rules["rules"].as_array().map(Vec::len), Some(0), "{rules}");
+}

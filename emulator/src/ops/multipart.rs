@@ -75,6 +75,19 @@ pub fn part_target(ctx: &Ctx, upload_id: &UploadId) -> Result<(Arc<Bucket>, Arc<
     Ok((bucket, upload))
 }
 
+/// Encryption is chosen once, at InitiateMultipartUpload: a part or the Complete that names it
+/// again is refused (oss2's functional tests expect InvalidArgument for both).
+fn refuse_encryption_headers(ctx: &Ctx, operation: &str) -> Result<()> {
+    match ctx.header(SERVER_SIDE_ENCRYPTION) {
+        Some(value) => Err(OssError::invalid_argument(
+            format!("Server side encryption is specified at InitiateMultipartUpload, not at {operation}."),
+            SERVER_SIDE_ENCRYPTION,
+            value,
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Headers every part response carries.
 pub fn part_response(upload: &Upload, part: &PartMeta, resp: &mut Response<Body>) {
     set_header(resp, "etag", &part.etag);
@@ -90,13 +103,7 @@ pub async fn upload_part(
 ) -> Result<Response<Body>> {
     let (bucket, upload) = part_target(ctx, upload_id)?;
     let number = number.0;
-    if ctx.headers.contains_key(SERVER_SIDE_ENCRYPTION) {
-        return Err(OssError::invalid_argument(
-            "Server side encryption is specified at InitiateMultipartUpload, not at UploadPart.",
-            SERVER_SIDE_ENCRYPTION,
-            ctx.header(SERVER_SIDE_ENCRYPTION).unwrap_or_default(),
-        ));
-    }
+    refuse_encryption_headers(ctx, "UploadPart")?;
     require_length(ctx)?;
     let expected_md5 = content_md5(ctx)?;
     // The 100 KB minimum is deliberately not checked here: OSS checks it at Complete.
@@ -235,6 +242,7 @@ fn assemble(
 
 pub async fn complete_multipart_upload(ctx: &Ctx, upload_id: &UploadId, body: RequestBody) -> Result<Response<Body>> {
     let (bucket, upload) = part_target(ctx, upload_id)?;
+    refuse_encryption_headers(ctx, "CompleteMultipartUpload")?;
     let (body, _reserved) = read_small_body(ctx, body, MAX_COMPLETE_BODY).await?.into_parts();
     let requested = requested_parts(ctx, body)?;
     // Complete accepts an object ACL of its own, which wins over the one given at Initiate.
