@@ -91,13 +91,22 @@ pub async fn serve(listener: TcpListener, region: String, state: Arc<State>, mut
             .keep_alive(true)
             .serve_connection(TokioIo::new(stream), service);
         let conn = graceful.watch(conn);
-        tokio::spawn(async move {
+        let serving = tokio::spawn(async move {
             let _slot = slot;
+            if let Err(e) = conn.await {
+                tracing::debug!("connection ended: {e}");
+            }
+        });
+        // The watchdog runs beside the connection rather than inside its task, so serving a
+        // request never polls it; aborting the task closes the socket and frees the slot.
+        let abort = serving.abort_handle();
+        tokio::spawn(async move {
             tokio::select! {
-                ended = conn => if let Err(e) = ended {
-                    tracing::debug!("connection ended: {e}");
-                },
-                () = activity.idle_for(idle_timeout) => tracing::debug!("closing a connection idle for {idle_timeout:?}"),
+                _ = serving => {}
+                () = activity.idle_for(idle_timeout) => {
+                    tracing::debug!("closing a connection idle for {idle_timeout:?}");
+                    abort.abort();
+                }
             }
         });
     }
@@ -393,7 +402,7 @@ impl Record {
         }
         self.entry.duration_ms = self.started.elapsed().as_secs_f64() * 1000.0;
         log(&self.entry, &self.uri);
-        self.state.journal.record(self.entry.clone());
+        self.state.journal.record(std::mem::take(&mut self.entry));
     }
 }
 
