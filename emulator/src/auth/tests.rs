@@ -245,3 +245,29 @@ fn v4_scope_regions() {
     assert_eq!(message, "The signing region in credential is invalid.");
     assert_eq!(scope("cn-hangzhou").0, Code::SignatureDoesNotMatch);
 }
+
+proptest::proptest! {
+    /// Whatever the Authorization, Date and x-oss-date headers and the signing parameters of the
+    /// query say, authentication answers a principal or an OSS error; it never panics.
+    #[test]
+    fn authentication_never_panics(
+        authorization in proptest::option::of("(OSS |OSS4-HMAC-SHA256 )?\\PC{0,80}"),
+        date in proptest::option::of("\\PC{0,32}"),
+        oss_date in proptest::option::of("[0-9T Z]{0,20}|\\PC{0,20}"),
+        query in proptest::collection::vec(
+            ("(OSSAccessKeyId|Expires|Signature|x-oss-signature-version|x-oss-credential|x-oss-date|x-oss-expires|x-oss-signature|x-oss-additional-headers|acl)", "\\PC{0,40}"),
+            0..6,
+        ),
+    ) {
+        let accounts = accounts();
+        let mut headers = Vec::new();
+        for (name, value) in [("authorization", authorization), ("date", date), ("x-oss-date", oss_date)] {
+            if let Some(v) = value {
+                headers.push((name.to_owned(), v));
+            }
+        }
+        let query: Vec<(String, String)> = query.into_iter().map(|(n, v)| (n.to_owned(), v)).collect();
+        let r = AuthRequest { method: "GET", bucket: Some("b"), key: Some("k"), query: &query, headers: &headers, region: "cn-hangzhou" };
+        let _ = authenticate(&accounts, 1672223261, &r);
+    }
+}

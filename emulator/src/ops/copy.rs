@@ -229,4 +229,15 @@ mod tests {
         assert_eq!(r(Some("bytes=0-1000")), Err(Code::InvalidArgument));
         assert_eq!(r(Some("bytes=1000-")), Err(Code::InvalidArgument));
     }
+
+    proptest::proptest! {
+        /// Any copy range against any size: the whole source or a range inside it, never a panic.
+        #[test]
+        fn copy_ranges_stay_inside_the_source(spec in "(bytes=)?[0-9 -]{0,12}|\\PC{0,20}", size in 0u64..5000) {
+            if let Ok(r) = copy_range(Some(&spec), size) {
+                proptest::prop_assert!(r.first <= r.last || size == 0);
+                proptest::prop_assert!(size == 0 || r.last < size);
+            }
+        }
+    }
 }

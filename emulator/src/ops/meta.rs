@@ -316,4 +316,19 @@ mod tests {
         assert_eq!(r("bytes=-2000", 1000, true), Ok(Some((0, 999))));
         assert_eq!(r("bytes=0-1,5-6", 1000, true), Err(Code::InvalidRange));
     }
+
+    proptest::proptest! {
+        /// Any Range header against any size, in both behaviours: no range, a 416, or a range
+        /// inside the object; never a panic.
+        #[test]
+        fn ranges_stay_inside_the_object(
+            spec in "bytes=[0-9]{0,6}-[0-9]{0,6}|bytes=[0-9,-]{0,14}|\\PC{0,24}",
+            size in 0u64..1_000_000,
+            standard in proptest::bool::ANY,
+        ) {
+            if let Ok(Some(r)) = parse_range(&spec, size, standard) {
+                proptest::prop_assert!(r.first <= r.last && r.last < size, "{:?} of {}", r, size);
+            }
+        }
+    }
 }
