@@ -67,20 +67,7 @@ if [ ! -x "$venv/bin/python" ]; then
     "$python" -m venv "$venv"
 fi
 # Skip pip when every pin is already satisfied, so a rerun needs no network.
-if ! "$venv/bin/python" - "$req" <<'PY'; then
-import sys
-from importlib.metadata import version, PackageNotFoundError
-for line in open(sys.argv[1]):
-    line = line.split('#', 1)[0].strip()
-    if not line:
-        continue
-    name, _, want = line.partition('==')
-    try:
-        if version(name.strip()) != want.strip():
-            sys.exit(1)
-    except PackageNotFoundError:
-        sys.exit(1)
-PY
+if ! "$venv/bin/python" "$root/.ci/pins-satisfied.py" "$req"; then
     echo "oss2-ratchet: installing $req into $venv"
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$req"
 fi
