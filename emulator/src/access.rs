@@ -55,6 +55,11 @@ pub struct Grant {
     pub bucket: Option<Arc<Bucket>>,
     /// The bucket of a copy's source.
     pub source: Option<Arc<Bucket>>,
+    /// The object version the caller was judged on (`None`: it did not exist), so a read serves
+    /// exactly the version whose ACL allowed it, without a second lookup.
+    pub object: Option<Arc<ObjectVersion>>,
+    /// Likewise for a copy's source.
+    pub source_object: Option<Arc<ObjectVersion>>,
 }
 
 /// How an action is judged when the caller does not own the bucket.
@@ -128,6 +133,7 @@ fn check(store: &Store, principal: &Principal, region: &str, need: &Need<'_>, gr
             let object = matches!(rule, Rule::ObjectRead | Rule::ObjectWrite).then(|| bucket.get(key)).flatten();
             judge(principal, &meta, object.as_deref(), rule)?;
             grant.bucket = Some(bucket);
+            grant.object = object;
         }
         Resource::CopySource { bucket: name, key } => {
             if !oss_protocol::is_valid_bucket_name(name) {
@@ -142,8 +148,10 @@ fn check(store: &Store, principal: &Principal, region: &str, need: &Need<'_>, gr
                 )
                 .ec("0016-00000306"));
             }
-            judge(principal, &meta, bucket.get(key).as_deref(), Rule::ObjectRead)?;
+            let object = bucket.get(key);
+            judge(principal, &meta, object.as_deref(), Rule::ObjectRead)?;
             grant.source = Some(bucket);
+            grant.source_object = object;
         }
     }
     Ok(())

@@ -27,7 +27,7 @@ use crate::store::{blob, Bucket, ObjectVersion, PartMeta};
 fn readable_source(ctx: &Ctx, source: &CopySource) -> Result<(Arc<Bucket>, Arc<ObjectVersion>)> {
     let bucket =
         ctx.grant.source.clone().ok_or_else(|| OssError::internal("copy", "the source bucket was not authorized"))?;
-    let version = bucket.get(&source.key).ok_or_else(|| OssError::no_such_key(&source.key))?;
+    let version = ctx.grant.source_object.clone().ok_or_else(|| OssError::no_such_key(&source.key))?;
     // Buckets are not versioned here: only the "null" version exists.
     if source.version_id.as_deref().is_some_and(|v| !v.is_empty() && v != "null") {
         return Err(OssError::new(Code::NoSuchVersion).with("VersionId", source.version_id.clone().unwrap_or_default()));

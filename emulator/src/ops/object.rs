@@ -88,9 +88,8 @@ pub async fn put_object(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
 
 /// The object a read names (authorization has already judged the caller).
 pub fn readable_object(ctx: &Ctx) -> Result<(Arc<Bucket>, Arc<ObjectVersion>)> {
-    let key = ctx.key();
     let bucket = ctx.bucket()?;
-    let version = bucket.get(key).ok_or_else(|| OssError::no_such_key(key))?;
+    let version = ctx.grant.object.clone().ok_or_else(|| OssError::no_such_key(ctx.key()))?;
     Ok((bucket, version))
 }
 
