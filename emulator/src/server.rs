@@ -209,11 +209,10 @@ pub async fn handle(
     let mut record = Record::new(state.clone(), &parts, listener_region, now);
     let request_id = record.entry.request_id.clone();
     let is_head = parts.method == Method::HEAD;
-    let query = parse_query(parts.uri.query().unwrap_or_default());
 
     let declares_body = body_declared(&parts.headers);
     let arrival = Arrival { host: &host, listener_region, now };
-    let outcome = run(&state, &mut record, &arrival, parts, &query, incoming).await;
+    let outcome = run(&state, &mut record, &arrival, parts, incoming).await;
     let mut resp = outcome.unwrap_or_else(|err| {
         record.entry.error_code = Some(err.code.as_str().to_owned());
         respond::error(&err, is_head, &request_id, &host)
@@ -251,13 +250,13 @@ async fn run(
     record: &mut Record,
     arrival: &Arrival<'_>,
     parts: http::request::Parts,
-    query: &[(String, String)],
     incoming: Incoming,
 ) -> Result<Response<Body>> {
     let Arrival { host, listener_region, now } = *arrival;
+    let query = parse_query(parts.uri.query().unwrap_or_default());
     let target = route::target(host, parts.uri.path(), listener_region, &state.config.host_names)?;
     record.entry.region = target.region.clone();
-    let endpoint = Endpoint::parse(&parts.method, &target, query, &parts.headers);
+    let endpoint = Endpoint::parse(&parts.method, &target, &query, &parts.headers);
     match &endpoint {
         Ok(endpoint) => record.describe(endpoint, &parts.headers),
         Err(rejected) => {
@@ -269,7 +268,7 @@ async fn run(
         }
     }
 
-    let principal = authenticate(state, &parts, query, &target, now)?;
+    let principal = authenticate(state, &parts, &query, &target, now)?;
     record.entry.auth = principal.kind.name().to_owned();
     record.entry.access_key_id = principal.access_key_id.clone();
 
@@ -312,7 +311,7 @@ async fn run(
     let ctx = Ctx {
         state: state.clone(),
         headers: parts.headers,
-        query: query.to_vec(),
+        query,
         region: target.region,
         endpoint,
         principal,
