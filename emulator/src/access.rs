@@ -3,63 +3,42 @@
 //! (`default` inherits the bucket's) and the rule that a bucket is reached only through its own
 //! region's endpoint. Bucket policies will plug in here, as further readings of the same needs.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use oss_protocol::Acl;
 
 use crate::auth::Principal;
 use crate::endpoint::{Action, Need, Resource};
 use crate::error::{OssError, Result};
-use crate::store::{Bucket, BucketMeta, ObjectVersion, Store};
+use crate::store::{BucketMeta, ObjectMeta, Opened, Store, PRELOAD_MAX};
 
 const NO_RIGHT: &str = "You have no right to access this object because of bucket acl.";
-
-/// An ACL as OSS spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Acl {
-    Private,
-    PublicRead,
-    PublicReadWrite,
-    /// Objects only: the bucket's ACL applies.
-    Default,
-}
-
-impl Acl {
-    pub fn parse(s: &str) -> Option<Acl> {
-        match s {
-            "private" => Some(Acl::Private),
-            "public-read" => Some(Acl::PublicRead),
-            "public-read-write" => Some(Acl::PublicReadWrite),
-            "default" => Some(Acl::Default),
-            _ => None,
-        }
-    }
-
-    /// A stored ACL; anything unreadable counts as private, the reading that grants nothing.
-    fn stored(s: &str) -> Acl {
-        Acl::parse(s).unwrap_or(Acl::Private)
-    }
-
-    fn allows_read(self) -> bool {
-        matches!(self, Acl::PublicRead | Acl::PublicReadWrite)
-    }
-
-    fn allows_write(self) -> bool {
-        self == Acl::PublicReadWrite
-    }
-}
 
 /// What the caller was granted: the buckets authorization looked up, so handlers need not look
 /// them up (or check them) again.
 #[derive(Default)]
 pub struct Grant {
     /// The bucket the request names.
-    pub bucket: Option<Arc<Bucket>>,
+    pub bucket: Option<Arc<BucketMeta>>,
     /// The bucket of a copy's source.
-    pub source: Option<Arc<Bucket>>,
-    /// The object version the caller was judged on (`None`: it did not exist), so a read serves
-    /// exactly the version whose ACL allowed it, without a second lookup.
-    pub object: Option<Arc<ObjectVersion>>,
-    /// Likewise for a copy's source.
-    pub source_object: Option<Arc<ObjectVersion>>,
+    pub source: Option<Arc<BucketMeta>>,
+    /// The object the caller was judged on, when judging needed it (`Some(None)`: it did not
+    /// exist), so a read serves exactly the version whose ACL allowed it, without a second
+    /// lookup. Handlers take it.
+    object: Mutex<Option<Option<Opened>>>,
+    /// A copy's source object (always looked up: the copy needs it).
+    source_object: Mutex<Option<Opened>>,
+}
+
+impl Grant {
+    /// The object judged, if judging looked it up.
+    pub fn take_object(&self) -> Option<Option<Opened>> {
+        self.object.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
+
+    pub fn take_source_object(&self) -> Option<Opened> {
+        self.source_object.lock().unwrap_or_else(PoisonError::into_inner).take()
+    }
 }
 
 /// How an action is judged when the caller does not own the bucket.
@@ -102,38 +81,41 @@ pub fn is_owner(principal: &Principal, bucket: &BucketMeta) -> bool {
     principal.account_id() == Some(bucket.owner_id.as_str())
 }
 
-/// Checks every need of a request, in order, and hands over the buckets it looked up.
-pub fn authorize(store: &Store, principal: &Principal, region: &str, needs: &[Need<'_>]) -> Result<Grant> {
+/// Checks every need of a request, in order, and hands over what it looked up.
+pub async fn authorize(store: &Store, principal: &Principal, region: &str, needs: &[Need<'_>]) -> Result<Grant> {
     let mut grant = Grant::default();
     for need in needs {
-        check(store, principal, region, need, &mut grant).inspect_err(|e| {
+        check(store, principal, region, need, &mut grant).await.inspect_err(|e| {
             tracing::debug!(action = need.action.policy_name(), resource = ?need.resource, "not authorized: {}", e.code);
         })?;
     }
     Ok(grant)
 }
 
-fn check(store: &Store, principal: &Principal, region: &str, need: &Need<'_>, grant: &mut Grant) -> Result<()> {
+async fn check(store: &Store, principal: &Principal, region: &str, need: &Need<'_>, grant: &mut Grant) -> Result<()> {
     match need.resource {
         Resource::Account => {
             require_account(principal)?;
         }
         Resource::Bucket(name) => {
             let bucket = lookup(store, name)?;
-            let meta = bucket.meta();
-            check_region(&meta, region)?;
-            judge(principal, &meta, None, rule(need.action, false))?;
+            check_region(&bucket, region)?;
+            judge(principal, &bucket, None, rule(need.action, false))?;
             grant.bucket = Some(bucket);
         }
         Resource::Object { bucket: name, key } => {
             let bucket = lookup(store, name)?;
-            let meta = bucket.meta();
-            check_region(&meta, region)?;
+            check_region(&bucket, region)?;
             let rule = rule(need.action, true);
-            let object = matches!(rule, Rule::ObjectRead | Rule::ObjectWrite).then(|| bucket.get(key)).flatten();
-            judge(principal, &meta, object.as_deref(), rule)?;
+            // The owner may do anything: the object is looked up only when its ACL decides.
+            if matches!(rule, Rule::ObjectRead | Rule::ObjectWrite) && !is_owner(principal, &bucket) {
+                let object = store.open_object(name, key, PRELOAD_MAX).await?;
+                judge(principal, &bucket, object.as_ref().map(|o| &o.meta), rule)?;
+                *grant.object.get_mut().unwrap_or_else(PoisonError::into_inner) = Some(object);
+            } else {
+                judge(principal, &bucket, None, rule)?;
+            }
             grant.bucket = Some(bucket);
-            grant.object = object;
         }
         Resource::CopySource { bucket: name, key } => {
             if !oss_protocol::is_valid_bucket_name(name) {
@@ -141,23 +123,22 @@ fn check(store: &Store, principal: &Principal, region: &str, need: &Need<'_>, gr
             }
             crate::ops::validate_key(key)?;
             let bucket = lookup(store, name)?;
-            let meta = bucket.meta();
-            if meta.region != region {
+            if bucket.region != region {
                 return Err(OssError::access_denied(
                     "Target object does not reside in the same data center as source object.",
                 )
                 .ec("0016-00000306"));
             }
-            let object = bucket.get(key);
-            judge(principal, &meta, object.as_deref(), Rule::ObjectRead)?;
+            let object = store.open_object(name, key, 0).await?;
+            judge(principal, &bucket, object.as_ref().map(|o| &o.meta), Rule::ObjectRead)?;
             grant.source = Some(bucket);
-            grant.source_object = object;
+            *grant.source_object.get_mut().unwrap_or_else(PoisonError::into_inner) = object;
         }
     }
     Ok(())
 }
 
-fn lookup(store: &Store, name: &str) -> Result<Arc<Bucket>> {
+fn lookup(store: &Store, name: &str) -> Result<Arc<BucketMeta>> {
     store.bucket(name).ok_or_else(|| OssError::no_such_bucket(name))
 }
 
@@ -182,21 +163,21 @@ pub fn check_region(bucket: &BucketMeta, request_region: &str) -> Result<()> {
 }
 
 /// The ACL that governs an object: its own, or the bucket's when it says `default`.
-fn effective_acl(bucket: &BucketMeta, object: Option<&ObjectVersion>) -> Acl {
-    match object.map(|o| Acl::stored(&o.meta.acl)) {
+fn effective_acl(bucket: &BucketMeta, object: Option<&ObjectMeta>) -> Acl {
+    match object.map(|o| o.acl) {
         Some(acl) if acl != Acl::Default => acl,
-        _ => Acl::stored(&bucket.acl),
+        _ => bucket.acl,
     }
 }
 
-fn judge(principal: &Principal, bucket: &BucketMeta, object: Option<&ObjectVersion>, rule: Rule) -> Result<()> {
+fn judge(principal: &Principal, bucket: &BucketMeta, object: Option<&ObjectMeta>, rule: Rule) -> Result<()> {
     if is_owner(principal, bucket) {
         return Ok(());
     }
     let allowed = match rule {
         Rule::Owner => false,
-        Rule::BucketRead => Acl::stored(&bucket.acl).allows_read(),
-        Rule::BucketWrite => Acl::stored(&bucket.acl).allows_write(),
+        Rule::BucketRead => bucket.acl.allows_read(),
+        Rule::BucketWrite => bucket.acl.allows_write(),
         Rule::ObjectRead => effective_acl(bucket, object).allows_read(),
         Rule::ObjectWrite => effective_acl(bucket, object).allows_write(),
     };

@@ -157,10 +157,49 @@ impl Default for Limits {
     }
 }
 
+/// How hard a commit works to survive a crash (`--durability`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Durability {
+    /// Nothing is synced; even the index may be damaged by a power cut.
+    None,
+    /// Survives the process being killed at any instant: every commit reaches the kernel before
+    /// it is acknowledged, nothing is synced to the disk.
+    #[default]
+    Process,
+    /// Survives a power cut: blob data, their directories and the index commit are synced to the
+    /// disk before a write is acknowledged; concurrent writers share one index sync.
+    Power,
+}
+
+impl std::str::FromStr for Durability {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "none" => Ok(Durability::None),
+            "process" => Ok(Durability::Process),
+            "power" => Ok(Durability::Power),
+            _ => Err(format!("unknown durability {s:?}: expected none, process or power")),
+        }
+    }
+}
+
+impl std::fmt::Display for Durability {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Durability::None => "none",
+            Durability::Process => "process",
+            Durability::Power => "power",
+        })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     pub data_dir: PathBuf,
+    /// What a write survives before it is acknowledged (see [`Durability`]).
+    pub durability: Durability,
     /// The region of `listen` and of hosts that name no region.
     pub region: String,
     pub listen: Vec<SocketAddr>,
@@ -194,6 +233,7 @@ impl Default for Config {
     fn default() -> Self {
         Self {
             data_dir: PathBuf::from("./oss-data"),
+            durability: Durability::default(),
             region: DEFAULT_REGION.to_owned(),
             listen: vec![DEFAULT_LISTEN.parse().expect("valid default address")],
             region_listeners: Vec::new(),

@@ -121,18 +121,15 @@ pub async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Body
             (Method::GET, ["health"]) => json_response(StatusCode::OK, &info(state)),
             (Method::POST, ["reset"]) => {
                 let bucket = param("bucket");
-                let state = state.clone();
-                let deleted = crate::ops::blocking(move || state.reset(bucket.as_deref())).await.map_err(|e| {
+                let deleted = state.reset(bucket.as_deref()).await.map_err(|e| {
                     problem(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::BAD_REQUEST), e.to_string())
                 })?;
                 json_response(StatusCode::OK, &json!({ "deleted_buckets": deleted }))
             }
             (Method::POST, ["seed"]) => {
                 let manifest: crate::seed::Manifest = read_json(state, req.into_body()).await?;
-                let state = state.clone();
-                let seeded = crate::ops::blocking(move || state.seed(&manifest))
-                    .await
-                    .map_err(|e| problem(StatusCode::BAD_REQUEST, e.to_string()))?;
+                let seeded =
+                    state.seed(&manifest).await.map_err(|e| problem(StatusCode::BAD_REQUEST, e.to_string()))?;
                 json_response(StatusCode::OK, &seeded)
             }
             (Method::GET, ["journal"]) => {
@@ -215,6 +212,8 @@ fn info(state: &State) -> serde_json::Value {
         "listeners": state.listeners().iter().map(|(region, addr)| json!({ "region": region, "addr": addr.to_string(), "endpoint": format!("http://{addr}") })).collect::<Vec<_>>(),
         "accounts": c.accounts.iter().map(|a| json!({ "access_key_id": a.access_key_id, "owner_id": a.id })).collect::<Vec<_>>(),
         "auth": c.auth,
+        "durability": c.durability,
+        "buckets": state.store.buckets().iter().map(|b| b.name.clone()).collect::<Vec<_>>(),
         "limits": c.limits,
         "data_dir": c.data_dir,
         "journal_size": c.journal_size,

@@ -74,8 +74,34 @@ pub struct Journal {
     entries: Mutex<VecDeque<Entry>>,
     capacity: usize,
     next_id: AtomicU64,
-    file: Option<Mutex<std::fs::File>>,
+    /// Lines for the journal file, written by a thread of its own: never file I/O on the
+    /// request path.
+    file: Option<Mutex<std::sync::mpsc::Sender<String>>>,
     appended: tokio::sync::Notify,
+}
+
+/// Appends lines to the journal file as they come, flushing whenever the queue is empty.
+fn file_writer(file: std::fs::File) -> Option<std::sync::mpsc::Sender<String>> {
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let spawned = std::thread::Builder::new().name("oss-journal".into()).spawn(move || {
+        let mut out = std::io::BufWriter::new(file);
+        while let Ok(line) = rx.recv() {
+            let mut result = writeln!(out, "{line}");
+            while let (Ok(()), Ok(more)) = (&result, rx.try_recv()) {
+                result = writeln!(out, "{more}");
+            }
+            if let Err(e) = result.and_then(|()| out.flush()) {
+                tracing::warn!("journal file: {e}");
+            }
+        }
+    });
+    match spawned {
+        Ok(_) => Some(tx),
+        Err(e) => {
+            tracing::warn!("journal file: cannot start its writer: {e}");
+            None
+        }
+    }
 }
 
 impl Journal {
@@ -84,7 +110,7 @@ impl Journal {
             entries: Mutex::new(VecDeque::with_capacity(capacity.min(4096))),
             capacity,
             next_id: AtomicU64::new(1),
-            file: file.map(Mutex::new),
+            file: file.and_then(file_writer).map(Mutex::new),
             appended: tokio::sync::Notify::new(),
         }
     }
@@ -94,10 +120,7 @@ impl Journal {
         entry.id = self.next_id.fetch_add(1, Ordering::Relaxed);
         if let Some(file) = &self.file {
             if let Ok(line) = serde_json::to_string(&entry) {
-                let mut f = file.lock().unwrap_or_else(PoisonError::into_inner);
-                if let Err(e) = writeln!(f, "{line}") {
-                    tracing::warn!("journal file: {e}");
-                }
+                let _ = file.lock().unwrap_or_else(PoisonError::into_inner).send(line);
             }
         }
         if self.capacity > 0 {

@@ -83,13 +83,14 @@ impl State {
     }
 
     /// Deletes all buckets (or one) with their objects and uploads.
-    pub fn reset(&self, bucket: Option<&str>) -> Result<Vec<String>, error::OssError> {
-        self.store.reset(bucket)
+    pub async fn reset(&self, bucket: Option<&str>) -> Result<Vec<String>, error::OssError> {
+        self.store.reset(bucket).await
     }
 
-    /// Creates buckets and objects from a manifest (blocking file I/O).
-    pub fn seed(&self, manifest: &seed::Manifest) -> Result<seed::Seeded, error::OssError> {
+    /// Creates buckets and objects from a manifest.
+    pub async fn seed(&self, manifest: &seed::Manifest) -> Result<seed::Seeded, error::OssError> {
         seed::apply(&self.store, &self.config.accounts, &self.config.region, ops::to_ms(self.clock.now()), manifest)
+            .await
     }
 }
 
@@ -218,9 +219,11 @@ impl EmulatorBuilder {
             (None, None) => unreachable!("a temporary directory exists when none was given"),
         };
         self.config.data_dir = data_dir.clone();
-        let store = tokio::task::spawn_blocking(move || store::Store::open(data_dir))
-            .await
-            .map_err(std::io::Error::other)??;
+        let durability = self.config.durability;
+        let store =
+            tokio::task::spawn_blocking(move || store::Store::open(data_dir, durability, store::StoreHooks::default()))
+                .await
+                .map_err(std::io::Error::other)??;
         let journal_file = match &self.config.journal_file {
             Some(path) => Some(std::fs::OpenOptions::new().create(true).append(true).open(path)?),
             None => None,
@@ -245,14 +248,10 @@ impl EmulatorBuilder {
             listeners: std::sync::Mutex::new(Vec::new()),
         });
         if let Some(path) = self.config.seed.clone() {
-            let seeding = state.clone();
-            tokio::task::spawn_blocking(move || {
-                let now = ops::to_ms(seeding.clock.now());
-                seed::seed_path(&seeding.store, &seeding.config.accounts, &seeding.config.region, now, &path)
-            })
-            .await
-            .map_err(std::io::Error::other)?
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("seeding: {e}")))?;
+            let now = ops::to_ms(state.clock.now());
+            seed::seed_path(&state.store, &state.config.accounts, &state.config.region, now, &path)
+                .await
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("seeding: {e}")))?;
         }
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let mut listeners = Vec::new();
@@ -327,14 +326,12 @@ impl RunningEmulator {
 
     /// Deletes all buckets (or one) with their objects and uploads, to isolate test cases.
     pub async fn reset(&self, bucket: Option<&str>) -> Result<Vec<String>, error::OssError> {
-        let (state, bucket) = (self.state.clone(), bucket.map(str::to_owned));
-        ops::blocking(move || state.reset(bucket.as_deref())).await
+        self.state.reset(bucket).await
     }
 
     /// Creates buckets and objects from a manifest.
     pub async fn seed(&self, manifest: seed::Manifest) -> Result<seed::Seeded, error::OssError> {
-        let state = self.state.clone();
-        ops::blocking(move || state.seed(&manifest)).await
+        self.state.seed(&manifest).await
     }
 
     /// Stops accepting, lets open requests finish, and waits for the listeners to close.

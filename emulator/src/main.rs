@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
-use oss_emulator::config::{Account, AuthMode, Config, Listener};
+use oss_emulator::config::{Account, AuthMode, Config, Durability, Listener};
 use oss_emulator::EmulatorBuilder;
 
 /// A local, filesystem-backed Alibaba Cloud OSS emulator.
@@ -20,6 +20,10 @@ struct Cli {
     /// Directory holding all buckets and objects [default: ./oss-data]
     #[arg(long, env = "OSS_EMULATOR_DATA_DIR")]
     data_dir: Option<PathBuf>,
+    /// What a write survives before it is acknowledged: none, process (kill -9), power (power
+    /// cut; data, directories and index synced) [default: process]
+    #[arg(long, env = "OSS_EMULATOR_DURABILITY", value_enum)]
+    durability: Option<Durability>,
     /// Region of --listen, in the generic form (cn-hangzhou) [default: cn-hangzhou]
     #[arg(long, env = "OSS_EMULATOR_REGION")]
     region: Option<String>,
@@ -97,6 +101,9 @@ impl Cli {
         }
         if let Some(dir) = self.data_dir {
             config.data_dir = dir;
+        }
+        if let Some(durability) = self.durability {
+            config.durability = durability;
         }
         if let Some(region) = self.region {
             config.region = region;
@@ -212,6 +219,7 @@ async fn main() -> std::process::ExitCode {
         );
     }
     println!("  auth      {:?}", cfg.auth);
+    println!("  durability {} (see README: what survives a crash)", cfg.durability);
     println!("  control   http://{}/_emulator/health", emulator.addr());
     for (region, addr) in emulator.listeners() {
         println!("listening on {addr} (region {region}, endpoint http://{addr})");

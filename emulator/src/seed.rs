@@ -2,7 +2,6 @@
 //! API, from a directory tree (`DIR/<bucket>/<key…>`) or a JSON manifest.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::Path;
 
 use base64::Engine;
@@ -10,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Account;
 use crate::error::{Code, OssError, Result};
-use crate::store::{BucketMeta, ObjectMeta, Store};
+use crate::store::{BucketMeta, ObjectMeta, Received, Store};
+use oss_protocol::{Acl, StorageClass};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -64,8 +64,14 @@ fn invalid(message: String) -> OssError {
 }
 
 /// Applies a manifest: buckets are created if missing (existing ones are reused), objects
-/// overwritten. Runs blocking file I/O; call it off the async threads.
-pub fn apply(store: &Store, accounts: &[Account], region: &str, now_ms: i64, manifest: &Manifest) -> Result<Seeded> {
+/// overwritten.
+pub async fn apply(
+    store: &Store,
+    accounts: &[Account],
+    region: &str,
+    now_ms: i64,
+    manifest: &Manifest,
+) -> Result<Seeded> {
     let mut seeded = Seeded::default();
     for b in &manifest.buckets {
         let owner = match &b.owner {
@@ -78,20 +84,23 @@ pub fn apply(store: &Store, accounts: &[Account], region: &str, now_ms: i64, man
         if !oss_protocol::is_valid_bucket_name(&b.name) {
             return Err(OssError::new(Code::InvalidBucketName).with("BucketName", b.name.as_str()));
         }
-        let acl = b.acl.clone().unwrap_or_else(|| "private".into());
-        if !oss_protocol::BUCKET_ACLS.contains(&acl.as_str()) {
-            return Err(invalid(format!("bucket {}: invalid acl {acl}", b.name)));
-        }
+        let acl = match b.acl.as_deref() {
+            None => Acl::Private,
+            Some(text) => match text.parse::<Acl>() {
+                Ok(acl) if acl.fits_bucket() => acl,
+                _ => return Err(invalid(format!("bucket {}: invalid acl {text}", b.name))),
+            },
+        };
         let meta = BucketMeta {
             name: b.name.clone(),
             owner_id: owner.id.clone(),
             region: b.region.clone().unwrap_or_else(|| region.to_owned()),
             acl,
-            storage_class: "Standard".into(),
+            storage_class: StorageClass::Standard,
             data_redundancy_type: "LRS".into(),
             created_ms: now_ms,
         };
-        let bucket = match store.create_bucket(meta)? {
+        let bucket = match store.create_bucket(meta).await? {
             Ok(created) => {
                 seeded.buckets += 1;
                 created
@@ -110,39 +119,33 @@ pub fn apply(store: &Store, accounts: &[Account], region: &str, now_ms: i64, man
                 }
             };
             crate::ops::validate_key(&o.key)?;
-            let mut meta = ObjectMeta {
-                key: o.key.clone(),
-                acl: o.acl.clone().unwrap_or_else(|| "default".into()),
-                storage_class: "Standard".into(),
-                object_type: "Normal".into(),
-                last_modified_ms: now_ms,
-                headers: vec![(
-                    "content-type".into(),
-                    o.content_type.clone().unwrap_or_else(|| default_content_type(&o.key).into()),
-                )],
-                user_meta: o
-                    .metadata
-                    .iter()
-                    .map(|(k, v)| (format!("x-oss-meta-{}", k.to_ascii_lowercase()), v.clone()))
-                    .collect(),
-                ..ObjectMeta::default()
+            let mut meta = ObjectMeta::new(o.key.clone(), StorageClass::Standard);
+            meta.acl = match o.acl.as_deref() {
+                None => Acl::Default,
+                Some(text) => text.parse().map_err(|e| invalid(format!("object {}: {e}", o.key)))?,
             };
-            store_object(&bucket, &mut meta, &mut data.as_slice())?;
+            meta.last_modified_ms = now_ms;
+            meta.headers = vec![(
+                "content-type".into(),
+                o.content_type.clone().unwrap_or_else(|| default_content_type(&o.key).into()),
+            )];
+            meta.user_meta =
+                o.metadata.iter().map(|(k, v)| (format!("x-oss-meta-{}", k.to_ascii_lowercase()), v.clone())).collect();
+            let received = store.receive_bytes(data);
+            store_object(store, &bucket.name, meta, received).await?;
             seeded.objects += 1;
         }
     }
     Ok(seeded)
 }
 
-/// Streams `source` into a new version of `meta.key`.
-fn store_object(bucket: &crate::store::Bucket, meta: &mut ObjectMeta, source: &mut dyn Read) -> Result<()> {
-    let written = crate::store::blob::write_blob_sync(bucket.tmp_file(), source)?;
-    meta.size = written.len;
-    meta.crc64 = written.crc64;
-    meta.etag = oss_protocol::etag_from_md5(&written.md5);
-    meta.content_md5 = Some(base64::engine::general_purpose::STANDARD.encode(written.md5));
-    meta.segments = vec![bucket.adopt(written)?];
-    bucket.publish(meta.clone(), |_| Ok(()))?;
+/// Stores a received body as the new current version of `meta.key`.
+async fn store_object(store: &Store, bucket: &str, mut meta: ObjectMeta, received: Received) -> Result<()> {
+    meta.size = received.len;
+    meta.crc64 = received.crc64;
+    meta.etag = oss_protocol::etag_from_md5(&received.md5);
+    meta.content_md5 = Some(base64::engine::general_purpose::STANDARD.encode(received.md5));
+    store.put_object(bucket, meta, received.data, Box::new(|_| Ok(()))).await?;
     Ok(())
 }
 
@@ -182,32 +185,31 @@ pub fn manifest_from_dir(dir: &Path) -> std::io::Result<(Manifest, Vec<SeedFile>
 }
 
 /// Seeds from a directory tree or a `.json` manifest file.
-pub fn seed_path(store: &Store, accounts: &[Account], region: &str, now_ms: i64, path: &Path) -> Result<Seeded> {
-    if path.is_dir() {
-        let (manifest, files) = manifest_from_dir(path)?;
-        let mut seeded = apply(store, accounts, region, now_ms, &manifest)?;
-        for SeedFile { bucket: bucket_name, key, path: file } in files {
-            let bucket = store.bucket(&bucket_name).ok_or_else(|| OssError::no_such_bucket(&bucket_name))?;
-            crate::ops::validate_key(&key)?;
-            let mut meta = ObjectMeta {
-                key: key.clone(),
-                acl: "default".into(),
-                storage_class: "Standard".into(),
-                object_type: "Normal".into(),
-                last_modified_ms: now_ms,
-                headers: vec![("content-type".into(), default_content_type(&key).into())],
-                ..ObjectMeta::default()
-            };
-            store_object(&bucket, &mut meta, &mut std::fs::File::open(&file)?)?;
-            seeded.objects += 1;
+pub async fn seed_path(store: &Store, accounts: &[Account], region: &str, now_ms: i64, path: &Path) -> Result<Seeded> {
+    let path = path.to_path_buf();
+    let (manifest, files) = tokio::task::spawn_blocking(move || -> Result<(Manifest, Vec<SeedFile>)> {
+        if path.is_dir() {
+            Ok(manifest_from_dir(&path)?)
+        } else {
+            let text = std::fs::read_to_string(&path)?;
+            let manifest = serde_json::from_str(&text).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+            Ok((manifest, Vec::new()))
         }
-        Ok(seeded)
-    } else {
-        let text = std::fs::read_to_string(path)?;
-        let manifest: Manifest =
-            serde_json::from_str(&text).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
-        apply(store, accounts, region, now_ms, &manifest)
+    })
+    .await
+    .map_err(|e| OssError::internal("seed", e))??;
+    let mut seeded = apply(store, accounts, region, now_ms, &manifest).await?;
+    for SeedFile { bucket: bucket_name, key, path: file } in files {
+        let bucket = store.bucket(&bucket_name).ok_or_else(|| OssError::no_such_bucket(&bucket_name))?;
+        crate::ops::validate_key(&key)?;
+        let mut meta = ObjectMeta::new(key.clone(), StorageClass::Standard);
+        meta.last_modified_ms = now_ms;
+        meta.headers = vec![("content-type".into(), default_content_type(&key).into())];
+        let received = store.receive_file(file).await?;
+        store_object(store, &bucket.name, meta, received).await?;
+        seeded.objects += 1;
     }
+    Ok(seeded)
 }
 
 /// A seeded object without a declared type gets one from its extension, as the SDKs guess one

@@ -273,7 +273,7 @@ async fn run(
     record.entry.access_key_id = principal.access_key_id.clone();
 
     let endpoint = endpoint.map_err(|rejected| rejected.error)?;
-    let grant = access::authorize(&state.store, &principal, &target.region, &endpoint.needs())?;
+    let grant = access::authorize(&state.store, &principal, &target.region, &endpoint.needs()).await?;
 
     let facts = RequestFacts {
         operation: endpoint.operation(),

@@ -11,7 +11,10 @@ pub mod error;
 pub mod headers;
 pub mod sign;
 pub mod time;
+pub mod types;
 pub mod xml;
+
+pub use types::{Acl, ObjectType, StorageClass};
 
 /// Quoted uppercase hex MD5, the ETag of a Normal object or an uploaded part.
 pub fn etag_from_md5(digest: &[u8]) -> String {
@@ -44,13 +47,6 @@ pub fn is_valid_bucket_name(name: &str) -> bool {
         && !name.starts_with('-')
         && !name.ends_with('-')
 }
-
-/// The ACLs a bucket can carry.
-pub const BUCKET_ACLS: &[&str] = &["private", "public-read", "public-read-write"];
-/// The ACLs an object can carry; `default` inherits the bucket's.
-pub const OBJECT_ACLS: &[&str] = &["private", "public-read", "public-read-write", "default"];
-/// Storage classes OSS accepts (case-sensitive on the wire).
-pub const STORAGE_CLASSES: &[&str] = &["Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive"];
 
 #[cfg(test)]
 mod tests {

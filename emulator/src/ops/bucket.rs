@@ -8,18 +8,19 @@ use oss_protocol::xml::{
 
 use super::object::owner_of;
 use super::service::{extranet_endpoint, intranet_endpoint};
-use super::{blocking, iso, read_small_body, Ctx};
+use super::{iso, read_small_body, Ctx};
 use crate::access;
 use crate::body::{Body, RequestBody};
 use crate::error::{Code, OssError, Result};
 use crate::respond;
 use crate::store::BucketMeta;
+use oss_protocol::{Acl, StorageClass};
 
-fn bucket_acl(ctx: &Ctx) -> Result<Option<String>> {
-    match ctx.header(ACL) {
-        None => Ok(None),
-        Some(acl) if oss_protocol::BUCKET_ACLS.contains(&acl) => Ok(Some(acl.to_owned())),
-        Some(acl) => Err(OssError::invalid_argument("no such bucket access control exists", ACL, acl)),
+fn bucket_acl(ctx: &Ctx) -> Result<Option<Acl>> {
+    let Some(value) = ctx.header(ACL) else { return Ok(None) };
+    match value.parse::<Acl>() {
+        Ok(acl) if acl.fits_bucket() => Ok(Some(acl)),
+        _ => Err(OssError::invalid_argument("no such bucket access control exists", ACL, value)),
     }
 }
 
@@ -33,10 +34,12 @@ pub async fn put_bucket(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
     } else {
         xml::from_xml(&super::body_text(body)?).map_err(OssError::malformed_xml)?
     };
-    let storage_class = config.storage_class.clone().unwrap_or_else(|| "Standard".to_owned());
-    if !oss_protocol::STORAGE_CLASSES.contains(&storage_class.as_str()) {
-        return Err(OssError::invalid_argument("No such bucket storage class exists.", "StorageClass", &storage_class));
-    }
+    let storage_class = match config.storage_class.as_deref() {
+        None => StorageClass::Standard,
+        Some(class) => class
+            .parse()
+            .map_err(|_| OssError::invalid_argument("No such bucket storage class exists.", "StorageClass", class))?,
+    };
     let redundancy = config.data_redundancy_type.clone().unwrap_or_else(|| "LRS".to_owned());
     if !matches!(redundancy.as_str(), "LRS" | "ZRS") {
         return Err(OssError::invalid_argument(
@@ -53,16 +56,9 @@ pub async fn put_bucket(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
     }
     let store = &ctx.state.store;
     if let Some(existing) = store.bucket(&name) {
-        return existing_bucket(existing.meta(), &account.id, &config);
+        return existing_bucket(&existing, &account.id, &config);
     }
-    let owned_here = store
-        .buckets()
-        .iter()
-        .filter(|b| {
-            let m = b.meta();
-            m.owner_id == account.id && m.region == region
-        })
-        .count();
+    let owned_here = store.buckets().iter().filter(|m| m.owner_id == account.id && m.region == region).count();
     if owned_here >= ctx.limits().max_buckets_per_region {
         return Err(OssError::new(Code::TooManyBuckets));
     }
@@ -70,14 +66,12 @@ pub async fn put_bucket(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
         name,
         owner_id: account.id.clone(),
         region,
-        acl: acl.unwrap_or_else(|| "private".to_owned()),
+        acl: acl.unwrap_or(Acl::Private),
         storage_class,
         data_redundancy_type: redundancy,
         created_ms: ctx.now_ms(),
     };
-    let state = ctx.state.clone();
-    let created = blocking(move || Ok(state.store.create_bucket(meta)?)).await?;
-    match created {
+    match store.create_bucket(meta).await? {
         Ok(bucket) => {
             // ali-oss reads the new bucket's name from this header.
             let mut resp = respond::empty(StatusCode::OK);
@@ -85,17 +79,17 @@ pub async fn put_bucket(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
             Ok(resp)
         }
         // Lost a race with a concurrent PutBucket of the same name.
-        Err(existing) => existing_bucket(existing.meta(), &account.id, &config),
+        Err(existing) => existing_bucket(&existing, &account.id, &config),
     }
 }
 
 /// PutBucket of a name that exists: idempotent for the owner unless it would change the bucket.
-fn existing_bucket(meta: BucketMeta, account_id: &str, config: &CreateBucketConfiguration) -> Result<Response<Body>> {
+fn existing_bucket(meta: &BucketMeta, account_id: &str, config: &CreateBucketConfiguration) -> Result<Response<Body>> {
     let conflict = OssError::new(Code::BucketAlreadyExists).with("BucketName", meta.name.as_str()).ec("0015-00000104");
     if meta.owner_id != account_id {
         return Err(conflict);
     }
-    if config.storage_class.as_ref().is_some_and(|c| *c != meta.storage_class) {
+    if config.storage_class.as_ref().is_some_and(|c| c != meta.storage_class.as_str()) {
         return Err(conflict.message("Cannot modify existing bucket's storage class."));
     }
     if config.data_redundancy_type.as_ref().is_some_and(|r| *r != meta.data_redundancy_type) {
@@ -105,34 +99,32 @@ fn existing_bucket(meta: BucketMeta, account_id: &str, config: &CreateBucketConf
 }
 
 pub async fn delete_bucket(ctx: &Ctx) -> Result<Response<Body>> {
-    ctx.bucket()?;
-    let (state, name) = (ctx.state.clone(), ctx.bucket_name().to_owned());
-    blocking(move || state.store.delete_bucket(&name)).await?;
+    let bucket = ctx.bucket()?;
+    ctx.store().delete_bucket(&bucket.name).await?;
     Ok(respond::empty(StatusCode::NO_CONTENT))
 }
 
 pub fn get_bucket_location(ctx: &Ctx) -> Result<Response<Body>> {
     let bucket = ctx.bucket()?;
-    Ok(respond::xml(StatusCode::OK, xml::location_constraint(&format!("oss-{}", bucket.meta().region))))
+    Ok(respond::xml(StatusCode::OK, xml::location_constraint(&format!("oss-{}", bucket.region))))
 }
 
 pub fn get_bucket_info(ctx: &Ctx) -> Result<Response<Body>> {
-    let bucket = ctx.bucket()?;
-    let m = bucket.meta();
+    let m = ctx.bucket()?;
     let info = BucketInfo {
         bucket: BucketDetail {
             creation_date: iso(m.created_ms),
             extranet_endpoint: extranet_endpoint(&m.region),
             intranet_endpoint: intranet_endpoint(&m.region),
             location: format!("oss-{}", m.region),
-            storage_class: m.storage_class.clone(),
+            storage_class: m.storage_class.to_string(),
             data_redundancy_type: m.data_redundancy_type.clone(),
             transfer_acceleration: "Disabled".to_owned(),
             cross_region_replication: "Disabled".to_owned(),
             name: m.name.clone(),
             region: m.region.clone(),
-            owner: owner_of(&bucket),
-            access_control_list: AccessControlList { grant: m.acl.clone() },
+            owner: owner_of(&m),
+            access_control_list: AccessControlList { grant: m.acl.to_string() },
             comment: String::new(),
         },
     };
@@ -144,7 +136,7 @@ pub async fn put_bucket_acl(ctx: &Ctx) -> Result<Response<Body>> {
     let acl =
         bucket_acl(ctx)?.ok_or_else(|| OssError::invalid_argument("no such bucket access control exists", ACL, ""))?;
     let name = bucket.name.clone();
-    blocking(move || Ok(bucket.update_meta(|m| m.acl = acl)?)).await?;
+    ctx.store().update_bucket(&name, move |m| m.acl = acl).await?;
     let mut resp = respond::empty(StatusCode::OK);
     respond::set_header(&mut resp, "location", &format!("/{name}"));
     Ok(resp)
@@ -154,7 +146,7 @@ pub fn get_bucket_acl(ctx: &Ctx) -> Result<Response<Body>> {
     let bucket = ctx.bucket()?;
     let policy = AccessControlPolicy {
         owner: owner_of(&bucket),
-        access_control_list: AccessControlList { grant: bucket.meta().acl },
+        access_control_list: AccessControlList { grant: bucket.acl.to_string() },
     };
     Ok(respond::xml(StatusCode::OK, xml::to_xml("AccessControlPolicy", &policy)))
 }

@@ -1,8 +1,6 @@
 //! CopyObject and UploadPartCopy: source parsing, the same-region and permission rules, the
 //! copy-source conditions, and data sharing (copies link the source's blobs, never rewrite them).
 
-use std::sync::Arc;
-
 use http::{Response, StatusCode};
 use oss_protocol::headers::{
     COPY_SOURCE_IF_MATCH, COPY_SOURCE_IF_MODIFIED_SINCE, COPY_SOURCE_IF_NONE_MATCH, COPY_SOURCE_IF_UNMODIFIED_SINCE,
@@ -13,21 +11,19 @@ use oss_protocol::xml::{self, CopyObjectResult, CopyPartResult};
 use super::meta::{
     check_conditions, object_template, server_side_encryption, storage_class, write_sse_headers, ByteRange,
 };
-use super::multipart::{part_response, part_target};
+use super::multipart::{part_response, target_upload};
 use super::object::overwrite_check;
-use super::{blocking, iso, validate_key, Ctx};
+use super::{iso, validate_key, Ctx};
 use crate::body::Body;
 use crate::endpoint::{CopySource, PartNumber, UploadId};
 use crate::error::{Code, OssError, Result};
 use crate::respond::{self, set_header};
-use crate::store::{blob, Bucket, ObjectVersion, PartMeta};
+use crate::store::{blob, Opened, PartData, PartMeta};
 
 /// The copy's source object, under the copy rules (authorization has checked the caller may
 /// read it): it must exist, be the version asked for, and satisfy the copy-source conditions.
-fn readable_source(ctx: &Ctx, source: &CopySource) -> Result<(Arc<Bucket>, Arc<ObjectVersion>)> {
-    let bucket =
-        ctx.grant.source.clone().ok_or_else(|| OssError::internal("copy", "the source bucket was not authorized"))?;
-    let version = ctx.grant.source_object.clone().ok_or_else(|| OssError::no_such_key(&source.key))?;
+fn readable_source(ctx: &Ctx, source: &CopySource) -> Result<Opened> {
+    let version = ctx.grant.take_source_object().ok_or_else(|| OssError::no_such_key(&source.key))?;
     // Buckets are not versioned here: only the "null" version exists.
     if source.version_id.as_deref().is_some_and(|v| !v.is_empty() && v != "null") {
         return Err(OssError::new(Code::NoSuchVersion).with("VersionId", source.version_id.clone().unwrap_or_default()));
@@ -42,7 +38,7 @@ fn readable_source(ctx: &Ctx, source: &CopySource) -> Result<(Arc<Bucket>, Arc<O
         ],
         &version.meta,
     )?;
-    Ok((bucket, version))
+    Ok(version)
 }
 
 fn directive(ctx: &Ctx, name: &'static str) -> Result<bool> {
@@ -65,8 +61,7 @@ pub async fn copy_object(ctx: &Ctx, source: &CopySource) -> Result<Response<Body
     let key = ctx.key().to_owned();
     validate_key(&key)?;
     let bucket = ctx.bucket()?;
-    let bucket_meta = bucket.meta();
-    let (src_bucket, src) = readable_source(ctx, source)?;
+    let src = readable_source(ctx, source)?;
     let replace_meta = directive(ctx, METADATA_DIRECTIVE)?;
     let replace_tags = directive(ctx, TAGGING_DIRECTIVE)?;
 
@@ -90,7 +85,7 @@ pub async fn copy_object(ctx: &Ctx, source: &CopySource) -> Result<Response<Body
     // for a copy onto itself) or the request (REPLACE). REPLACE without a Content-Type keeps the
     // source's, and never drops the client-side-encryption entries: without them the data
     // could not be decrypted any more.
-    let template = object_template(ctx, &key, &bucket_meta)?;
+    let template = object_template(ctx, &key, &bucket)?;
     let mut meta = if replace_meta { template.clone() } else { src.meta.clone() };
     if replace_meta {
         if let Some(content_type) = src.meta.header("content-type") {
@@ -109,9 +104,9 @@ pub async fn copy_object(ctx: &Ctx, source: &CopySource) -> Result<Response<Body
     meta.etag = src.meta.etag.clone();
     meta.crc64 = src.meta.crc64;
     meta.content_md5 = src.meta.content_md5.clone();
-    meta.object_type = src.meta.object_type.clone();
+    meta.object_type = src.meta.object_type;
     meta.acl = template.acl;
-    meta.storage_class = requested_class.map_or_else(|| src.meta.storage_class.clone(), str::to_owned);
+    meta.storage_class = requested_class.unwrap_or(src.meta.storage_class);
     // Encryption is never copied: the target is encrypted only if this request asks.
     meta.sse = sse;
     meta.sse_key_id = if meta.sse.is_some() { template.sse_key_id } else { None };
@@ -119,21 +114,16 @@ pub async fn copy_object(ctx: &Ctx, source: &CopySource) -> Result<Response<Body
     meta.tagging = if replace_tags { ctx.header(TAGGING).map(str::to_owned) } else { src.meta.tagging.clone() };
     meta.last_modified_ms = ctx.now_ms();
 
+    // The copy lists the source's blobs: no bytes move, whatever the size.
+    meta.segments = src.meta.segments.clone();
     let check = overwrite_check(ctx.forbid_overwrite());
-    let target = bucket.clone();
-    let version = blocking(move || {
-        let pieces: Vec<_> = src.meta.segments.iter().map(|s| (s, 0, s.len)).collect();
-        meta.segments = target.link(src.blobs_dir(), &pieces)?;
-        drop(src_bucket);
-        target.publish(meta, check)
-    })
-    .await?;
-    let result =
-        CopyObjectResult { etag: version.meta.etag.clone(), last_modified: iso(version.meta.last_modified_ms) };
+    let stored = ctx.store().copy_object(&bucket.name, meta, &source.key, check).await?;
+    drop(src);
+    let result = CopyObjectResult { etag: stored.etag.clone(), last_modified: iso(stored.last_modified_ms) };
     let mut resp = respond::xml(StatusCode::OK, xml::to_xml("CopyObjectResult", &result));
-    set_header(&mut resp, "etag", &version.meta.etag);
-    set_header(&mut resp, HASH_CRC64ECMA, &version.meta.crc64.to_string());
-    write_sse_headers(&mut resp, &version.meta);
+    set_header(&mut resp, "etag", &stored.etag);
+    set_header(&mut resp, HASH_CRC64ECMA, &stored.crc64.to_string());
+    write_sse_headers(&mut resp, &stored);
     Ok(resp)
 }
 
@@ -172,9 +162,8 @@ pub async fn upload_part_copy(
     number: PartNumber,
     source: &CopySource,
 ) -> Result<Response<Body>> {
-    let (bucket, upload) = part_target(ctx, upload_id)?;
-    let number = number.0;
-    let (_, src) = readable_source(ctx, source)?;
+    let upload = target_upload(ctx, upload_id).await?;
+    let src = readable_source(ctx, source)?;
     let (start, len) = if src.meta.size == 0 {
         (0, 0)
     } else {
@@ -184,26 +173,24 @@ pub async fn upload_part_copy(
     if len > ctx.limits().max_object_size {
         return Err(too_large());
     }
-    let now_ms = ctx.now_ms();
-    let (target, up) = (bucket.clone(), upload.clone());
-    let part = blocking(move || {
-        // The part's ETag is the MD5 of its bytes, as for an uploaded part: reading is required,
-        // writing is not (the bytes are shared by links).
-        let (md5, crc64) = blob::digest_range(src.blobs_dir(), &src.meta.segments, start, len)?;
-        let pieces = blob::slice_segments(&src.meta.segments, start, len);
-        let part = PartMeta {
-            number,
-            etag: oss_protocol::etag_from_md5(&md5),
-            size: len,
-            crc64,
-            last_modified_ms: now_ms,
-            segments: target.link(src.blobs_dir(), &pieces)?,
-        };
-        target.put_part(&up, part.clone())?;
-        Ok((part, src.meta.size))
-    })
-    .await?;
-    let (part, src_size) = part;
+    // The part's ETag is the MD5 of its bytes, as for an uploaded part: reading is required,
+    // writing is not (the part lists the source's blobs).
+    let (md5, crc64) = ctx.store().digest(&src, start, len).await?;
+    let part = PartMeta {
+        number: number.0,
+        etag: oss_protocol::etag_from_md5(&md5),
+        size: len,
+        crc64,
+        last_modified_ms: ctx.now_ms(),
+        segments: Vec::new(),
+    };
+    let shared = PartData::Shared {
+        segments: blob::sub_segments(&src.meta.segments, start, len),
+        source_key: source.key.clone(),
+    };
+    let src_size = src.meta.size;
+    let part = ctx.store().put_part(ctx.bucket_name(), &upload.upload_id, part, shared).await?;
+    drop(src);
     let result = CopyPartResult { last_modified: iso(part.last_modified_ms), etag: part.etag.clone() };
     let mut resp = respond::xml(StatusCode::OK, xml::to_xml("CopyPartResult", &result));
     part_response(&upload, &part, &mut resp);

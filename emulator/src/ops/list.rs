@@ -8,7 +8,7 @@ use super::{encode_if, iso, parse_max, Ctx};
 use crate::body::Body;
 use crate::error::{OssError, Result};
 use crate::respond;
-use crate::store::Bucket;
+use crate::store::{BucketMeta, ObjectMeta, Step};
 
 /// One page of a listing, before it is dressed as v1 or v2.
 pub struct Page {
@@ -20,45 +20,56 @@ pub struct Page {
 }
 
 /// Keys `> after` starting with `prefix`, folded into common prefixes at `delimiter`, at most
-/// `max` entries (keys and prefixes together).
-pub fn page(bucket: &Bucket, prefix: &str, delimiter: &str, after: Option<&str>, max: usize, owner: bool) -> Page {
-    let mut page = Page { objects: Vec::new(), prefixes: Vec::new(), truncated: false, last: None };
+/// `max` entries (keys and prefixes together). A common prefix is read once: the scan skips
+/// every other key under it.
+pub async fn page(
+    ctx: &Ctx,
+    bucket: &BucketMeta,
+    prefix: &str,
+    delimiter: &str,
+    after: Option<&str>,
+    max: usize,
+    owner: bool,
+) -> Result<Page> {
+    let page = Page { objects: Vec::new(), prefixes: Vec::new(), truncated: false, last: None };
     let owner_xml = owner.then(|| owner_of(bucket));
-    bucket.scan(after, prefix, |meta| {
+    let (prefix_len, delimiter, after_owned) = (prefix.len(), delimiter.to_owned(), after.map(str::to_owned));
+    let visit = move |page: &mut Page, meta: &ObjectMeta| {
         let common = (!delimiter.is_empty())
-            .then(|| meta.key[prefix.len()..].find(delimiter).map(|i| &meta.key[..prefix.len() + i + delimiter.len()]))
+            .then(|| meta.key[prefix_len..].find(&delimiter).map(|i| &meta.key[..prefix_len + i + delimiter.len()]))
             .flatten();
         if let Some(cp) = common {
             // A prefix already returned (or the marker itself) is not repeated.
-            if page.prefixes.last().map(String::as_str) == Some(cp) || after.is_some_and(|a| cp <= a) {
-                return true;
+            if page.prefixes.last().map(String::as_str) == Some(cp) || after_owned.as_deref().is_some_and(|a| cp <= a) {
+                return Step::SkipPrefix(cp.to_owned());
             }
         }
         if page.objects.len() + page.prefixes.len() == max {
             page.truncated = true;
-            return false;
+            return Step::Stop;
         }
         match common {
             Some(cp) => {
                 page.prefixes.push(cp.to_owned());
                 page.last = Some(cp.to_owned());
+                Step::SkipPrefix(cp.to_owned())
             }
             None => {
                 page.objects.push(ObjectSummary {
                     key: meta.key.clone(),
                     last_modified: iso(meta.last_modified_ms),
                     etag: meta.etag.clone(),
-                    object_type: meta.object_type.clone(),
+                    object_type: meta.object_type.to_string(),
                     size: meta.size,
-                    storage_class: meta.storage_class.clone(),
+                    storage_class: meta.storage_class.to_string(),
                     owner: owner_xml.clone(),
                 });
                 page.last = Some(meta.key.clone());
+                Step::Next
             }
         }
-        true
-    });
-    page
+    };
+    ctx.store().scan(&bucket.name, prefix, after, page, visit).await
 }
 
 fn validate_prefix(name: &str, value: &str) -> Result<()> {
@@ -81,7 +92,7 @@ fn encode_page(url: bool, page: Page) -> (Vec<ObjectSummary>, Vec<CommonPrefix>)
     (objects, prefixes)
 }
 
-pub fn list_objects(ctx: &Ctx) -> Result<Response<Body>> {
+pub async fn list_objects(ctx: &Ctx) -> Result<Response<Body>> {
     let bucket = ctx.bucket()?;
     let prefix = ctx.param("prefix").unwrap_or_default();
     let marker = ctx.param("marker").unwrap_or_default();
@@ -90,7 +101,8 @@ pub fn list_objects(ctx: &Ctx) -> Result<Response<Body>> {
     validate_prefix("marker", marker)?;
     let max_keys = parse_max(ctx, "max-keys", 100, 1000)?;
     let url = ctx.url_encoding();
-    let page = page(&bucket, prefix, delimiter, (!marker.is_empty()).then_some(marker), max_keys as usize, true);
+    let page =
+        page(ctx, &bucket, prefix, delimiter, (!marker.is_empty()).then_some(marker), max_keys as usize, true).await?;
     let next_marker = if page.truncated { page.last.clone() } else { None };
     let truncated = page.truncated;
     let (contents, common_prefixes) = encode_page(url, page);
@@ -117,7 +129,7 @@ fn decode_token(token: &str) -> Result<String> {
     })
 }
 
-pub fn list_objects_v2(ctx: &Ctx) -> Result<Response<Body>> {
+pub async fn list_objects_v2(ctx: &Ctx) -> Result<Response<Body>> {
     let bucket = ctx.bucket()?;
     let prefix = ctx.param("prefix").unwrap_or_default();
     let delimiter = ctx.param("delimiter").unwrap_or_default();
@@ -131,7 +143,7 @@ pub fn list_objects_v2(ctx: &Ctx) -> Result<Response<Body>> {
         Some(t) => Some(decode_token(t)?),
         None => start_after.filter(|s| !s.is_empty()).map(str::to_owned),
     };
-    let page = page(&bucket, prefix, delimiter, after.as_deref(), max_keys as usize, fetch_owner);
+    let page = page(ctx, &bucket, prefix, delimiter, after.as_deref(), max_keys as usize, fetch_owner).await?;
     let next = if page.truncated { page.last.as_deref().map(|l| hex::encode(l.as_bytes())) } else { None };
     let (truncated, key_count) = (page.truncated, (page.objects.len() + page.prefixes.len()) as u32);
     let (contents, common_prefixes) = encode_page(url, page);

@@ -10,6 +10,7 @@ use oss_protocol::headers::{
     SERVER_SIDE_ENCRYPTION_KEY_ID, STORAGE_CLASS, TAGGING, TAGGING_COUNT,
 };
 use oss_protocol::time::{parse_http_date_lenient, truncate_to_seconds};
+use oss_protocol::{Acl, StorageClass};
 
 use super::{from_ms, http_date, Ctx};
 use crate::body::Body;
@@ -52,19 +53,15 @@ pub fn object_template(ctx: &Ctx, key: &str, bucket: &BucketMeta) -> Result<Obje
             ))
         }
     };
-    Ok(ObjectMeta {
-        key: key.to_owned(),
-        headers,
-        user_meta: user_metadata(ctx)?,
-        acl: object_acl(ctx)?.unwrap_or("default").to_owned(),
-        storage_class: storage_class(ctx)?.unwrap_or(&bucket.storage_class).to_owned(),
-        sse,
-        sse_key_id,
-        sse_data_encryption,
-        tagging: ctx.header(TAGGING).map(str::to_owned),
-        object_type: "Normal".to_owned(),
-        ..ObjectMeta::default()
-    })
+    let mut meta = ObjectMeta::new(key, storage_class(ctx)?.unwrap_or(bucket.storage_class));
+    meta.headers = headers;
+    meta.user_meta = user_metadata(ctx)?;
+    meta.acl = object_acl(ctx)?.unwrap_or(Acl::Default);
+    meta.sse = sse;
+    meta.sse_key_id = sse_key_id;
+    meta.sse_data_encryption = sse_data_encryption;
+    meta.tagging = ctx.header(TAGGING).map(str::to_owned);
+    Ok(meta)
 }
 
 /// The KMS key an account's SSE-KMS objects use when the request names none: stable per account,
@@ -112,20 +109,20 @@ pub fn user_metadata(ctx: &Ctx) -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
-pub fn object_acl(ctx: &Ctx) -> Result<Option<&str>> {
-    match ctx.header(OBJECT_ACL) {
-        None => Ok(None),
-        Some(acl) if oss_protocol::OBJECT_ACLS.contains(&acl) => Ok(Some(acl)),
-        Some(acl) => Err(OssError::invalid_argument("no such object access control exists", OBJECT_ACL, acl)),
-    }
+pub fn object_acl(ctx: &Ctx) -> Result<Option<Acl>> {
+    ctx.header(OBJECT_ACL)
+        .map(|acl| {
+            acl.parse().map_err(|_| OssError::invalid_argument("no such object access control exists", OBJECT_ACL, acl))
+        })
+        .transpose()
 }
 
-pub fn storage_class(ctx: &Ctx) -> Result<Option<&str>> {
-    match ctx.header(STORAGE_CLASS) {
-        None => Ok(None),
-        Some(class) if oss_protocol::STORAGE_CLASSES.contains(&class) => Ok(Some(class)),
-        Some(class) => Err(OssError::invalid_argument("Invalid storage class.", STORAGE_CLASS, class)),
-    }
+pub fn storage_class(ctx: &Ctx) -> Result<Option<StorageClass>> {
+    ctx.header(STORAGE_CLASS)
+        .map(|class| {
+            class.parse().map_err(|_| OssError::invalid_argument("Invalid storage class.", STORAGE_CLASS, class))
+        })
+        .transpose()
 }
 
 /// Validated and recorded; the emulator stores plaintext (encryption at rest is not observable
@@ -145,8 +142,8 @@ pub fn write_object_headers(resp: &mut Response<Body>, meta: &ObjectMeta) {
     }
     set_header(resp, "etag", &meta.etag);
     set_header(resp, "last-modified", &http_date(meta.last_modified_ms));
-    set_header(resp, OBJECT_TYPE, &meta.object_type);
-    set_header(resp, STORAGE_CLASS, &meta.storage_class);
+    set_header(resp, OBJECT_TYPE, meta.object_type.as_str());
+    set_header(resp, STORAGE_CLASS, meta.storage_class.as_str());
     set_header(resp, HASH_CRC64ECMA, &meta.crc64.to_string());
     set_header(resp, "accept-ranges", "bytes");
     if let Some(md5) = &meta.content_md5 {

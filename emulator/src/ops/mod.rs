@@ -23,7 +23,7 @@ use crate::body::{Body, BufferError, Buffered, RequestBody};
 use crate::config::Limits;
 use crate::endpoint::Endpoint;
 use crate::error::{Code, OssError, Result};
-use crate::store::{BlobWriter, Bucket, WrittenBlob};
+use crate::store::{BucketMeta, Opened, Received, Store, PRELOAD_MAX};
 use crate::State;
 
 /// What an operation knows about its request, after authentication and authorization.
@@ -61,9 +61,23 @@ impl Ctx {
         &self.state.config.limits
     }
 
+    pub fn store(&self) -> &Store {
+        &self.state.store
+    }
+
     /// The bucket the request names, as authorization granted it.
-    pub fn bucket(&self) -> Result<Arc<Bucket>> {
+    pub fn bucket(&self) -> Result<Arc<BucketMeta>> {
         self.grant.bucket.clone().ok_or_else(|| OssError::internal("dispatch", "no bucket was authorized"))
+    }
+
+    /// The object a read names: the one authorization judged the caller on when it had to look,
+    /// otherwise looked up now (one lookup either way).
+    pub async fn object(&self) -> Result<Opened> {
+        let found = match self.grant.take_object() {
+            Some(judged) => judged,
+            None => self.store().open_object(self.bucket_name(), self.key(), PRELOAD_MAX).await?,
+        };
+        found.ok_or_else(|| OssError::no_such_key(self.key()))
     }
 
     /// `encoding-type=url` asks for percent-encoded keys (and the echo that says so).
@@ -92,18 +106,18 @@ pub async fn dispatch(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
         E::GetBucketInfo { .. } => bucket::get_bucket_info(ctx),
         E::PutBucketAcl { .. } => bucket::put_bucket_acl(ctx).await,
         E::GetBucketAcl { .. } => bucket::get_bucket_acl(ctx),
-        E::ListObjects { .. } => list::list_objects(ctx),
-        E::ListObjectsV2 { .. } => list::list_objects_v2(ctx),
+        E::ListObjects { .. } => list::list_objects(ctx).await,
+        E::ListObjectsV2 { .. } => list::list_objects_v2(ctx).await,
         E::DeleteMultipleObjects { .. } => object::delete_multiple_objects(ctx, body).await,
-        E::ListMultipartUploads { .. } => multipart::list_multipart_uploads(ctx),
+        E::ListMultipartUploads { .. } => multipart::list_multipart_uploads(ctx).await,
         E::PutObject { .. } => object::put_object(ctx, body).await,
         E::CopyObject { source, .. } => copy::copy_object(ctx, source).await,
-        E::GetObject { .. } => object::get_object(ctx),
-        E::HeadObject { .. } => object::head_object(ctx),
-        E::GetObjectMeta { .. } => object::get_object_meta(ctx),
+        E::GetObject { .. } => object::get_object(ctx).await,
+        E::HeadObject { .. } => object::head_object(ctx).await,
+        E::GetObjectMeta { .. } => object::get_object_meta(ctx).await,
         E::DeleteObject { .. } => object::delete_object(ctx).await,
         E::PutObjectAcl { .. } => object::put_object_acl(ctx).await,
-        E::GetObjectAcl { .. } => object::get_object_acl(ctx),
+        E::GetObjectAcl { .. } => object::get_object_acl(ctx).await,
         E::InitiateMultipartUpload { .. } => multipart::initiate_multipart_upload(ctx).await,
         E::UploadPart { upload_id, part_number, .. } => {
             multipart::upload_part(ctx, upload_id, *part_number, body).await
@@ -115,16 +129,11 @@ pub async fn dispatch(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
             multipart::complete_multipart_upload(ctx, upload_id, body).await
         }
         E::AbortMultipartUpload { upload_id, .. } => multipart::abort_multipart_upload(ctx, upload_id).await,
-        E::ListParts { upload_id, .. } => multipart::list_parts(ctx, upload_id),
+        E::ListParts { upload_id, .. } => multipart::list_parts(ctx, upload_id).await,
         E::NotImplemented { .. } => {
             Err(ctx.endpoint.not_implemented_error().unwrap_or_else(|| OssError::new(Code::NotImplemented)))
         }
     }
-}
-
-/// Runs filesystem work off the async threads.
-pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| OssError::internal("blocking task", e))?
 }
 
 pub fn to_ms(t: SystemTime) -> i64 {
@@ -206,30 +215,41 @@ fn body_too_large() -> OssError {
     OssError::invalid_argument("Your proposed upload exceeds the maximum allowed size.", "Content-Length", "")
 }
 
-/// Streams a request body into a temporary file of `bucket`'s store, hashing as it goes.
-pub async fn receive_body(bucket: &Bucket, mut body: RequestBody, limit: u64) -> Result<WrittenBlob> {
-    let mut writer = BlobWriter::create(bucket.tmp_file()).await?;
+/// Receives a request body into the store (in memory while small), hashing as it goes.
+pub async fn receive_body(store: &Store, mut body: RequestBody, limit: u64) -> Result<Received> {
+    let mut incoming = store.incoming();
     while let Some(frame) = body.frame().await {
         let frame = match frame {
             Ok(frame) => frame,
             Err(e) => {
-                writer.abort().await;
+                incoming.abort().await;
                 tracing::debug!("request body ended early: {e}");
                 return Err(OssError::new(Code::RequestTimeout));
             }
         };
         if let Ok(data) = frame.into_data() {
-            if writer.len() + data.len() as u64 > limit {
-                writer.abort().await;
+            if incoming.len() + data.len() as u64 > limit {
+                incoming.abort().await;
                 return Err(body_too_large());
             }
-            if let Err(e) = writer.write(&data).await {
-                writer.abort().await;
+            if let Err(e) = incoming.push(&data).await {
+                incoming.abort().await;
                 return Err(e.into());
             }
         }
     }
-    Ok(writer.finish().await?)
+    Ok(incoming.finish().await?)
+}
+
+/// Receives a body and checks it against the `Content-MD5` the request declared.
+pub async fn receive_checked(ctx: &Ctx, body: RequestBody, limit: u64) -> Result<Received> {
+    let expected_md5 = content_md5(ctx)?;
+    let received = receive_body(ctx.store(), body, limit).await?;
+    if expected_md5.is_some_and(|md5| md5 != received.md5) {
+        ctx.store().discard(received.data).await;
+        return Err(OssError::new(Code::InvalidDigest).ec("0016-00000102"));
+    }
+    Ok(received)
 }
 
 /// Reads a small XML request body whole: at most `limit` bytes, within the server's memory

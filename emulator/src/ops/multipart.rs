@@ -2,7 +2,6 @@
 //! ListParts, ListMultipartUploads. (UploadPartCopy lives with the copies in `copy.rs`.)
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use base64::Engine;
 
@@ -16,26 +15,27 @@ use oss_protocol::xml::{
 use super::meta::{object_acl, object_template, write_sse_headers, DEFAULT_CONTENT_TYPE};
 use super::object::overwrite_check;
 use super::{
-    blocking, check_body_md5, content_md5, encode_if, iso, parse_max, read_small_body, receive_body, require_length,
-    validate_key, Ctx,
+    check_body_md5, encode_if, iso, parse_max, read_small_body, receive_checked, require_length, validate_key, Ctx,
 };
 use crate::body::{Body, RequestBody};
 use crate::endpoint::{PartNumber, UploadId};
 use crate::error::{Code, OssError, Result};
 use crate::respond::{self, set_header};
-use crate::store::{layout, Bucket, ObjectMeta, PartMeta, Upload, UploadMeta};
+use crate::store::{ObjectMeta, PartData, PartMeta, Step, UploadMeta};
+use oss_protocol::ObjectType;
 
 pub async fn initiate_multipart_upload(ctx: &Ctx) -> Result<Response<Body>> {
     let key = ctx.key().to_owned();
     validate_key(&key)?;
     let bucket = ctx.bucket()?;
-    let bucket_meta = bucket.meta();
-    let existing = bucket.get(&key);
     let forbid_overwrite = ctx.forbid_overwrite();
-    overwrite_check(forbid_overwrite)(existing.as_deref())?;
-    let mut template = object_template(ctx, &key, &bucket_meta)?;
+    if forbid_overwrite {
+        let existing = ctx.store().head(&bucket.name, &key).await?;
+        overwrite_check(true)(existing.as_ref())?;
+    }
+    let mut template = object_template(ctx, &key, &bucket)?;
     template.set_default_header("content-type", DEFAULT_CONTENT_TYPE);
-    template.object_type = "Multipart".to_owned();
+    template.object_type = ObjectType::Multipart;
     let meta = UploadMeta {
         upload_id: ctx.state.new_upload_id(),
         key: key.clone(),
@@ -43,36 +43,32 @@ pub async fn initiate_multipart_upload(ctx: &Ctx) -> Result<Response<Body>> {
         template,
         forbid_overwrite,
     };
-    let target = bucket.clone();
-    let upload = blocking(move || target.create_upload(meta)).await?;
+    let upload_id = meta.upload_id.clone();
+    let mut resp_template = meta.template.clone();
+    resp_template.segments.clear();
+    ctx.store().create_upload(&bucket.name, meta).await?;
     let url = ctx.url_encoding();
     let result = InitiateMultipartUploadResult {
         bucket: bucket.name.clone(),
         key: encode_if(url, &key),
-        upload_id: upload.meta.upload_id.clone(),
+        upload_id,
         encoding_type: url.then(|| "url".to_owned()),
     };
     let mut resp = respond::xml(StatusCode::OK, xml::to_xml("InitiateMultipartUploadResult", &result));
-    write_sse_headers(&mut resp, &upload.meta.template);
+    write_sse_headers(&mut resp, &resp_template);
     Ok(resp)
 }
 
-/// The upload a part request names, which must belong to the request's key.
-pub fn target_upload(ctx: &Ctx, bucket: &Bucket, upload_id: &UploadId) -> Result<Arc<Upload>> {
-    let id = upload_id.0.as_str();
-    let upload = (id.len() == 32 && layout::is_hex_id(id))
-        .then(|| bucket.upload(id))
-        .flatten()
-        .filter(|u| u.meta.key == ctx.key())
-        .ok_or_else(|| OssError::no_such_upload(id))?;
-    Ok(upload)
+/// Upload ids are ours: 32 uppercase hex characters. Anything else cannot name an upload.
+fn well_formed(upload_id: &str) -> bool {
+    upload_id.len() == 32 && upload_id.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
-/// The bucket and upload of a part request.
-pub fn part_target(ctx: &Ctx, upload_id: &UploadId) -> Result<(Arc<Bucket>, Arc<Upload>)> {
-    let bucket = ctx.bucket()?;
-    let upload = target_upload(ctx, &bucket, upload_id)?;
-    Ok((bucket, upload))
+/// The upload a part request names, which must belong to the request's key.
+pub async fn target_upload(ctx: &Ctx, upload_id: &UploadId) -> Result<UploadMeta> {
+    let id = upload_id.0.as_str();
+    let found = if well_formed(id) { ctx.store().upload(ctx.bucket_name(), id).await? } else { None };
+    found.filter(|u| u.key == ctx.key()).ok_or_else(|| OssError::no_such_upload(id))
 }
 
 /// Encryption is chosen once, at InitiateMultipartUpload: a part or the Complete that names it
@@ -89,10 +85,10 @@ fn refuse_encryption_headers(ctx: &Ctx, operation: &str) -> Result<()> {
 }
 
 /// Headers every part response carries.
-pub fn part_response(upload: &Upload, part: &PartMeta, resp: &mut Response<Body>) {
+pub fn part_response(upload: &UploadMeta, part: &PartMeta, resp: &mut Response<Body>) {
     set_header(resp, "etag", &part.etag);
     set_header(resp, HASH_CRC64ECMA, &part.crc64.to_string());
-    write_sse_headers(resp, &upload.meta.template);
+    write_sse_headers(resp, &upload.template);
 }
 
 pub async fn upload_part(
@@ -101,37 +97,26 @@ pub async fn upload_part(
     number: PartNumber,
     body: RequestBody,
 ) -> Result<Response<Body>> {
-    let (bucket, upload) = part_target(ctx, upload_id)?;
-    let number = number.0;
+    let upload = target_upload(ctx, upload_id).await?;
     refuse_encryption_headers(ctx, "UploadPart")?;
     require_length(ctx)?;
-    let expected_md5 = content_md5(ctx)?;
     // The 100 KB minimum is deliberately not checked here: OSS checks it at Complete.
-    let written = receive_body(&bucket, body, ctx.limits().max_object_size).await?;
-    if expected_md5.is_some_and(|md5| md5 != written.md5) {
-        written.discard();
-        return Err(OssError::new(Code::InvalidDigest).ec("0016-00000102"));
-    }
-    let written_md5 = written.md5;
-    let mut part = PartMeta {
-        number,
-        etag: oss_protocol::etag_from_md5(&written.md5),
-        size: written.len,
-        crc64: written.crc64,
+    let received = receive_checked(ctx, body, ctx.limits().max_object_size).await?;
+    let part = PartMeta {
+        number: number.0,
+        etag: oss_protocol::etag_from_md5(&received.md5),
+        size: received.len,
+        crc64: received.crc64,
         last_modified_ms: ctx.now_ms(),
         segments: Vec::new(),
     };
-    let (target, up) = (bucket.clone(), upload.clone());
-    let part = blocking(move || {
-        part.segments = vec![target.adopt(written)?];
-        target.put_part(&up, part.clone())?;
-        Ok(part)
-    })
-    .await?;
+    let md5 = received.md5;
+    let part =
+        ctx.store().put_part(ctx.bucket_name(), &upload.upload_id, part, PartData::Received(received.data)).await?;
     let mut resp = respond::empty(StatusCode::OK);
     part_response(&upload, &part, &mut resp);
     // As PutObject does: the SDKs check the part's bytes against it.
-    set_header(&mut resp, "content-md5", &base64::engine::general_purpose::STANDARD.encode(written_md5));
+    set_header(&mut resp, "content-md5", &base64::engine::general_purpose::STANDARD.encode(md5));
     Ok(resp)
 }
 
@@ -177,7 +162,7 @@ fn assemble(
     upload: &UploadMeta,
     requested: Option<Vec<(u32, String)>>,
     parts: &BTreeMap<u32, PartMeta>,
-    acl: Option<String>,
+    acl: Option<oss_protocol::Acl>,
     min_part_size: u64,
     now_ms: i64,
 ) -> Result<ObjectMeta> {
@@ -228,7 +213,7 @@ fn assemble(
     if let Some(acl) = acl {
         meta.acl = acl;
     }
-    meta.object_type = "Multipart".to_owned();
+    meta.object_type = ObjectType::Multipart;
     meta.content_md5 = None;
     meta.last_modified_ms = now_ms;
     meta.etag = oss_protocol::multipart_etag(chosen.iter().map(|p| p.etag.as_str()));
@@ -241,50 +226,56 @@ fn assemble(
 }
 
 pub async fn complete_multipart_upload(ctx: &Ctx, upload_id: &UploadId, body: RequestBody) -> Result<Response<Body>> {
-    let (bucket, upload) = part_target(ctx, upload_id)?;
+    let upload = target_upload(ctx, upload_id).await?;
     refuse_encryption_headers(ctx, "CompleteMultipartUpload")?;
     let (body, _reserved) = read_small_body(ctx, body, MAX_COMPLETE_BODY).await?.into_parts();
     let requested = requested_parts(ctx, body)?;
     // Complete accepts an object ACL of its own, which wins over the one given at Initiate.
-    let acl = object_acl(ctx)?.map(str::to_owned);
+    let acl = object_acl(ctx)?;
     let min_part_size = ctx.limits().min_part_size;
     let now_ms = ctx.now_ms();
-    let check = overwrite_check(ctx.forbid_overwrite() || upload.meta.forbid_overwrite);
-    let (target, up) = (bucket.clone(), upload.clone());
-    let version = blocking(move || {
-        target.complete_upload(&up, |parts| assemble(&up.meta, requested, parts, acl, min_part_size, now_ms), check)
-    })
-    .await?;
+    let check = overwrite_check(ctx.forbid_overwrite() || upload.forbid_overwrite);
+    let bucket = ctx.bucket()?;
+    let stored = ctx
+        .store()
+        .complete_upload(
+            &bucket.name,
+            &upload.upload_id,
+            &upload.key,
+            move |upload, parts| assemble(upload, requested, parts, acl, min_part_size, now_ms),
+            check,
+        )
+        .await?;
     let url = ctx.url_encoding();
-    let key = &version.meta.key;
+    let key = &stored.key;
     let result = CompleteMultipartUploadResult {
         encoding_type: url.then(|| "url".to_owned()),
         location: format!(
             "http://{}.oss-{}.aliyuncs.com/{}",
             bucket.name,
-            bucket.meta().region,
+            bucket.region,
             oss_protocol::encoding::uri_encode(key, true)
         ),
         bucket: bucket.name.clone(),
         key: encode_if(url, key),
-        etag: version.meta.etag.clone(),
+        etag: stored.etag.clone(),
     };
     let mut resp = respond::xml(StatusCode::OK, xml::to_xml("CompleteMultipartUploadResult", &result));
-    set_header(&mut resp, "etag", &version.meta.etag);
-    set_header(&mut resp, HASH_CRC64ECMA, &version.meta.crc64.to_string());
-    write_sse_headers(&mut resp, &version.meta);
+    set_header(&mut resp, "etag", &stored.etag);
+    set_header(&mut resp, HASH_CRC64ECMA, &stored.crc64.to_string());
+    write_sse_headers(&mut resp, &stored);
     Ok(resp)
 }
 
 pub async fn abort_multipart_upload(ctx: &Ctx, upload_id: &UploadId) -> Result<Response<Body>> {
-    let (bucket, upload) = part_target(ctx, upload_id)?;
-    blocking(move || bucket.abort_upload(&upload)).await?;
+    let upload = target_upload(ctx, upload_id).await?;
+    ctx.store().abort_upload(ctx.bucket_name(), &upload.upload_id, &upload.key).await?;
     Ok(respond::empty(StatusCode::NO_CONTENT))
 }
 
-pub fn list_parts(ctx: &Ctx, upload_id: &UploadId) -> Result<Response<Body>> {
+pub async fn list_parts(ctx: &Ctx, upload_id: &UploadId) -> Result<Response<Body>> {
     let bucket = ctx.bucket()?;
-    let upload = target_upload(ctx, &bucket, upload_id)?;
+    let upload = target_upload(ctx, upload_id).await?;
     let max_parts = parse_max(ctx, "max-parts", 1000, 1000)?;
     let marker_raw = ctx.param("part-number-marker").unwrap_or_default();
     let marker: u32 = if marker_raw.is_empty() {
@@ -294,15 +285,16 @@ pub fn list_parts(ctx: &Ctx, upload_id: &UploadId) -> Result<Response<Body>> {
             OssError::invalid_argument("The part-number-marker must be an integer.", "part-number-marker", marker_raw)
         })?
     };
-    let all: Vec<PartMeta> = upload.parts().into_iter().filter(|p| p.number > marker).collect();
+    // One more than a page tells whether the listing is truncated.
+    let all = ctx.store().parts(&bucket.name, &upload.upload_id, marker, max_parts as usize + 1).await?;
     let truncated = all.len() > max_parts as usize;
     let shown = &all[..all.len().min(max_parts as usize)];
     let url = ctx.url_encoding();
     let result = ListPartsResult {
         encoding_type: url.then(|| "url".to_owned()),
         bucket: bucket.name.clone(),
-        key: encode_if(url, &upload.meta.key),
-        upload_id: upload.meta.upload_id.clone(),
+        key: encode_if(url, &upload.key),
+        upload_id: upload.upload_id.clone(),
         part_number_marker: marker.to_string(),
         next_part_number_marker: shown.last().map(|p| p.number.to_string()).unwrap_or_default(),
         max_parts,
@@ -321,56 +313,70 @@ pub fn list_parts(ctx: &Ctx, upload_id: &UploadId) -> Result<Response<Body>> {
     Ok(respond::xml(StatusCode::OK, xml::to_xml("ListPartsResult", &result)))
 }
 
-pub fn list_multipart_uploads(ctx: &Ctx) -> Result<Response<Body>> {
+/// One page of ListMultipartUploads, as the scan fills it.
+#[derive(Default)]
+struct UploadPage {
+    shown: Vec<UploadSummary>,
+    prefixes: Vec<String>,
+    truncated: bool,
+    next_key: String,
+    next_id: String,
+}
+
+pub async fn list_multipart_uploads(ctx: &Ctx) -> Result<Response<Body>> {
     let bucket = ctx.bucket()?;
     let prefix = ctx.param("prefix").unwrap_or_default();
     let delimiter = ctx.param("delimiter").unwrap_or_default();
     let key_marker = ctx.param("key-marker").unwrap_or_default();
-    let id_marker = ctx.param("upload-id-marker").unwrap_or_default();
+    // upload-id-marker counts only together with key-marker.
+    let id_marker = if key_marker.is_empty() { "" } else { ctx.param("upload-id-marker").unwrap_or_default() };
     let max_uploads = parse_max(ctx, "max-uploads", 1000, 1000)? as usize;
-    let mut uploads: Vec<(String, String, i64)> = bucket
-        .uploads()
-        .iter()
-        .map(|u| (u.meta.key.clone(), u.meta.upload_id.clone(), u.meta.initiated_ms))
-        .filter(|(key, id, _)| {
-            key.starts_with(prefix)
-                && (key_marker.is_empty()
-                    || key.as_str() > key_marker
-                    // upload-id-marker counts only together with key-marker.
-                    || (key == key_marker && !id_marker.is_empty() && id.as_str() > id_marker))
-        })
-        .collect();
-    uploads.sort();
-    let (mut shown, mut prefixes): (Vec<UploadSummary>, Vec<String>) = (Vec::new(), Vec::new());
-    let mut truncated = false;
-    let (mut next_key, mut next_id) = (String::new(), String::new());
-    for (key, id, initiated) in uploads {
-        let common = (!delimiter.is_empty())
-            .then(|| key[prefix.len()..].find(delimiter).map(|i| key[..prefix.len() + i + delimiter.len()].to_owned()))
-            .flatten();
-        // A prefix already returned (or the key-marker itself: a page that ended on it) is not
-        // repeated, as in ListObjects.
-        let seen = |cp: &String| prefixes.last() == Some(cp) || (!key_marker.is_empty() && cp.as_str() <= key_marker);
-        if common.as_ref().is_some_and(seen) {
-            continue;
-        }
-        if shown.len() + prefixes.len() == max_uploads {
-            truncated = true;
-            break;
-        }
-        match common {
-            Some(cp) => {
-                next_key = cp.clone();
-                next_id.clear();
-                prefixes.push(cp);
-            }
-            None => {
-                next_key = key.clone();
-                next_id = id.clone();
-                shown.push(UploadSummary { key, upload_id: id, initiated: iso(initiated) });
-            }
-        }
-    }
+    let (prefix_len, delim, marker) = (prefix.len(), delimiter.to_owned(), key_marker.to_owned());
+    let page = ctx
+        .store()
+        .scan_uploads(
+            &bucket.name,
+            prefix,
+            (key_marker.to_owned(), id_marker.to_owned()),
+            UploadPage::default(),
+            move |page: &mut UploadPage, upload: &UploadMeta| {
+                let key = &upload.key;
+                let common = (!delim.is_empty())
+                    .then(|| key[prefix_len..].find(&delim).map(|i| key[..prefix_len + i + delim.len()].to_owned()))
+                    .flatten();
+                // A prefix already returned (or the key-marker itself: a page that ended on it) is
+                // not repeated, as in ListObjects.
+                if let Some(cp) = &common {
+                    if page.prefixes.last() == Some(cp) || (!marker.is_empty() && cp.as_str() <= marker.as_str()) {
+                        return Step::SkipPrefix(cp.clone());
+                    }
+                }
+                if page.shown.len() + page.prefixes.len() == max_uploads {
+                    page.truncated = true;
+                    return Step::Stop;
+                }
+                match common {
+                    Some(cp) => {
+                        page.next_key = cp.clone();
+                        page.next_id.clear();
+                        page.prefixes.push(cp.clone());
+                        Step::SkipPrefix(cp)
+                    }
+                    None => {
+                        page.next_key = key.clone();
+                        page.next_id = upload.upload_id.clone();
+                        page.shown.push(UploadSummary {
+                            key: key.clone(),
+                            upload_id: upload.upload_id.clone(),
+                            initiated: iso(upload.initiated_ms),
+                        });
+                        Step::Next
+                    }
+                }
+            },
+        )
+        .await?;
+    let UploadPage { shown, prefixes, truncated, next_key, next_id } = page;
     let url = ctx.url_encoding();
     let result = ListMultipartUploadsResult {
         encoding_type: url.then(|| "url".to_owned()),

@@ -1,10 +1,7 @@
 //! PutObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, DeleteMultipleObjects,
 //! PutObjectAcl, GetObjectAcl.
 
-use std::sync::Arc;
-
 use base64::Engine;
-use bytes::Bytes;
 use http::{Response, StatusCode};
 use oss_protocol::headers::{HASH_CRC64ECMA, OBJECT_ACL, RANGE_BEHAVIOR};
 use oss_protocol::xml::{self, AccessControlList, AccessControlPolicy, DeleteResult, DeletedObject, Owner};
@@ -12,23 +9,21 @@ use oss_protocol::xml::{self, AccessControlList, AccessControlPolicy, DeleteResu
 use super::meta::{
     check_conditions, object_template, parse_range, write_object_headers, write_sse_headers, DEFAULT_CONTENT_TYPE,
 };
-use super::{
-    blocking, check_body_md5, content_md5, encode_if, read_small_body, receive_body, require_length, validate_key, Ctx,
-};
+use super::{check_body_md5, encode_if, read_small_body, receive_checked, require_length, validate_key, Ctx};
 use crate::body::{self, Body, RequestBody};
 use crate::error::{Code, OssError, Result};
 use crate::respond::{self, set_header};
-use crate::store::{blob, Bucket, ObjectMeta, ObjectVersion};
+use crate::store::{BucketMeta, Check};
 
 /// The existing object a write replaces may not be replaced when `forbid` is set.
-pub fn overwrite_check(forbid: bool) -> impl FnOnce(Option<&ObjectVersion>) -> Result<()> {
-    move |current| {
+pub fn overwrite_check(forbid: bool) -> Check {
+    Box::new(move |current| {
         if forbid && current.is_some() {
             Err(OssError::new(Code::FileAlreadyExists).ec("0026-00000002"))
         } else {
             Ok(())
         }
-    }
+    })
 }
 
 /// Headers OSS does not support on PutObject: conditional writes are refused, not ignored.
@@ -44,11 +39,10 @@ pub async fn put_object(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
     let key = ctx.key().to_owned();
     validate_key(&key)?;
     let bucket = ctx.bucket()?;
-    let bucket_meta = bucket.meta();
     if let Some((_, name)) = UNSUPPORTED_PUT_HEADERS.iter().find(|(h, _)| ctx.headers.contains_key(*h)) {
         return Err(OssError::new(Code::NotImplemented).with("Header", *name).ec("0017-00000245"));
     }
-    let mut meta = object_template(ctx, &key, &bucket_meta)?;
+    let mut meta = object_template(ctx, &key, &bucket)?;
     meta.set_default_header("content-type", DEFAULT_CONTENT_TYPE);
     let declared = require_length(ctx)?;
     let limit = ctx.limits().max_object_size;
@@ -59,38 +53,22 @@ pub async fn put_object(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
             &declared.unwrap_or(0).to_string(),
         ));
     }
-    let expected_md5 = content_md5(ctx)?;
-    let written = receive_body(&bucket, body, limit).await?;
-    if expected_md5.is_some_and(|md5| md5 != written.md5) {
-        written.discard();
-        return Err(OssError::new(Code::InvalidDigest).ec("0016-00000102"));
-    }
-    meta.size = written.len;
-    meta.crc64 = written.crc64;
-    meta.etag = oss_protocol::etag_from_md5(&written.md5);
-    meta.content_md5 = Some(base64::engine::general_purpose::STANDARD.encode(written.md5));
+    let received = receive_checked(ctx, body, limit).await?;
+    meta.size = received.len;
+    meta.crc64 = received.crc64;
+    meta.etag = oss_protocol::etag_from_md5(&received.md5);
+    meta.content_md5 = Some(base64::engine::general_purpose::STANDARD.encode(received.md5));
     meta.last_modified_ms = ctx.now_ms();
     let check = overwrite_check(ctx.forbid_overwrite());
-    let version = blocking(move || {
-        meta.segments = vec![bucket.adopt(written)?];
-        bucket.publish(meta, check)
-    })
-    .await?;
+    let stored = ctx.store().put_object(&bucket.name, meta, received.data, check).await?;
     let mut resp = respond::empty(StatusCode::OK);
-    set_header(&mut resp, "etag", &version.meta.etag);
-    set_header(&mut resp, HASH_CRC64ECMA, &version.meta.crc64.to_string());
-    if let Some(md5) = &version.meta.content_md5 {
+    set_header(&mut resp, "etag", &stored.etag);
+    set_header(&mut resp, HASH_CRC64ECMA, &stored.crc64.to_string());
+    if let Some(md5) = &stored.content_md5 {
         set_header(&mut resp, "content-md5", md5);
     }
-    write_sse_headers(&mut resp, &version.meta);
+    write_sse_headers(&mut resp, &stored);
     Ok(resp)
-}
-
-/// The object a read names (authorization has already judged the caller).
-pub fn readable_object(ctx: &Ctx) -> Result<(Arc<Bucket>, Arc<ObjectVersion>)> {
-    let bucket = ctx.bucket()?;
-    let version = ctx.grant.object.clone().ok_or_else(|| OssError::no_such_key(ctx.key()))?;
-    Ok((bucket, version))
 }
 
 const RESPONSE_OVERRIDES: &[(&str, &str)] = &[
@@ -102,9 +80,9 @@ const RESPONSE_OVERRIDES: &[(&str, &str)] = &[
     ("response-content-encoding", "content-encoding"),
 ];
 
-pub fn get_object(ctx: &Ctx) -> Result<Response<Body>> {
-    let (_, version) = readable_object(ctx)?;
-    let meta = &version.meta;
+pub async fn get_object(ctx: &Ctx) -> Result<Response<Body>> {
+    let opened = ctx.object().await?;
+    let meta = &opened.meta;
     check_conditions(ctx, ["if-match", "if-none-match", "if-unmodified-since", "if-modified-since"], meta)?;
     let overrides: Vec<(&str, &str)> =
         RESPONSE_OVERRIDES.iter().filter_map(|(param, header)| ctx.param(param).map(|v| (*header, v))).collect();
@@ -118,7 +96,7 @@ pub fn get_object(ctx: &Ctx) -> Result<Response<Body>> {
         None => None,
     };
     let (start, len) = range.map_or((0, meta.size), |r| (r.first, r.len()));
-    let mut resp = Response::new(stream_object(version.clone(), start, len));
+    let mut resp = Response::new(body::empty());
     write_object_headers(&mut resp, meta);
     for (header, value) in overrides {
         set_header(&mut resp, header, value);
@@ -128,54 +106,32 @@ pub fn get_object(ctx: &Ctx) -> Result<Response<Body>> {
         *resp.status_mut() = StatusCode::PARTIAL_CONTENT;
         set_header(&mut resp, "content-range", &format!("bytes {}-{}/{}", r.first, r.last, meta.size));
     }
+    *resp.body_mut() = body::stream(ctx.store().stream(opened, start, len));
     Ok(resp)
 }
 
-/// Streams `len` bytes from `start` of a version. The reading thread holds the version, so its
-/// files outlive any concurrent overwrite or delete until the response is done.
-fn stream_object(version: Arc<ObjectVersion>, start: u64, len: u64) -> Body {
-    if len == 0 {
-        return body::empty();
-    }
-    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
-    tokio::task::spawn_blocking(move || {
-        let sent = blob::for_each_chunk(version.blobs_dir(), &version.meta.segments, start, len, |chunk| {
-            tx.blocking_send(Ok(Bytes::copy_from_slice(chunk)))
-                .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
-        });
-        if let Err(e) = sent {
-            if e.kind() != std::io::ErrorKind::BrokenPipe {
-                tracing::error!("reading {}: {e}", version.meta.key);
-                let _ = tx.blocking_send(Err(e));
-            }
-        }
-    });
-    body::stream(futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) }))
-}
-
-pub fn head_object(ctx: &Ctx) -> Result<Response<Body>> {
-    let (_, version) = readable_object(ctx)?;
-    check_conditions(ctx, ["if-match", "if-none-match", "if-unmodified-since", "if-modified-since"], &version.meta)?;
+pub async fn head_object(ctx: &Ctx) -> Result<Response<Body>> {
+    let opened = ctx.object().await?;
+    check_conditions(ctx, ["if-match", "if-none-match", "if-unmodified-since", "if-modified-since"], &opened.meta)?;
     let mut resp = respond::empty(StatusCode::OK);
-    write_object_headers(&mut resp, &version.meta);
-    set_header(&mut resp, "content-length", &version.meta.size.to_string());
+    write_object_headers(&mut resp, &opened.meta);
+    set_header(&mut resp, "content-length", &opened.meta.size.to_string());
     Ok(resp)
 }
 
-pub fn get_object_meta(ctx: &Ctx) -> Result<Response<Body>> {
-    let (_, version) = readable_object(ctx)?;
+pub async fn get_object_meta(ctx: &Ctx) -> Result<Response<Body>> {
+    let meta = ctx.object().await?.meta;
     let mut resp = respond::empty(StatusCode::OK);
-    set_header(&mut resp, "etag", &version.meta.etag);
-    set_header(&mut resp, "last-modified", &super::http_date(version.meta.last_modified_ms));
-    set_header(&mut resp, "content-length", &version.meta.size.to_string());
+    set_header(&mut resp, "etag", &meta.etag);
+    set_header(&mut resp, "last-modified", &super::http_date(meta.last_modified_ms));
+    set_header(&mut resp, "content-length", &meta.size.to_string());
     Ok(resp)
 }
 
 /// 204 whether or not the object existed.
 pub async fn delete_object(ctx: &Ctx) -> Result<Response<Body>> {
     let bucket = ctx.bucket()?;
-    let key = ctx.key().to_owned();
-    blocking(move || Ok(bucket.delete(&key)?)).await?;
+    ctx.store().delete_object(&bucket.name, ctx.key()).await?;
     Ok(respond::empty(StatusCode::NO_CONTENT))
 }
 
@@ -204,14 +160,7 @@ pub async fn delete_multiple_objects(ctx: &Ctx, body: RequestBody) -> Result<Res
         validate_key(key)?;
     }
     let deleted = keys.clone();
-    let target = bucket.clone();
-    blocking(move || {
-        for key in &keys {
-            target.delete(key)?;
-        }
-        Ok(())
-    })
-    .await?;
+    ctx.store().delete_objects(&bucket.name, keys).await?;
     let url = ctx.url_encoding();
     // Keys that did not exist are reported as deleted too (S3-like; OSS reports no error).
     let result = DeleteResult {
@@ -225,52 +174,26 @@ pub async fn delete_multiple_objects(ctx: &Ctx, body: RequestBody) -> Result<Res
     Ok(respond::xml(StatusCode::OK, xml::to_xml("DeleteResult", &result)))
 }
 
-pub fn owner_of(bucket: &Bucket) -> Owner {
-    let id = bucket.meta().owner_id;
+pub fn owner_of(bucket: &BucketMeta) -> Owner {
+    let id = bucket.owner_id.clone();
     Owner { display_name: id.clone(), id }
 }
 
 pub async fn put_object_acl(ctx: &Ctx) -> Result<Response<Body>> {
     let bucket = ctx.bucket()?;
     let acl = super::meta::object_acl(ctx)?
-        .ok_or_else(|| OssError::invalid_argument("no such object access control exists", OBJECT_ACL, ""))?
-        .to_owned();
-    let key = ctx.key().to_owned();
-    blocking(move || rewrite_meta(&bucket, &key, |meta| meta.acl = acl.clone())).await?;
+        .ok_or_else(|| OssError::invalid_argument("no such object access control exists", OBJECT_ACL, ""))?;
+    // The data stays; only the ACL changes, atomically with every other write of the key.
+    ctx.store().update_object(&bucket.name, ctx.key(), move |meta| meta.acl = acl).await?;
     Ok(respond::empty(StatusCode::OK))
 }
 
-/// Publishes a new version of `key` with the same data and changed metadata. The data is shared
-/// by links, never rewritten; a concurrent write in between wins and this retries on top of it.
-pub fn rewrite_meta(bucket: &Bucket, key: &str, change: impl Fn(&mut ObjectMeta)) -> Result<Arc<ObjectVersion>> {
-    for _ in 0..8 {
-        let current = bucket.get(key).ok_or_else(|| OssError::no_such_key(key))?;
-        let mut meta = current.meta.clone();
-        change(&mut meta);
-        let pieces: Vec<_> = current.meta.segments.iter().map(|s| (s, 0, s.len)).collect();
-        meta.segments = bucket.link(current.blobs_dir(), &pieces)?;
-        let raced = std::cell::Cell::new(false);
-        let published = bucket.publish(meta, |now| match now {
-            Some(v) if std::ptr::eq(v, &*current) => Ok(()),
-            _ => {
-                raced.set(true);
-                Err(OssError::new(Code::InternalError))
-            }
-        });
-        match published {
-            Err(_) if raced.get() => continue,
-            other => return other,
-        }
-    }
-    Err(OssError::internal("rewrite_meta", "object kept changing"))
-}
-
-pub fn get_object_acl(ctx: &Ctx) -> Result<Response<Body>> {
+pub async fn get_object_acl(ctx: &Ctx) -> Result<Response<Body>> {
     let bucket = ctx.bucket()?;
-    let version = bucket.get(ctx.key()).ok_or_else(|| OssError::no_such_key(ctx.key()))?;
+    let meta = ctx.store().head(&bucket.name, ctx.key()).await?.ok_or_else(|| OssError::no_such_key(ctx.key()))?;
     let policy = AccessControlPolicy {
         owner: owner_of(&bucket),
-        access_control_list: AccessControlList { grant: version.meta.acl.clone() },
+        access_control_list: AccessControlList { grant: meta.acl.to_string() },
     };
     Ok(respond::xml(StatusCode::OK, xml::to_xml("AccessControlPolicy", &policy)))
 }

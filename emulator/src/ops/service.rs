@@ -29,7 +29,6 @@ pub fn list_buckets(ctx: &Ctx) -> Result<Response<Body>> {
         .store
         .buckets()
         .into_iter()
-        .map(|b| b.meta())
         .filter(|m| m.owner_id == account.id && m.name.starts_with(prefix) && m.name.as_str() > marker)
         .collect();
     owned.sort_by(|a, b| a.name.cmp(&b.name));
@@ -54,7 +53,7 @@ pub fn list_buckets(ctx: &Ctx) -> Result<Response<Body>> {
                     location: format!("oss-{}", m.region),
                     name: m.name.clone(),
                     region: m.region.clone(),
-                    storage_class: m.storage_class.clone(),
+                    storage_class: m.storage_class.to_string(),
                 })
                 .collect(),
         },

@@ -1,122 +1,169 @@
-//! Writing bodies into blob files (hashing as they stream) and reading byte ranges back out of a
-//! segment list, without ever holding a whole body in memory.
+//! Blob files: receiving a body (hashing as it streams, in memory while small), placing it, and
+//! reading byte ranges back out of a segment list without holding a whole object in memory.
 
 use std::fs::File;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
+use bytes::Bytes;
 use md5::{Digest, Md5};
 use oss_protocol::crc64::Crc64;
-use serde::{Deserialize, Serialize};
 use tokio::io::AsyncWriteExt;
 
-/// One contiguous run of an object's bytes: `len` bytes from `offset` of blob `blob`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Segment {
-    pub blob: String,
-    pub offset: u64,
-    pub len: u64,
+use super::layout::Layout;
+use super::model::{BlobId, Segment};
+use super::reclaim::Pin;
+use super::writer::Batch;
+use crate::error::Result;
+
+/// Bodies up to this size are kept in memory until their commit writes them: no file is opened
+/// on the way in, and the write is one handoff to the index writer.
+pub const INLINE_MAX: usize = 64 * 1024;
+
+/// Chunk size for streaming reads: large enough for throughput, small enough to bound memory.
+pub const READ_CHUNK: usize = 256 * 1024;
+
+/// A received body's bytes, wherever they are.
+#[derive(Debug)]
+pub enum Data {
+    Bytes(Bytes),
+    /// A file under `tmp/`, named by the id its blob will have.
+    File(PathBuf),
 }
 
-/// A body written to a temporary file, with the digests computed on the way.
+impl Data {
+    /// Puts the bytes in a blob file as part of a write job: only the writer thread ever adds
+    /// files to `blobs/`, which is what lets the crash sweep tell orphans exactly.
+    pub(super) fn place(self, batch: &mut Batch<'_>) -> Result<BlobId> {
+        match self {
+            Data::Bytes(b) => batch.place_bytes(&b),
+            Data::File(tmp) => batch.place_file(&tmp),
+        }
+    }
+
+    /// Makes the bytes durable in `tmp/` (`power` mode), off the writer thread: the commit then
+    /// only renames them and syncs directories and the index. Returns the blob id they will have.
+    pub(super) fn sync_in_tmp(self, tmp_dir: &Path) -> std::io::Result<(Data, BlobId)> {
+        let path = match self {
+            Data::Bytes(b) => {
+                let path = tmp_dir.join(BlobId::new().as_str());
+                let mut f = File::create(&path)?;
+                f.write_all(&b).and_then(|()| f.sync_data()).inspect_err(|_| {
+                    let _ = std::fs::remove_file(&path);
+                })?;
+                path
+            }
+            Data::File(path) => {
+                File::open(&path)?.sync_data()?;
+                path
+            }
+        };
+        let id = tmp_blob_id(&path)?;
+        Ok((Data::File(path), id))
+    }
+
+    pub(super) fn discard(self) {
+        if let Data::File(tmp) = self {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+/// The blob id a file in `tmp/` will have: its name.
+pub(super) fn tmp_blob_id(path: &Path) -> std::io::Result<BlobId> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .and_then(BlobId::parse)
+        .ok_or_else(|| std::io::Error::other(format!("{} is not a body file of ours", path.display())))
+}
+
+/// A body with the digests computed on the way.
 #[derive(Debug)]
-pub struct WrittenBlob {
-    pub tmp_path: PathBuf,
+pub struct Received {
+    pub data: Data,
     pub len: u64,
     pub md5: [u8; 16],
     pub crc64: u64,
 }
 
-impl WrittenBlob {
-    /// Removes the temporary file of a body that will not be published.
-    pub fn discard(self) {
-        let _ = std::fs::remove_file(&self.tmp_path);
-    }
-}
-
-/// Streams a request body into a temporary file.
-pub struct BlobWriter {
-    file: tokio::fs::File,
-    path: PathBuf,
+/// A body being received: in memory up to [`INLINE_MAX`], then streamed to a file in `tmp/`.
+pub struct Incoming {
+    tmp_dir: PathBuf,
+    buf: Vec<u8>,
+    file: Option<(tokio::fs::File, PathBuf)>,
     md5: Md5,
     crc: Crc64,
     len: u64,
 }
 
-impl BlobWriter {
-    pub async fn create(path: PathBuf) -> std::io::Result<Self> {
-        let file = tokio::fs::File::create(&path).await?;
-        Ok(Self { file, path, md5: Md5::new(), crc: Crc64::new(), len: 0 })
+impl Incoming {
+    pub(super) fn new(tmp_dir: PathBuf) -> Self {
+        Incoming { tmp_dir, buf: Vec::new(), file: None, md5: Md5::new(), crc: Crc64::new(), len: 0 }
     }
 
     pub fn len(&self) -> u64 {
         self.len
     }
 
-    pub async fn write(&mut self, chunk: &[u8]) -> std::io::Result<()> {
+    pub async fn push(&mut self, chunk: &[u8]) -> std::io::Result<()> {
         self.md5.update(chunk);
         self.crc.update(chunk);
         self.len += chunk.len() as u64;
-        self.file.write_all(chunk).await
-    }
-
-    pub async fn finish(mut self) -> std::io::Result<WrittenBlob> {
-        // tokio's File completes writes in the background; flush waits for the last one so the
-        // file is whole before it is renamed into place.
-        self.file.flush().await?;
-        Ok(WrittenBlob {
-            tmp_path: self.path,
-            len: self.len,
-            md5: self.md5.finalize().into(),
-            crc64: self.crc.finish(),
-        })
-    }
-
-    /// Drops the partial file (body aborted or rejected).
-    pub async fn abort(self) {
-        drop(self.file);
-        let _ = tokio::fs::remove_file(&self.path).await;
-    }
-}
-
-/// Writes everything `source` yields into a new file at `path`, hashing on the way (the
-/// blocking counterpart of [`BlobWriter`], for seeding).
-pub fn write_blob_sync(path: PathBuf, source: &mut dyn Read) -> std::io::Result<WrittenBlob> {
-    use std::io::Write;
-    let mut file = File::create(&path)?;
-    let (mut md5, mut crc, mut len) = (Md5::new(), Crc64::new(), 0u64);
-    let mut buf = vec![0u8; READ_CHUNK];
-    let result = (|| loop {
-        let n = source.read(&mut buf)?;
-        if n == 0 {
-            return file.flush();
+        if let Some((file, _)) = &mut self.file {
+            return file.write_all(chunk).await;
         }
-        md5.update(&buf[..n]);
-        crc.update(&buf[..n]);
-        len += n as u64;
-        file.write_all(&buf[..n])?;
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&path);
-        return Err(e);
+        if self.buf.len() + chunk.len() <= INLINE_MAX {
+            self.buf.extend_from_slice(chunk);
+            return Ok(());
+        }
+        let path = self.tmp_dir.join(BlobId::new().as_str());
+        let mut file = tokio::fs::File::create(&path).await?;
+        let spilled = async {
+            file.write_all(&self.buf).await?;
+            file.write_all(chunk).await
+        }
+        .await;
+        self.buf = Vec::new();
+        self.file = Some((file, path));
+        spilled
     }
-    Ok(WrittenBlob { tmp_path: path, len, md5: md5.finalize().into(), crc64: crc.finish() })
-}
 
-/// Chunk size for streaming reads: large enough for throughput, small enough to bound memory.
-pub const READ_CHUNK: usize = 256 * 1024;
+    pub async fn finish(self) -> std::io::Result<Received> {
+        let data = match self.file {
+            Some((mut file, path)) => {
+                // tokio's File completes writes in the background; flush waits for the last one
+                // so the file is whole before it is renamed into place.
+                if let Err(e) = file.flush().await {
+                    let _ = tokio::fs::remove_file(&path).await;
+                    return Err(e);
+                }
+                Data::File(path)
+            }
+            None => Data::Bytes(Bytes::from(self.buf)),
+        };
+        Ok(Received { data, len: self.len, md5: self.md5.finalize().into(), crc64: self.crc.finish() })
+    }
+
+    /// Drops a body aborted or rejected on the way in.
+    pub async fn abort(self) {
+        if let Some((file, path)) = self.file {
+            drop(file);
+            let _ = tokio::fs::remove_file(&path).await;
+        }
+    }
+}
 
 /// Visits bytes `[start, start+len)` of the concatenation of `segments`, chunk by chunk.
 pub fn for_each_chunk(
-    blobs_dir: &Path,
+    layout: &Layout,
     segments: &[Segment],
     start: u64,
     len: u64,
     mut f: impl FnMut(&[u8]) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    let mut buf = vec![0u8; READ_CHUNK];
+    let mut buf = vec![0u8; READ_CHUNK.min(len as usize)];
     for (seg, seg_start, seg_len) in slice_segments(segments, start, len) {
-        let mut file = File::open(blobs_dir.join(&seg.blob))?;
+        let mut file = File::open(layout.blob(&seg.blob))?;
         file.seek(SeekFrom::Start(seg.offset + seg_start))?;
         let mut left = seg_len;
         while left > 0 {
@@ -151,11 +198,20 @@ pub fn slice_segments(segments: &[Segment], start: u64, len: u64) -> Vec<(&Segme
     out
 }
 
-/// MD5 and CRC-64 of a byte range of an object (UploadPartCopy's part ETag and CRC).
-pub fn digest_range(blobs_dir: &Path, segments: &[Segment], start: u64, len: u64) -> std::io::Result<([u8; 16], u64)> {
+/// The segments of `[start, start+len)` of an object, as segments of their own (a part copied
+/// from a range shares the source's blobs).
+pub fn sub_segments(segments: &[Segment], start: u64, len: u64) -> Vec<Segment> {
+    slice_segments(segments, start, len)
+        .into_iter()
+        .map(|(seg, from, len)| Segment { blob: seg.blob.clone(), offset: seg.offset + from, len })
+        .collect()
+}
+
+/// MD5 and CRC-64 of a byte range of an object.
+pub fn digest_range(layout: &Layout, segments: &[Segment], start: u64, len: u64) -> std::io::Result<([u8; 16], u64)> {
     let mut md5 = Md5::new();
     let mut crc = Crc64::new();
-    for_each_chunk(blobs_dir, segments, start, len, |chunk| {
+    for_each_chunk(layout, segments, start, len, |chunk| {
         md5.update(chunk);
         crc.update(chunk);
         Ok(())
@@ -163,37 +219,138 @@ pub fn digest_range(blobs_dir: &Path, segments: &[Segment], start: u64, len: u64
     Ok((md5.finalize().into(), crc.finish()))
 }
 
+/// An object's bytes on their way out.
+pub type ByteStream = std::pin::Pin<Box<dyn futures_util::Stream<Item = std::io::Result<Bytes>> + Send>>;
+
+/// Streams a range: from memory when the lookup already read the object, otherwise from a
+/// blocking thread that holds the pins until it is done.
+pub(super) fn stream(
+    layout: Layout,
+    segments: Vec<Segment>,
+    data: Option<Bytes>,
+    pin: Pin,
+    start: u64,
+    len: u64,
+) -> ByteStream {
+    use futures_util::StreamExt;
+    if len == 0 {
+        return futures_util::stream::empty().boxed();
+    }
+    if let Some(bytes) = data {
+        drop(pin);
+        let end = (start + len).min(bytes.len() as u64) as usize;
+        let slice = bytes.slice((start as usize).min(end)..end);
+        return futures_util::stream::once(async move { Ok(slice) }).boxed();
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
+    tokio::task::spawn_blocking(move || {
+        let _pin = pin;
+        let sent = for_each_chunk(&layout, &segments, start, len, |chunk| {
+            tx.blocking_send(Ok(Bytes::copy_from_slice(chunk)))
+                .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
+        });
+        if let Err(e) = sent {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                tracing::error!("reading a blob: {e}");
+                let _ = tx.blocking_send(Err(e));
+            }
+        }
+    });
+    futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|item| (item, rx)) }).boxed()
+}
+
+/// Reads everything `source` yields into a received body (seeding from files).
+pub fn receive_sync(tmp_dir: &Path, source: &mut dyn Read) -> std::io::Result<Received> {
+    let (mut md5, mut crc, mut len) = (Md5::new(), Crc64::new(), 0u64);
+    let mut buf = vec![0u8; READ_CHUNK];
+    let mut inline = Vec::new();
+    let mut file: Option<(File, PathBuf)> = None;
+    let result = (|| loop {
+        let n = source.read(&mut buf)?;
+        if n == 0 {
+            return match &mut file {
+                Some((f, _)) => f.flush(),
+                None => Ok(()),
+            };
+        }
+        md5.update(&buf[..n]);
+        crc.update(&buf[..n]);
+        len += n as u64;
+        match &mut file {
+            Some((f, _)) => f.write_all(&buf[..n])?,
+            None if inline.len() + n <= INLINE_MAX => inline.extend_from_slice(&buf[..n]),
+            None => {
+                let path = tmp_dir.join(BlobId::new().as_str());
+                let (f, _) = file.insert((File::create(&path)?, path));
+                f.write_all(&inline)?;
+                f.write_all(&buf[..n])?;
+                inline = Vec::new();
+            }
+        }
+    })();
+    if let Err(e) = result {
+        if let Some((_, path)) = &file {
+            let _ = std::fs::remove_file(path);
+        }
+        return Err(e);
+    }
+    let data = match file {
+        Some((_, path)) => Data::File(path),
+        None => Data::Bytes(Bytes::from(inline)),
+    };
+    Ok(Received { data, len, md5: md5.finalize().into(), crc64: crc.finish() })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn seg(blob: &str, offset: u64, len: u64) -> Segment {
-        Segment { blob: blob.into(), offset, len }
+    fn seg(blob: &BlobId, offset: u64, len: u64) -> Segment {
+        Segment { blob: blob.clone(), offset, len }
     }
 
     #[test]
     fn slicing() {
-        let segs = vec![seg("a", 0, 10), seg("b", 5, 10), seg("c", 0, 10)];
-        let got: Vec<_> = slice_segments(&segs, 8, 10).into_iter().map(|(s, o, l)| (s.blob.as_str(), o, l)).collect();
-        assert_eq!(got, vec![("a", 8, 2), ("b", 0, 8)]);
+        let (a, b, c) = (BlobId::new(), BlobId::new(), BlobId::new());
+        let segs = vec![seg(&a, 0, 10), seg(&b, 5, 10), seg(&c, 0, 10)];
+        let got: Vec<_> = slice_segments(&segs, 8, 10).into_iter().map(|(s, o, l)| (s.blob.clone(), o, l)).collect();
+        assert_eq!(got, vec![(a.clone(), 8, 2), (b.clone(), 0, 8)]);
         assert_eq!(slice_segments(&segs, 0, 30).len(), 3);
         assert!(slice_segments(&segs, 30, 0).is_empty());
+        assert_eq!(sub_segments(&segs, 8, 10), vec![seg(&a, 8, 2), seg(&b, 5, 8)]);
     }
 
     #[test]
     fn ranged_reads_cross_segments() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("a"), b"0123456789").unwrap();
-        std::fs::write(dir.path().join("b"), b"xxxxxABCDE").unwrap();
-        let segs = vec![seg("a", 0, 10), seg("b", 5, 5)];
+        let layout = Layout::new(dir.path());
+        let (a, b) = (BlobId::new(), BlobId::new());
+        for id in [&a, &b] {
+            std::fs::create_dir_all(layout.shard_dir(id)).unwrap();
+        }
+        std::fs::write(layout.blob(&a), b"0123456789").unwrap();
+        std::fs::write(layout.blob(&b), b"xxxxxABCDE").unwrap();
+        let segs = vec![seg(&a, 0, 10), seg(&b, 5, 5)];
         let mut out = Vec::new();
-        for_each_chunk(dir.path(), &segs, 7, 6, |c| {
+        for_each_chunk(&layout, &segs, 7, 6, |c| {
             out.extend_from_slice(c);
             Ok(())
         })
         .unwrap();
         assert_eq!(out, b"789ABC");
-        let (_, crc) = digest_range(dir.path(), &segs, 0, 15).unwrap();
+        let (_, crc) = digest_range(&layout, &segs, 0, 15).unwrap();
         assert_eq!(crc, oss_protocol::crc64::checksum(b"0123456789ABCDE"));
+    }
+
+    #[test]
+    fn large_bodies_spill_to_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let small = receive_sync(dir.path(), &mut &b"hello"[..]).unwrap();
+        assert!(matches!(small.data, Data::Bytes(ref b) if &b[..] == b"hello"));
+        let big = vec![7u8; INLINE_MAX + 1];
+        let large = receive_sync(dir.path(), &mut big.as_slice()).unwrap();
+        let Data::File(path) = &large.data else { panic!("expected a file") };
+        assert_eq!(std::fs::read(path).unwrap(), big);
+        assert_eq!(large.crc64, oss_protocol::crc64::checksum(&big));
     }
 }

@@ -1,665 +1,852 @@
-//! The filesystem store: owns the data directory, never sees HTTP.
+//! The store: owns the data directory, never sees HTTP, and offers async methods that do their
+//! own blocking work off the runtime threads.
 //!
-//! Durability and atomicity come from one rule: data files are immutable once written, and an
-//! object becomes visible only by renaming its metadata file into place while the bucket's index
-//! lock is held. A reader sees the old version or the new one; a crash (even `kill -9`) leaves at
-//! worst unreferenced files, removed at the next start.
+//! - **Metadata** lives in an SQLite index ([`index`]) in WAL mode: buckets, objects, uploads,
+//!   parts and how many segments reference each blob. Nothing holds all keys in memory; listing
+//!   reads the index in key order. Only bucket records (a few per account) are cached.
+//! - **Data** lives in immutable blob files ([`layout`]). Copies list the source's blobs again
+//!   instead of copying bytes, so CopyObject of 1 GiB costs what 1 KiB does.
+//! - **Writes** go through one writer thread ([`writer`]) that commits everything queued in one
+//!   transaction. A small PUT is one handoff: the body arrives in memory and the writer puts
+//!   its blob file in place and commits. Every write checks its bucket inside its transaction,
+//!   so a write racing DeleteBucket answers NoSuchBucket and leaves nothing behind.
+//! - **Reads** are one `spawn_blocking`: look up, pin the blobs, and for small objects read the
+//!   bytes too.
+//! - **Freeing**: a commit that stops referencing a blob hands it to [`reclaim`], which deletes
+//!   it in the background once no reader can reach it.
 //!
-//! Sharing: an object is a list of [`Segment`]s over blob files, and every object version and
-//! every upload part *owns* its blob files. Copies hard-link the source's blobs under new names
-//! instead of rewriting bytes, so CopyObject of 1 GiB costs what 1 KiB does, and deleting either
-//! side leaves the other intact (the filesystem counts the links). Where hard links are not
-//! possible, the bytes are copied instead.
+//! Crash model: the index commit is the moment a write happens. Before it, nothing is visible and
+//! the only leftovers are unreferenced blob files, swept in the background at the next start;
+//! after it, everything the write references is in place. Complete and Abort are one
+//! transaction each. What survives what depends on [`Durability`].
 
 pub mod blob;
+mod index;
 pub mod layout;
+pub mod model;
+mod reclaim;
+mod writer;
 
-use std::collections::{BTreeMap, HashSet};
-use std::fs;
+use std::collections::BTreeMap;
 use std::io;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::ops::Bound;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use bytes::Bytes;
+use rusqlite::Connection;
 
-pub use blob::{BlobWriter, Segment, WrittenBlob};
+pub use blob::{Data, Incoming, Received};
+pub use index::Durability;
 pub use layout::Layout;
+pub use model::{BlobId, BucketMeta, ObjectMeta, PartMeta, Segment, UploadMeta};
+pub use reclaim::Pin;
 
 use crate::error::{Code, OssError, Result};
+use reclaim::Reclaimer;
+use writer::{Batch, Writer};
 
-fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(PoisonError::into_inner)
+/// Objects this small are read whole in their lookup's blocking call: one handoff per GET.
+pub const PRELOAD_MAX: u64 = 64 * 1024;
+
+/// What a scan visitor wants next.
+pub enum Step {
+    Next,
+    /// Skip every remaining key that starts with this (a common prefix already reported).
+    SkipPrefix(String),
+    Stop,
 }
 
-fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    lock.write().unwrap_or_else(PoisonError::into_inner)
+/// Test hooks: simulated crashes at named steps of a commit, and a record of what was synced.
+#[derive(Clone, Default)]
+pub struct StoreHooks(Option<Arc<HooksInner>>);
+
+#[derive(Default)]
+struct HooksInner {
+    crash_at: Mutex<Option<&'static str>>,
+    synced: Mutex<Vec<SyncEvent>>,
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
+/// What `power` durability synced, in order (recorded only with hooks on).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncEvent {
+    Data(BlobId),
+    Dir(PathBuf),
+    /// An index commit, and whether SQLite synced it (`synchronous=FULL`).
+    Index {
+        synced: bool,
+    },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BucketMeta {
-    pub name: String,
-    pub owner_id: String,
-    pub region: String,
-    pub acl: String,
-    pub storage_class: String,
-    pub data_redundancy_type: String,
-    pub created_ms: i64,
-}
-
-/// Everything stored about one object version.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ObjectMeta {
-    pub key: String,
-    pub size: u64,
-    /// Quoted, as sent on the wire.
-    pub etag: String,
-    pub crc64: u64,
-    pub last_modified_ms: i64,
-    /// `Normal` or `Multipart`.
-    pub object_type: String,
-    pub storage_class: String,
-    /// `default` inherits the bucket's ACL.
-    pub acl: String,
-    /// Base64 MD5, only for Normal objects.
-    pub content_md5: Option<String>,
-    /// Standard headers kept with the object (lowercase name, value): content-type,
-    /// cache-control, content-disposition, content-encoding, content-language, expires.
-    pub headers: Vec<(String, String)>,
-    /// `x-oss-meta-*` headers (lowercase full name, value).
-    pub user_meta: Vec<(String, String)>,
-    pub sse: Option<String>,
-    pub sse_key_id: Option<String>,
-    /// `SM4` when SSE-KMS encrypts the data with SM4 (`x-oss-server-side-data-encryption`).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sse_data_encryption: Option<String>,
-    /// `k=v&k2=v2` as sent in `x-oss-tagging`.
-    pub tagging: Option<String>,
-    pub segments: Vec<Segment>,
-}
-
-impl ObjectMeta {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+impl StoreHooks {
+    pub fn enabled() -> Self {
+        StoreHooks(Some(Arc::default()))
     }
 
-    /// Stores `value` under `name` unless the object already has that header.
-    pub fn set_default_header(&mut self, name: &str, value: &str) {
-        if self.header(name).is_none() {
-            self.headers.insert(0, (name.to_owned(), value.to_owned()));
+    /// The writer stops dead at `step` (`before-commit`, `after-commit`) of its next commit, as
+    /// if the process had been killed there.
+    pub fn crash_at(&self, step: &'static str) {
+        if let Some(h) = &self.0 {
+            *h.crash_at.lock().unwrap_or_else(PoisonError::into_inner) = Some(step);
         }
     }
-}
 
-/// A published object version. Its blob files are unlinked when it has been replaced or deleted
-/// *and* the last reader holding it is done, so a GET streaming an old version never breaks.
-#[derive(Debug)]
-pub struct ObjectVersion {
-    pub meta: ObjectMeta,
-    blobs_dir: PathBuf,
-    retired: AtomicBool,
-}
-
-impl ObjectVersion {
-    pub fn blobs_dir(&self) -> &Path {
-        &self.blobs_dir
+    fn fire(&self, step: &'static str) -> bool {
+        let Some(h) = &self.0 else { return false };
+        let mut at = h.crash_at.lock().unwrap_or_else(PoisonError::into_inner);
+        if *at == Some(step) {
+            *at = None;
+            return true;
+        }
+        false
     }
 
-    fn retire(&self) {
-        self.retired.store(true, Ordering::Release);
-    }
-}
-
-impl Drop for ObjectVersion {
-    fn drop(&mut self) {
-        if self.retired.load(Ordering::Acquire) {
-            remove_blobs(&self.blobs_dir, &self.meta.segments);
+    fn record(&self, event: SyncEvent) {
+        if let Some(h) = &self.0 {
+            h.synced.lock().unwrap_or_else(PoisonError::into_inner).push(event);
         }
     }
-}
 
-fn remove_blobs(blobs_dir: &Path, segments: &[Segment]) {
-    for seg in segments {
-        if let Err(e) = fs::remove_file(blobs_dir.join(&seg.blob)) {
-            if e.kind() != io::ErrorKind::NotFound {
-                tracing::warn!("could not remove blob {}: {e}", seg.blob);
+    fn record_commit(&self, dirs: &std::collections::BTreeSet<PathBuf>, durability: Durability) {
+        if self.0.is_some() {
+            for dir in dirs {
+                self.record(SyncEvent::Dir(dir.clone()));
             }
+            self.record(SyncEvent::Index { synced: durability == Durability::Power });
         }
     }
-}
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct UploadMeta {
-    pub upload_id: String,
-    pub key: String,
-    pub initiated_ms: i64,
-    /// Headers, metadata, ACL, storage class, encryption and tagging for the final object.
-    pub template: ObjectMeta,
-    /// `x-oss-forbid-overwrite` given at initiation, enforced again at completion.
-    #[serde(default)]
-    pub forbid_overwrite: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PartMeta {
-    pub number: u32,
-    pub etag: String,
-    pub size: u64,
-    pub crc64: u64,
-    pub last_modified_ms: i64,
-    pub segments: Vec<Segment>,
-}
-
-#[derive(Debug)]
-pub struct Upload {
-    pub meta: UploadMeta,
-    state: Mutex<UploadState>,
-}
-
-#[derive(Debug, Default)]
-struct UploadState {
-    parts: BTreeMap<u32, PartMeta>,
-    /// Completed or aborted: every later operation on it is NoSuchUpload.
-    done: bool,
-}
-
-impl Upload {
-    pub fn parts(&self) -> Vec<PartMeta> {
-        lock(&self.state).parts.values().cloned().collect()
+    pub fn synced(&self) -> Vec<SyncEvent> {
+        self.0.as_ref().map(|h| h.synced.lock().unwrap_or_else(PoisonError::into_inner).clone()).unwrap_or_default()
     }
 }
 
+/// An object found for reading: its metadata, its blobs pinned, and for small objects its bytes.
 #[derive(Debug)]
-pub struct Bucket {
-    layout: Layout,
-    pub name: String,
-    meta: RwLock<BucketMeta>,
-    objects: RwLock<BTreeMap<String, Arc<ObjectVersion>>>,
-    uploads: Mutex<BTreeMap<String, Arc<Upload>>>,
-    /// Set by DeleteBucket while it holds the index locks: a write that raced it must fail
-    /// rather than publish into a directory about to vanish.
-    deleted: AtomicBool,
+pub struct Opened {
+    pub meta: ObjectMeta,
+    data: Option<Bytes>,
+    pin: Pin,
 }
 
+struct Inner {
+    layout: Layout,
+    durability: Durability,
+    buckets: RwLock<BTreeMap<String, Arc<BucketMeta>>>,
+    readers: Mutex<Vec<Connection>>,
+    writer: Writer,
+    reclaim: Arc<Reclaimer>,
+    hooks: StoreHooks,
+}
+
+#[derive(Clone)]
 pub struct Store {
-    layout: Layout,
-    buckets: RwLock<BTreeMap<String, Arc<Bucket>>>,
+    inner: Arc<Inner>,
 }
 
-fn write_json_atomic<T: Serialize>(layout: &Layout, path: &Path, value: &T) -> io::Result<()> {
-    let tmp = layout.tmp_file();
-    fs::write(&tmp, serde_json::to_vec(value).map_err(io::Error::other)?)?;
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent)?;
-    }
-    fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = fs::remove_file(&tmp);
-    })
+fn invalid_data(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, message)
 }
 
-fn read_json<T: DeserializeOwned>(path: &Path) -> io::Result<T> {
-    serde_json::from_slice(&fs::read(path)?).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
-}
-
-/// Removes a directory tree by first renaming it into `tmp/`, so it vanishes atomically.
-fn remove_tree(layout: &Layout, dir: &Path) -> io::Result<()> {
-    let grave = layout.tmp_file();
-    fs::rename(dir, &grave)?;
-    fs::remove_dir_all(&grave)
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(f).await.map_err(|e| OssError::internal("blocking task", e))?
 }
 
 impl Store {
-    /// Opens (or initialises) a data directory, loads the indexes and removes what a crash left.
-    pub fn open(root: impl Into<PathBuf>) -> io::Result<Store> {
+    /// Opens (or initialises) a data directory. Blocking; nothing here grows with the number of
+    /// objects: leftovers of a crash are swept in the background afterwards.
+    pub fn open(root: impl Into<PathBuf>, durability: Durability, hooks: StoreHooks) -> io::Result<Store> {
         let layout = Layout::new(root);
-        fs::create_dir_all(layout.root())?;
-        match fs::read_to_string(layout.format_file()) {
-            Ok(v) if v.trim() == layout::FORMAT_VERSION => {}
+        std::fs::create_dir_all(layout.root())?;
+        let fresh = match std::fs::read_to_string(layout.format_file()) {
+            Ok(v) if v.trim() == layout::FORMAT_VERSION => false,
+            Ok(v) if v.trim() == layout::FORMAT_VERSION_1 => {
+                return Err(invalid_data(format!(
+                    "{} was written by an earlier oss-emulator (layout 1, one JSON file per object). \
+                     This version keeps metadata in an index and cannot read it. Start with a new \
+                     --data-dir, or export the objects with the earlier version (e.g. `ossc cp -r`) \
+                     and import them into a new one.",
+                    layout.root().display()
+                )))
+            }
             Ok(v) => {
-                return Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!(
-                        "{} holds layout {:?}, this emulator reads {}",
-                        layout.root().display(),
-                        v.trim(),
-                        layout::FORMAT_VERSION
-                    ),
-                ))
+                return Err(invalid_data(format!(
+                    "{} holds layout {:?}, this emulator reads {}",
+                    layout.root().display(),
+                    v.trim(),
+                    layout::FORMAT_VERSION
+                )))
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                fs::write(layout.format_file(), layout::FORMAT_VERSION)?;
+            Err(e) if e.kind() == io::ErrorKind::NotFound => true,
+            Err(e) => return Err(e),
+        };
+        if fresh {
+            for dir in layout.shard_dirs() {
+                std::fs::create_dir_all(dir)?;
             }
+        }
+        // The previous run's in-flight bodies: moved aside at once, deleted in the background.
+        let trash = layout.trash_dir().join(BlobId::new().as_str());
+        std::fs::create_dir_all(layout.trash_dir())?;
+        match std::fs::rename(layout.tmp_dir(), &trash) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
         }
-        let _ = fs::remove_dir_all(layout.tmp_dir());
-        fs::create_dir_all(layout.tmp_dir())?;
-        fs::create_dir_all(layout.buckets_dir())?;
-        let mut buckets = BTreeMap::new();
-        for entry in fs::read_dir(layout.buckets_dir())? {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if !oss_protocol::is_valid_bucket_name(&name) {
-                continue;
+        std::fs::create_dir_all(layout.tmp_dir())?;
+        let db_err = |e: rusqlite::Error| io::Error::other(format!("index {}: {e}", layout.index().display()));
+        let conn = index::connect(&layout.index(), durability).map_err(db_err)?;
+        index::create_schema(&conn).map_err(db_err)?;
+        let buckets = index::load_buckets(&conn)
+            .map_err(|e| io::Error::other(e.to_string()))?
+            .into_iter()
+            .map(|b| (b.name.clone(), Arc::new(b)))
+            .collect();
+        if fresh {
+            std::fs::write(layout.format_file(), layout::FORMAT_VERSION)?;
+            if durability == Durability::Power {
+                std::fs::File::open(layout.root())?.sync_all()?;
             }
-            match Bucket::load(&layout, &name)? {
-                Some(bucket) => {
-                    buckets.insert(name, Arc::new(bucket));
+        }
+        let reclaim = Reclaimer::start(layout.clone());
+        reclaim.empty_trash(layout.trash_dir());
+        let writer = Writer::start(conn, layout.clone(), durability, reclaim.clone(), hooks.clone())?;
+        let store = Store {
+            inner: Arc::new(Inner {
+                layout,
+                durability,
+                buckets: RwLock::new(buckets),
+                readers: Mutex::new(Vec::new()),
+                writer,
+                reclaim,
+                hooks,
+            }),
+        };
+        store.sweep();
+        Ok(store)
+    }
+
+    pub fn durability(&self) -> Durability {
+        self.inner.durability
+    }
+
+    /// Starts receiving a body: small ones stay in memory, larger ones stream to `tmp/`.
+    pub fn incoming(&self) -> Incoming {
+        Incoming::new(self.inner.layout.tmp_dir())
+    }
+
+    /// A body already in memory (seeding from a manifest).
+    pub fn receive_bytes(&self, data: Vec<u8>) -> Received {
+        use md5::Digest;
+        let md5 = md5::Md5::digest(&data).into();
+        let crc64 = oss_protocol::crc64::checksum(&data);
+        Received { len: data.len() as u64, md5, crc64, data: Data::Bytes(Bytes::from(data)) }
+    }
+
+    /// A body read from a local file (seeding from a directory).
+    pub async fn receive_file(&self, path: PathBuf) -> Result<Received> {
+        let tmp = self.inner.layout.tmp_dir();
+        blocking(move || Ok(blob::receive_sync(&tmp, &mut std::fs::File::open(&path)?)?)).await
+    }
+
+    /// Waits until the crash sweep is done and blobs freed so far are deleted (tests).
+    pub async fn settle(&self) {
+        let reclaim = self.inner.reclaim.clone();
+        let _ = tokio::task::spawn_blocking(move || {
+            reclaim.wait_for_sweep();
+            reclaim.flush()
+        })
+        .await;
+    }
+
+    /// Runs a read against a pooled connection.
+    fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let pooled = self.inner.readers.lock().unwrap_or_else(PoisonError::into_inner).pop();
+        let conn = match pooled {
+            Some(c) => c,
+            None => index::connect(&self.inner.layout.index(), self.inner.durability)?,
+        };
+        let out = f(&conn);
+        self.inner.readers.lock().unwrap_or_else(PoisonError::into_inner).push(conn);
+        out
+    }
+
+    /// Queues a write for the next commit and waits for it.
+    async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Batch<'_>) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        self.inner.writer.submit(f).await.map_err(|_| writer::stopped())?
+    }
+
+    /// In `power` mode a body's bytes are synced by the request's own blocking call, in
+    /// parallel with other requests, before its commit is queued; the commit then only renames
+    /// them and syncs directories and the index.
+    async fn prepare(&self, data: Data) -> Result<Data> {
+        if self.inner.durability != Durability::Power {
+            return Ok(data);
+        }
+        let (tmp_dir, hooks) = (self.inner.layout.tmp_dir(), self.inner.hooks.clone());
+        blocking(move || {
+            let (data, id) = data.sync_in_tmp(&tmp_dir)?;
+            hooks.record(SyncEvent::Data(id));
+            Ok(data)
+        })
+        .await
+    }
+
+    /// Removes a received body that will not be stored.
+    pub async fn discard(&self, data: Data) {
+        if matches!(data, Data::File(_)) {
+            let _ = tokio::task::spawn_blocking(move || data.discard()).await;
+        }
+    }
+
+    /// Deletes blob files a crash left behind: written, never committed. Runs on a thread of its
+    /// own after start-up, one shard directory at a time; each check is a write job, so it sees
+    /// every blob the writer has placed either committed or removed.
+    fn sweep(&self) {
+        let store = self.clone();
+        let spawned = std::thread::Builder::new().name("oss-sweep".into()).spawn(move || {
+            let mut removed = 0usize;
+            for shard in store.inner.layout.shard_dirs() {
+                let Ok(entries) = std::fs::read_dir(&shard) else { continue };
+                let ids: Vec<BlobId> =
+                    entries.flatten().filter_map(|e| e.file_name().to_str().and_then(BlobId::parse)).collect();
+                if ids.is_empty() {
+                    continue;
                 }
-                // A bucket whose creation did not finish.
-                None => remove_tree(&layout, &entry.path())?,
+                match store.inner.writer.submit(move |b| writer::unreferenced(b, ids)).blocking_recv() {
+                    Ok(Ok(orphans)) => {
+                        removed += orphans.len();
+                        store.inner.reclaim.free(orphans);
+                    }
+                    // The store is closing (or the writer died): the next start sweeps again.
+                    _ => return,
+                }
             }
+            if removed > 0 {
+                tracing::info!("removing {removed} blob files a crash left unreferenced");
+            }
+            store.inner.reclaim.sweep_done();
+        });
+        if let Err(e) = spawned {
+            tracing::warn!("could not start the crash sweep: {e}");
         }
-        Ok(Store { layout, buckets: RwLock::new(buckets) })
+    }
+}
+
+// ---- buckets ----
+
+impl Store {
+    pub fn bucket(&self, name: &str) -> Option<Arc<BucketMeta>> {
+        self.inner.buckets.read().unwrap_or_else(PoisonError::into_inner).get(name).cloned()
     }
 
-    pub fn layout(&self) -> &Layout {
-        &self.layout
+    pub fn buckets(&self) -> Vec<Arc<BucketMeta>> {
+        self.inner.buckets.read().unwrap_or_else(PoisonError::into_inner).values().cloned().collect()
     }
 
-    pub fn bucket(&self, name: &str) -> Option<Arc<Bucket>> {
-        read(&self.buckets).get(name).cloned()
+    fn cache_bucket(&self, meta: BucketMeta) -> Arc<BucketMeta> {
+        let meta = Arc::new(meta);
+        self.inner.buckets.write().unwrap_or_else(PoisonError::into_inner).insert(meta.name.clone(), meta.clone());
+        meta
     }
 
-    pub fn buckets(&self) -> Vec<Arc<Bucket>> {
-        read(&self.buckets).values().cloned().collect()
+    fn uncache_bucket(&self, name: &str) {
+        self.inner.buckets.write().unwrap_or_else(PoisonError::into_inner).remove(name);
     }
 
-    /// Creates a bucket, or returns the existing one untouched.
-    pub fn create_bucket(&self, meta: BucketMeta) -> io::Result<std::result::Result<Arc<Bucket>, Arc<Bucket>>> {
-        let mut buckets = write(&self.buckets);
-        if let Some(existing) = buckets.get(&meta.name) {
-            return Ok(Err(existing.clone()));
-        }
-        let name = meta.name.clone();
-        let dir = self.layout.bucket_dir(&name);
-        for sub in [self.layout.objects_dir(&name), self.layout.blobs_dir(&name), self.layout.uploads_dir(&name)] {
-            fs::create_dir_all(sub)?;
-        }
-        if let Err(e) = write_json_atomic(&self.layout, &self.layout.bucket_meta(&name), &meta) {
-            let _ = fs::remove_dir_all(&dir);
-            return Err(e);
-        }
-        let bucket = Arc::new(Bucket::new(self.layout.clone(), meta));
-        buckets.insert(name, bucket.clone());
-        Ok(Ok(bucket))
+    /// Creates a bucket, or returns the existing one untouched (`Err`).
+    pub async fn create_bucket(
+        &self,
+        meta: BucketMeta,
+    ) -> Result<std::result::Result<Arc<BucketMeta>, Arc<BucketMeta>>> {
+        let created = self
+            .write(move |b| match index::get_bucket(b.conn, &meta.name)? {
+                Some(existing) => Ok(Err(existing)),
+                None => {
+                    index::put_bucket(b.conn, &meta)?;
+                    Ok(Ok(meta))
+                }
+            })
+            .await?;
+        Ok(match created {
+            Ok(meta) => Ok(self.cache_bucket(meta)),
+            Err(existing) => Err(self.bucket(&existing.name).unwrap_or_else(|| Arc::new(existing))),
+        })
     }
 
     /// Deletes an empty bucket (no objects, no pending uploads).
-    pub fn delete_bucket(&self, name: &str) -> Result<()> {
-        let mut buckets = write(&self.buckets);
-        let bucket = buckets.get(name).ok_or_else(|| OssError::no_such_bucket(name))?.clone();
-        let objects = write(&bucket.objects);
-        let uploads = lock(&bucket.uploads);
-        if !objects.is_empty() {
-            return Err(OssError::new(Code::BucketNotEmpty).with("BucketName", name).ec("0015-00000301"));
-        }
-        if !uploads.is_empty() {
-            return Err(OssError::new(Code::BucketNotEmpty)
-                .message("The bucket has Multipart Uploads.")
-                .with("BucketName", name)
-                .ec("0015-00000301"));
-        }
-        remove_tree(&self.layout, &self.layout.bucket_dir(name))?;
-        bucket.deleted.store(true, Ordering::Release);
-        buckets.remove(name);
+    pub async fn delete_bucket(&self, name: &str) -> Result<()> {
+        let owned = name.to_owned();
+        self.write(move |b| {
+            let name = owned.as_str();
+            index::require_bucket(b.conn, name)?;
+            if index::has_objects(b.conn, name)? {
+                return Err(OssError::new(Code::BucketNotEmpty).with("BucketName", name).ec("0015-00000301"));
+            }
+            if index::has_uploads(b.conn, name)? {
+                return Err(OssError::new(Code::BucketNotEmpty)
+                    .message("The bucket has Multipart Uploads.")
+                    .with("BucketName", name)
+                    .ec("0015-00000301"));
+            }
+            index::delete_bucket_row(b.conn, name)
+        })
+        .await?;
+        self.uncache_bucket(name);
         Ok(())
     }
-}
 
-impl Store {
+    pub async fn update_bucket(&self, name: &str, change: impl FnOnce(&mut BucketMeta) + Send + 'static) -> Result<()> {
+        let owned = name.to_owned();
+        let meta = self
+            .write(move |b| {
+                let mut meta = index::require_bucket(b.conn, &owned)?;
+                change(&mut meta);
+                index::put_bucket(b.conn, &meta)?;
+                Ok(meta)
+            })
+            .await?;
+        self.cache_bucket(meta);
+        Ok(())
+    }
+
     /// Deletes buckets with everything in them (all, or just `only`): the control API's reset.
     /// Returns the names removed.
-    pub fn reset(&self, only: Option<&str>) -> Result<Vec<String>> {
-        let mut buckets = write(&self.buckets);
+    pub async fn reset(&self, only: Option<&str>) -> Result<Vec<String>> {
         let names: Vec<String> = match only {
-            Some(name) if buckets.contains_key(name) => vec![name.to_owned()],
+            Some(name) if self.bucket(name).is_some() => vec![name.to_owned()],
             Some(name) => return Err(OssError::no_such_bucket(name)),
-            None => buckets.keys().cloned().collect(),
+            None => self.buckets().iter().map(|b| b.name.clone()).collect(),
         };
         for name in &names {
-            if let Some(bucket) = buckets.remove(name) {
-                let _objects = write(&bucket.objects);
-                let _uploads = lock(&bucket.uploads);
-                bucket.deleted.store(true, Ordering::Release);
-                remove_tree(&self.layout, &self.layout.bucket_dir(name))?;
+            // One bucket per commit, in slices, so a reset of a large bucket does not hold every
+            // other writer behind one huge transaction.
+            loop {
+                let bucket = name.clone();
+                let more = self
+                    .write(move |b| {
+                        const SLICE: usize = 2000;
+                        let objects = index::scan_objects(b.conn, &bucket, Bound::Unbounded, None, SLICE)?;
+                        for o in &objects {
+                            index::delete_object_row(b.conn, &bucket, &o.key)?;
+                            index::drop_refs(b.conn, &o.segments, &mut b.freed)?;
+                        }
+                        if objects.len() == SLICE {
+                            return Ok(true);
+                        }
+                        for id in index::upload_ids(b.conn, &bucket)? {
+                            for part in index::scan_parts(b.conn, &bucket, &id, 0, usize::MAX >> 1)? {
+                                index::drop_refs(b.conn, &part.segments, &mut b.freed)?;
+                            }
+                            index::delete_upload_rows(b.conn, &bucket, &id)?;
+                        }
+                        index::delete_bucket_row(b.conn, &bucket)?;
+                        Ok(false)
+                    })
+                    .await?;
+                if !more {
+                    break;
+                }
             }
+            self.uncache_bucket(name);
         }
         Ok(names)
     }
 }
 
-impl Bucket {
-    fn new(layout: Layout, meta: BucketMeta) -> Self {
-        Bucket {
-            layout,
-            name: meta.name.clone(),
-            meta: RwLock::new(meta),
-            objects: RwLock::new(BTreeMap::new()),
-            uploads: Mutex::new(BTreeMap::new()),
-            deleted: AtomicBool::new(false),
-        }
+// ---- reading objects ----
+
+impl Store {
+    /// An object's metadata (no pins: for checks, not for reading data).
+    pub async fn head(&self, bucket: &str, key: &str) -> Result<Option<ObjectMeta>> {
+        let (store, bucket, key) = (self.clone(), bucket.to_owned(), key.to_owned());
+        blocking(move || store.read(|c| index::get_object(c, &bucket, &key))).await
     }
 
-    fn load(layout: &Layout, name: &str) -> io::Result<Option<Bucket>> {
-        let meta: BucketMeta = match read_json(&layout.bucket_meta(name)) {
-            Ok(m) => m,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(e),
+    /// Finds an object for reading: pins its blobs, and reads it whole when it is at most
+    /// `preload` bytes (one handoff for a small GET).
+    pub async fn open_object(&self, bucket: &str, key: &str, preload: u64) -> Result<Option<Opened>> {
+        let (store, bucket, key) = (self.clone(), bucket.to_owned(), key.to_owned());
+        blocking(move || store.open_blocking(&bucket, &key, preload)).await
+    }
+
+    fn open_blocking(&self, bucket: &str, key: &str, preload: u64) -> Result<Option<Opened>> {
+        let reclaim = &self.inner.reclaim;
+        let (meta, pin) = {
+            let _lookup = reclaim.lookup();
+            let Some(meta) = self.read(|c| index::get_object(c, bucket, key))? else { return Ok(None) };
+            let pin = reclaim.pin(meta.segments.iter().map(|s| s.blob.clone()));
+            (meta, pin)
         };
-        let bucket = Bucket::new(layout.clone(), meta);
-        let blobs_dir = layout.blobs_dir(name);
-        let mut referenced = HashSet::new();
-        {
-            let mut objects = write(&bucket.objects);
-            for shard in read_dir_or_empty(&layout.objects_dir(name))? {
-                for file in read_dir_or_empty(&shard)? {
-                    let meta: ObjectMeta = match read_json(&file) {
-                        Ok(m) => m,
-                        Err(e) => {
-                            tracing::warn!("skipping unreadable object metadata {}: {e}", file.display());
-                            continue;
-                        }
-                    };
-                    if layout.object_meta(name, &meta.key) != file {
-                        tracing::warn!("skipping misplaced object metadata {}", file.display());
-                        continue;
-                    }
-                    referenced.extend(meta.segments.iter().map(|s| s.blob.clone()));
-                    let version = ObjectVersion { meta, blobs_dir: blobs_dir.clone(), retired: AtomicBool::new(false) };
-                    objects.insert(version.meta.key.clone(), Arc::new(version));
-                }
-            }
-        }
-        {
-            let mut uploads = lock(&bucket.uploads);
-            for dir in read_dir_or_empty(&layout.uploads_dir(name))? {
-                let Ok(meta) = read_json::<UploadMeta>(&dir.join("upload.json")) else {
-                    remove_tree(layout, &dir)?;
-                    continue;
-                };
-                if !layout::is_hex_id(&meta.upload_id) || layout.upload_dir(name, &meta.upload_id) != dir {
-                    continue;
-                }
-                let mut state = UploadState::default();
-                for file in read_dir_or_empty(&dir)? {
-                    if file.file_name().is_some_and(|f| f.to_string_lossy().starts_with("part-")) {
-                        if let Ok(part) = read_json::<PartMeta>(&file) {
-                            referenced.extend(part.segments.iter().map(|s| s.blob.clone()));
-                            state.parts.insert(part.number, part);
-                        }
-                    }
-                }
-                uploads.insert(meta.upload_id.clone(), Arc::new(Upload { meta, state: Mutex::new(state) }));
-            }
-        }
-        // Blobs no metadata refers to: bodies whose publish was interrupted, or versions whose
-        // removal was.
-        for blob in read_dir_or_empty(&blobs_dir)? {
-            let id = blob.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-            if !referenced.contains(&id) {
-                let _ = fs::remove_file(&blob);
-            }
-        }
-        Ok(Some(bucket))
-    }
-
-    pub fn meta(&self) -> BucketMeta {
-        read(&self.meta).clone()
-    }
-
-    pub fn update_meta(&self, f: impl FnOnce(&mut BucketMeta)) -> io::Result<()> {
-        let mut meta = write(&self.meta);
-        let mut updated = meta.clone();
-        f(&mut updated);
-        write_json_atomic(&self.layout, &self.layout.bucket_meta(&self.name), &updated)?;
-        *meta = updated;
-        Ok(())
-    }
-
-    pub fn blobs_dir(&self) -> PathBuf {
-        self.layout.blobs_dir(&self.name)
-    }
-
-    pub fn tmp_file(&self) -> PathBuf {
-        self.layout.tmp_file()
-    }
-
-    pub fn get(&self, key: &str) -> Option<Arc<ObjectVersion>> {
-        read(&self.objects).get(key).cloned()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        read(&self.objects).is_empty()
-    }
-
-    /// Visits objects in key order with keys `> after` (all when `None`) starting with `prefix`,
-    /// until `visit` returns false.
-    pub fn scan(&self, after: Option<&str>, prefix: &str, mut visit: impl FnMut(&ObjectMeta) -> bool) {
-        use std::ops::Bound;
-        let objects = read(&self.objects);
-        let lower = match after {
-            Some(a) if a >= prefix => Bound::Excluded(a.to_owned()),
-            _ => Bound::Included(prefix.to_owned()),
+        let data = if meta.size <= preload {
+            let mut buf = Vec::with_capacity(meta.size as usize);
+            blob::for_each_chunk(&self.inner.layout, &meta.segments, 0, meta.size, |chunk| {
+                buf.extend_from_slice(chunk);
+                Ok(())
+            })?;
+            Some(Bytes::from(buf))
+        } else {
+            None
         };
-        for (key, version) in objects.range((lower, Bound::Unbounded)) {
-            if !key.starts_with(prefix) {
-                break;
-            }
-            if !visit(&version.meta) {
-                break;
-            }
-        }
+        Ok(Some(Opened { meta, data, pin }))
     }
 
-    /// Moves a written body into the blob directory under a fresh id.
-    pub fn adopt(&self, written: WrittenBlob) -> io::Result<Segment> {
-        let id = layout::new_id();
-        let path = self.layout.blob(&self.name, &id);
-        if let Err(e) = fs::rename(&written.tmp_path, &path) {
-            written.discard();
-            return Err(e);
-        }
-        Ok(Segment { blob: id, offset: 0, len: written.len })
+    /// Streams `len` bytes from `start` of an opened object. The stream holds the pins, so the
+    /// bytes outlive any concurrent overwrite or delete until it is done.
+    pub fn stream(&self, opened: Opened, start: u64, len: u64) -> blob::ByteStream {
+        blob::stream(self.inner.layout.clone(), opened.meta.segments, opened.data, opened.pin, start, len)
     }
 
-    /// Gives this bucket its own link to `len` bytes from `from` within each source segment
-    /// (hard link; byte copy where links are impossible, e.g. across filesystems).
-    pub fn link(&self, src_blobs: &Path, pieces: &[(&Segment, u64, u64)]) -> io::Result<Vec<Segment>> {
-        let mut out: Vec<Segment> = Vec::with_capacity(pieces.len());
-        for (seg, from, len) in pieces {
-            let id = layout::new_id();
-            let dst = self.layout.blob(&self.name, &id);
-            let src = src_blobs.join(&seg.blob);
-            let linked = match fs::hard_link(&src, &dst) {
-                Ok(()) => Ok(Segment { blob: id, offset: seg.offset + from, len: *len }),
-                Err(_) => {
-                    copy_range(&src, &dst, seg.offset + from, *len).map(|()| Segment { blob: id, offset: 0, len: *len })
-                }
-            };
-            match linked {
-                Ok(s) => out.push(s),
-                Err(e) => {
-                    remove_blobs(&self.blobs_dir(), &out);
-                    return Err(e);
-                }
-            }
-        }
-        Ok(out)
+    /// MD5 and CRC-64 of a range of an opened object (UploadPartCopy's part ETag and CRC).
+    pub async fn digest(&self, opened: &Opened, start: u64, len: u64) -> Result<([u8; 16], u64)> {
+        let (layout, segments) = (self.inner.layout.clone(), opened.meta.segments.clone());
+        blocking(move || Ok(blob::digest_range(&layout, &segments, start, len)?)).await
     }
 
-    /// Publishes `meta` (whose segments this call now owns) as the object's current version,
-    /// after `check` approves the version it replaces. On any failure the segments are removed.
-    pub fn publish(
+    /// Visits objects in key order: keys starting with `prefix`, after `after` when given, until
+    /// the visitor says stop. The visitor runs on a blocking thread; its state is handed back.
+    pub async fn scan<S, V>(
         &self,
+        bucket: &str,
+        prefix: &str,
+        after: Option<&str>,
+        mut state: S,
+        mut visit: V,
+    ) -> Result<S>
+    where
+        S: Send + 'static,
+        V: FnMut(&mut S, &ObjectMeta) -> Step + Send + 'static,
+    {
+        const BATCH: usize = 256;
+        let (store, bucket, prefix) = (self.clone(), bucket.to_owned(), prefix.to_owned());
+        let after = after.map(str::to_owned);
+        blocking(move || {
+            let until = index::prefix_end(prefix.as_bytes());
+            let mut lower: Vec<u8>;
+            let mut inclusive;
+            match after {
+                Some(a) if a.as_str() >= prefix.as_str() => {
+                    lower = a.into_bytes();
+                    inclusive = false;
+                }
+                _ => {
+                    lower = prefix.as_bytes().to_vec();
+                    inclusive = true;
+                }
+            }
+            store.read(|c| loop {
+                let from = if inclusive { Bound::Included(&lower[..]) } else { Bound::Excluded(&lower[..]) };
+                let rows = index::scan_objects(c, &bucket, from, until.as_deref(), BATCH)?;
+                let full = rows.len() == BATCH;
+                let mut next: Option<(Vec<u8>, bool)> = None;
+                for meta in &rows {
+                    match visit(&mut state, meta) {
+                        Step::Next => next = Some((meta.key.as_bytes().to_vec(), false)),
+                        Step::SkipPrefix(p) => match index::prefix_end(p.as_bytes()) {
+                            Some(end) => {
+                                next = Some((end, true));
+                                break;
+                            }
+                            None => return Ok(()),
+                        },
+                        Step::Stop => return Ok(()),
+                    }
+                }
+                match next {
+                    Some((key, incl)) if full || incl => {
+                        lower = key;
+                        inclusive = incl;
+                    }
+                    _ => return Ok(()),
+                }
+            })?;
+            Ok(state)
+        })
+        .await
+    }
+}
+
+// ---- writing objects ----
+
+/// Approves (or refuses) the version a write would replace.
+pub type Check = Box<dyn FnOnce(Option<&ObjectMeta>) -> Result<()> + Send>;
+
+/// Makes `meta` the current version of its key, after `check` approves the one it replaces.
+/// `fresh`: its blobs were just placed by this job; otherwise they are shared with another
+/// object, which must still exist.
+fn publish(b: &mut Batch<'_>, bucket: &str, meta: &ObjectMeta, fresh: bool, check: Check) -> Result<bool> {
+    index::require_bucket(b.conn, bucket)?;
+    let old = index::get_object(b.conn, bucket, &meta.key)?;
+    check(old.as_ref())?;
+    if !index::add_refs(b.conn, &meta.segments, fresh)? {
+        return Ok(false);
+    }
+    index::put_object_row(b.conn, bucket, meta)?;
+    if let Some(old) = old {
+        index::drop_refs(b.conn, &old.segments, &mut b.freed)?;
+    }
+    Ok(true)
+}
+
+impl Store {
+    /// Stores a new object from a received body.
+    pub async fn put_object(&self, bucket: &str, mut meta: ObjectMeta, data: Data, check: Check) -> Result<ObjectMeta> {
+        let data = self.prepare(data).await?;
+        let bucket = bucket.to_owned();
+        self.write(move |b| {
+            let len = meta.size;
+            let blob = data.place(b)?;
+            meta.segments = vec![Segment { blob, offset: 0, len }];
+            publish(b, &bucket, &meta, true, check)?;
+            Ok(meta)
+        })
+        .await
+    }
+
+    /// Stores an object whose segments are a source object's (CopyObject): no bytes move. If the
+    /// source was deleted after it was read, NoSuchKey names `source_key`.
+    pub async fn copy_object(
+        &self,
+        bucket: &str,
         meta: ObjectMeta,
-        check: impl FnOnce(Option<&ObjectVersion>) -> Result<()>,
-    ) -> Result<Arc<ObjectVersion>> {
-        let blobs_dir = self.blobs_dir();
-        let fail = |e: OssError, meta: &ObjectMeta| {
-            remove_blobs(&blobs_dir, &meta.segments);
-            Err(e)
-        };
-        let tmp = self.layout.tmp_file();
-        if let Err(e) = fs::write(&tmp, serde_json::to_vec(&meta).map_err(io::Error::other)?) {
-            return fail(e.into(), &meta);
-        }
-        let path = self.layout.object_meta(&self.name, &meta.key);
-        let mut objects = write(&self.objects);
-        if self.deleted.load(Ordering::Acquire) {
-            let _ = fs::remove_file(&tmp);
-            return fail(OssError::no_such_bucket(&self.name), &meta);
-        }
-        let current = objects.get(&meta.key).cloned();
-        if let Err(e) = check(current.as_deref()) {
-            let _ = fs::remove_file(&tmp);
-            return fail(e, &meta);
-        }
-        let renamed = path.parent().map_or(Ok(()), fs::create_dir_all).and_then(|()| fs::rename(&tmp, &path));
-        if let Err(e) = renamed {
-            let _ = fs::remove_file(&tmp);
-            return fail(e.into(), &meta);
-        }
-        let version = Arc::new(ObjectVersion { meta, blobs_dir, retired: AtomicBool::new(false) });
-        if let Some(old) = objects.insert(version.meta.key.clone(), version.clone()) {
-            old.retire();
-        }
-        Ok(version)
+        source_key: &str,
+        check: Check,
+    ) -> Result<ObjectMeta> {
+        let (bucket, source_key) = (bucket.to_owned(), source_key.to_owned());
+        self.write(move |b| {
+            if publish(b, &bucket, &meta, false, check)? {
+                Ok(meta)
+            } else {
+                Err(OssError::no_such_key(&source_key))
+            }
+        })
+        .await
     }
 
     /// Removes an object; `false` when there was none.
-    pub fn delete(&self, key: &str) -> io::Result<bool> {
-        let mut objects = write(&self.objects);
-        if !objects.contains_key(key) {
-            return Ok(false);
-        }
-        match fs::remove_file(self.layout.object_meta(&self.name, key)) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-            Err(e) => return Err(e),
-        }
-        if let Some(old) = objects.remove(key) {
-            old.retire();
-        }
-        Ok(true)
+    pub async fn delete_object(&self, bucket: &str, key: &str) -> Result<bool> {
+        let deleted = self.delete_objects(bucket, vec![key.to_owned()]).await?;
+        Ok(deleted == 1)
     }
 
-    pub fn create_upload(&self, meta: UploadMeta) -> Result<Arc<Upload>> {
-        let mut uploads = lock(&self.uploads);
-        if self.deleted.load(Ordering::Acquire) {
-            return Err(OssError::no_such_bucket(&self.name));
-        }
-        fs::create_dir_all(self.layout.upload_dir(&self.name, &meta.upload_id))?;
-        write_json_atomic(&self.layout, &self.layout.upload_meta(&self.name, &meta.upload_id), &meta)?;
-        let upload = Arc::new(Upload { meta, state: Mutex::new(UploadState::default()) });
-        uploads.insert(upload.meta.upload_id.clone(), upload.clone());
-        Ok(upload)
+    /// Removes objects in one commit; returns how many existed.
+    pub async fn delete_objects(&self, bucket: &str, keys: Vec<String>) -> Result<usize> {
+        let bucket = bucket.to_owned();
+        self.write(move |b| {
+            index::require_bucket(b.conn, &bucket)?;
+            let mut existed = 0;
+            for key in &keys {
+                if let Some(old) = index::get_object(b.conn, &bucket, key)? {
+                    index::delete_object_row(b.conn, &bucket, key)?;
+                    index::drop_refs(b.conn, &old.segments, &mut b.freed)?;
+                    existed += 1;
+                }
+            }
+            Ok(existed)
+        })
+        .await
     }
 
-    pub fn upload(&self, upload_id: &str) -> Option<Arc<Upload>> {
-        lock(&self.uploads).get(upload_id).cloned()
-    }
-
-    pub fn uploads(&self) -> Vec<Arc<Upload>> {
-        lock(&self.uploads).values().cloned().collect()
-    }
-
-    pub fn has_uploads(&self) -> bool {
-        !lock(&self.uploads).is_empty()
-    }
-
-    /// Stores a part (whose segments this call now owns), replacing one with the same number.
-    pub fn put_part(&self, upload: &Upload, part: PartMeta) -> Result<()> {
-        let path = self.layout.part_meta(&self.name, &upload.meta.upload_id, part.number);
-        let mut state = lock(&upload.state);
-        if state.done {
-            remove_blobs(&self.blobs_dir(), &part.segments);
-            return Err(OssError::no_such_upload(&upload.meta.upload_id));
-        }
-        if let Err(e) = write_json_atomic(&self.layout, &path, &part) {
-            remove_blobs(&self.blobs_dir(), &part.segments);
-            return Err(e.into());
-        }
-        if let Some(old) = state.parts.insert(part.number, part) {
-            remove_blobs(&self.blobs_dir(), &old.segments);
-        }
-        Ok(())
-    }
-
-    /// Completes an upload: `assemble` picks and validates parts and returns the object to
-    /// publish (segments still the parts' own); this call links them, publishes after `check`,
-    /// and removes the upload. Holding the upload's lock throughout makes Complete and Abort
-    /// mutually exclusive: exactly one of them wins.
-    pub fn complete_upload(
+    /// Changes an object's metadata in place (its data stays), atomically with respect to every
+    /// other write of the key.
+    pub async fn update_object(
         &self,
-        upload: &Upload,
-        assemble: impl FnOnce(&BTreeMap<u32, PartMeta>) -> Result<ObjectMeta>,
-        check: impl FnOnce(Option<&ObjectVersion>) -> Result<()>,
-    ) -> Result<Arc<ObjectVersion>> {
-        let mut state = lock(&upload.state);
-        if state.done {
-            return Err(OssError::no_such_upload(&upload.meta.upload_id));
-        }
-        let mut meta = assemble(&state.parts)?;
-        let blobs = self.blobs_dir();
-        let pieces: Vec<(&Segment, u64, u64)> = meta.segments.iter().map(|s| (s, 0, s.len)).collect();
-        meta.segments = self.link(&blobs, &pieces)?;
-        let version = self.publish(meta, check)?;
-        state.done = true;
-        drop(state);
-        // The object is published: a failure to tidy the upload away must not turn this success
-        // into an error (the leftovers are collected at the next start).
-        if let Err(e) = self.forget_upload(upload) {
-            tracing::warn!("completed upload {} could not be removed: {e}", upload.meta.upload_id);
-        }
-        Ok(version)
-    }
-
-    /// Aborts an upload and deletes its parts.
-    pub fn abort_upload(&self, upload: &Upload) -> Result<()> {
-        let mut state = lock(&upload.state);
-        if state.done {
-            return Err(OssError::no_such_upload(&upload.meta.upload_id));
-        }
-        state.done = true;
-        drop(state);
-        self.forget_upload(upload)
-    }
-
-    fn forget_upload(&self, upload: &Upload) -> Result<()> {
-        lock(&self.uploads).remove(&upload.meta.upload_id);
-        let dir = self.layout.upload_dir(&self.name, &upload.meta.upload_id);
-        let parts = std::mem::take(&mut lock(&upload.state).parts);
-        for part in parts.values() {
-            remove_blobs(&self.blobs_dir(), &part.segments);
-        }
-        remove_tree(&self.layout, &dir)?;
-        Ok(())
+        bucket: &str,
+        key: &str,
+        change: impl FnOnce(&mut ObjectMeta) + Send + 'static,
+    ) -> Result<ObjectMeta> {
+        let (bucket, key) = (bucket.to_owned(), key.to_owned());
+        self.write(move |b| {
+            index::require_bucket(b.conn, &bucket)?;
+            let mut meta = index::get_object(b.conn, &bucket, &key)?.ok_or_else(|| OssError::no_such_key(&key))?;
+            change(&mut meta);
+            index::put_object_row(b.conn, &bucket, &meta)?;
+            Ok(meta)
+        })
+        .await
     }
 }
 
-fn read_dir_or_empty(dir: &Path) -> io::Result<Vec<PathBuf>> {
-    match fs::read_dir(dir) {
-        Ok(entries) => entries.map(|e| e.map(|e| e.path())).collect(),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Vec::new()),
-        Err(e) => Err(e),
-    }
+// ---- multipart uploads ----
+
+/// What a part's bytes are: a received body, or a range of another object (UploadPartCopy).
+pub enum PartData {
+    Received(Data),
+    /// Segments of a source object, shared; `source_key` for the error if it is gone meanwhile.
+    Shared {
+        segments: Vec<Segment>,
+        source_key: String,
+    },
 }
 
-fn copy_range(src: &Path, dst: &Path, offset: u64, len: u64) -> io::Result<()> {
-    use std::io::{Read, Seek, SeekFrom};
-    let mut input = fs::File::open(src)?;
-    input.seek(SeekFrom::Start(offset))?;
-    let mut output = fs::File::create(dst)?;
-    let copied = io::copy(&mut input.take(len), &mut output)?;
-    if copied != len {
-        let _ = fs::remove_file(dst);
-        return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "source blob shorter than its metadata"));
+impl Store {
+    pub async fn create_upload(&self, bucket: &str, meta: UploadMeta) -> Result<()> {
+        let bucket = bucket.to_owned();
+        self.write(move |b| {
+            index::require_bucket(b.conn, &bucket)?;
+            index::put_upload(b.conn, &bucket, &meta)
+        })
+        .await
     }
-    Ok(())
+
+    pub async fn upload(&self, bucket: &str, upload_id: &str) -> Result<Option<UploadMeta>> {
+        let (store, bucket, id) = (self.clone(), bucket.to_owned(), upload_id.to_owned());
+        blocking(move || store.read(|c| index::get_upload(c, &bucket, &id))).await
+    }
+
+    /// Stores a part, replacing one with the same number.
+    pub async fn put_part(
+        &self,
+        bucket: &str,
+        upload_id: &str,
+        mut part: PartMeta,
+        data: PartData,
+    ) -> Result<PartMeta> {
+        let data = match data {
+            PartData::Received(d) => PartData::Received(self.prepare(d).await?),
+            shared => shared,
+        };
+        let (bucket, upload_id) = (bucket.to_owned(), upload_id.to_owned());
+        self.write(move |b| {
+            // A received body is placed first, so that any failure below removes it with the
+            // job's rollback.
+            let shared_from = match data {
+                PartData::Received(d) => {
+                    let blob = d.place(b)?;
+                    part.segments = vec![Segment { blob, offset: 0, len: part.size }];
+                    None
+                }
+                PartData::Shared { segments, source_key } => {
+                    part.segments = segments;
+                    Some(source_key)
+                }
+            };
+            if index::get_upload(b.conn, &bucket, &upload_id)?.is_none() {
+                return Err(OssError::no_such_upload(&upload_id));
+            }
+            if !index::add_refs(b.conn, &part.segments, shared_from.is_none())? {
+                return Err(OssError::no_such_key(shared_from.as_deref().unwrap_or_default()));
+            }
+            if let Some(old) = index::get_part(b.conn, &bucket, &upload_id, part.number)? {
+                index::drop_refs(b.conn, &old.segments, &mut b.freed)?;
+            }
+            index::put_part_row(b.conn, &bucket, &upload_id, &part)?;
+            Ok(part)
+        })
+        .await
+    }
+
+    /// Parts numbered above `after`, in order, at most `limit`.
+    pub async fn parts(&self, bucket: &str, upload_id: &str, after: u32, limit: usize) -> Result<Vec<PartMeta>> {
+        let (store, bucket, id) = (self.clone(), bucket.to_owned(), upload_id.to_owned());
+        blocking(move || store.read(|c| index::scan_parts(c, &bucket, &id, after, limit))).await
+    }
+
+    /// Visits uploads ordered by (key, upload id) with keys starting with `prefix`, strictly after
+    /// (`key_marker`, `id_marker`), until the visitor says stop.
+    pub async fn scan_uploads<S, V>(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        after: (String, String),
+        mut state: S,
+        mut visit: V,
+    ) -> Result<S>
+    where
+        S: Send + 'static,
+        V: FnMut(&mut S, &UploadMeta) -> Step + Send + 'static,
+    {
+        const BATCH: usize = 256;
+        let (store, bucket, prefix) = (self.clone(), bucket.to_owned(), prefix.to_owned());
+        blocking(move || {
+            let until = index::prefix_end(prefix.as_bytes());
+            // The scan is strictly after a cursor (key, upload id); ids are never empty, so
+            // (k, "") is "just before every upload of k".
+            let (key_marker, id_marker) = after;
+            let from_marker = match (key_marker.is_empty(), id_marker.is_empty()) {
+                (true, _) => (Vec::new(), String::new()),
+                // Only keys after the marker: the smallest byte string above it is marker + NUL.
+                (false, true) => ([key_marker.as_bytes(), b"\0"].concat(), String::new()),
+                (false, false) => (key_marker.into_bytes(), id_marker),
+            };
+            let mut cursor = from_marker.max((prefix.as_bytes().to_vec(), String::new()));
+            store.read(|c| loop {
+                let rows = index::scan_uploads(c, &bucket, (&cursor.0, &cursor.1), until.as_deref(), BATCH)?;
+                let mut skipped = false;
+                for upload in &rows {
+                    match visit(&mut state, upload) {
+                        Step::Next => cursor = (upload.key.as_bytes().to_vec(), upload.upload_id.clone()),
+                        Step::SkipPrefix(p) => match index::prefix_end(p.as_bytes()) {
+                            Some(end) => {
+                                cursor = (end, String::new());
+                                skipped = true;
+                                break;
+                            }
+                            None => return Ok(()),
+                        },
+                        Step::Stop => return Ok(()),
+                    }
+                }
+                if !skipped && rows.len() < BATCH {
+                    return Ok(());
+                }
+            })?;
+            Ok(state)
+        })
+        .await
+    }
+
+    /// Completes an upload in one transaction: `assemble` picks and validates parts and returns
+    /// the object to publish (its segments the parts' own); the upload and its parts go in the
+    /// same commit, so after a crash the upload is either still pending with every part, or
+    /// gone with its object visible.
+    pub async fn complete_upload(
+        &self,
+        bucket: &str,
+        upload_id: &str,
+        key: &str,
+        assemble: impl FnOnce(&UploadMeta, &BTreeMap<u32, PartMeta>) -> Result<ObjectMeta> + Send + 'static,
+        check: Check,
+    ) -> Result<ObjectMeta> {
+        let (bucket, upload_id, key) = (bucket.to_owned(), upload_id.to_owned(), key.to_owned());
+        self.write(move |b| {
+            let upload = index::get_upload(b.conn, &bucket, &upload_id)?
+                .filter(|u| u.key == key)
+                .ok_or_else(|| OssError::no_such_upload(&upload_id))?;
+            let parts: BTreeMap<u32, PartMeta> = index::scan_parts(b.conn, &bucket, &upload_id, 0, usize::MAX >> 1)?
+                .into_iter()
+                .map(|p| (p.number, p))
+                .collect();
+            let meta = assemble(&upload, &parts)?;
+            if !publish(b, &bucket, &meta, false, check)? {
+                return Err(OssError::internal("complete", "a part's blob is missing from the index"));
+            }
+            for part in parts.values() {
+                index::drop_refs(b.conn, &part.segments, &mut b.freed)?;
+            }
+            index::delete_upload_rows(b.conn, &bucket, &upload_id)?;
+            Ok(meta)
+        })
+        .await
+    }
+
+    /// Aborts an upload and frees its parts, in one transaction.
+    pub async fn abort_upload(&self, bucket: &str, upload_id: &str, key: &str) -> Result<()> {
+        let (bucket, upload_id, key) = (bucket.to_owned(), upload_id.to_owned(), key.to_owned());
+        self.write(move |b| {
+            index::get_upload(b.conn, &bucket, &upload_id)?
+                .filter(|u| u.key == key)
+                .ok_or_else(|| OssError::no_such_upload(&upload_id))?;
+            for part in index::scan_parts(b.conn, &bucket, &upload_id, 0, usize::MAX >> 1)? {
+                index::drop_refs(b.conn, &part.segments, &mut b.freed)?;
+            }
+            index::delete_upload_rows(b.conn, &bucket, &upload_id)
+        })
+        .await
+    }
 }
 
 #[cfg(test)]

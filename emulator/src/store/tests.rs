@@ -1,152 +1,328 @@
-use super::*;
+use std::fs;
 
-fn meta(key: &str) -> ObjectMeta {
-    ObjectMeta { key: key.into(), object_type: "Normal".into(), acl: "default".into(), ..Default::default() }
-}
+use oss_protocol::{Acl, StorageClass};
+
+use super::*;
 
 fn bucket_meta(name: &str) -> BucketMeta {
     BucketMeta {
         name: name.into(),
         owner_id: "1".into(),
         region: "cn-hangzhou".into(),
-        acl: "private".into(),
-        storage_class: "Standard".into(),
+        acl: Acl::Private,
+        storage_class: StorageClass::Standard,
         data_redundancy_type: "LRS".into(),
         created_ms: 0,
     }
 }
 
-fn put(bucket: &Bucket, key: &str, data: &[u8]) -> Arc<ObjectVersion> {
-    let tmp = bucket.tmp_file();
-    fs::write(&tmp, data).unwrap();
-    let seg = bucket.adopt(WrittenBlob { tmp_path: tmp, len: data.len() as u64, md5: [0; 16], crc64: 0 }).unwrap();
-    let mut m = meta(key);
-    m.size = data.len() as u64;
-    m.segments = vec![seg];
-    bucket.publish(m, |_| Ok(())).unwrap()
+fn open(dir: &std::path::Path) -> Store {
+    Store::open(dir, Durability::Process, StoreHooks::default()).unwrap()
 }
 
-fn read_all(v: &ObjectVersion) -> Vec<u8> {
+fn no_check() -> Check {
+    Box::new(|_| Ok(()))
+}
+
+async fn put(store: &Store, bucket: &str, key: &str, data: &[u8]) -> ObjectMeta {
+    let received = store.receive_bytes(data.to_vec());
+    let mut meta = ObjectMeta::new(key, StorageClass::Standard);
+    meta.size = received.len;
+    store.put_object(bucket, meta, received.data, no_check()).await.unwrap()
+}
+
+async fn read_all(store: &Store, bucket: &str, key: &str) -> Option<Vec<u8>> {
+    let opened = store.open_object(bucket, key, 0).await.unwrap()?;
+    Some(read_opened(store, opened).await)
+}
+
+async fn read_opened(store: &Store, opened: Opened) -> Vec<u8> {
+    use futures_util::StreamExt;
+    let size = opened.meta.size;
+    let mut stream = store.stream(opened, 0, size);
     let mut out = Vec::new();
-    blob::for_each_chunk(v.blobs_dir(), &v.meta.segments, 0, v.meta.size, |c| {
-        out.extend_from_slice(c);
-        Ok(())
-    })
-    .unwrap();
+    while let Some(chunk) = stream.next().await {
+        out.extend_from_slice(&chunk.unwrap());
+    }
     out
 }
 
-fn blob_count(store: &Store, bucket: &str) -> usize {
-    fs::read_dir(store.layout().blobs_dir(bucket)).unwrap().count()
+fn blob_count(dir: &std::path::Path) -> usize {
+    fs::read_dir(dir.join("blobs")).unwrap().map(|d| fs::read_dir(d.unwrap().path()).unwrap().count()).sum()
 }
 
-#[test]
-fn replace_keeps_readers_and_frees_old_blobs() {
+fn upload(key: &str) -> UploadMeta {
+    UploadMeta {
+        upload_id: format!("{:032X}", rand::random::<u128>()),
+        key: key.into(),
+        initiated_ms: 1,
+        template: ObjectMeta::new(key, StorageClass::Standard),
+        forbid_overwrite: false,
+    }
+}
+
+fn part(number: u32, size: u64) -> PartMeta {
+    PartMeta { number, etag: format!("\"E{number}\""), size, crc64: 0, last_modified_ms: 0, segments: Vec::new() }
+}
+
+/// Every part, in order, as the object (the simplest Complete).
+fn assemble_all(upload: &UploadMeta, parts: &BTreeMap<u32, PartMeta>) -> Result<ObjectMeta> {
+    let mut meta = upload.template.clone();
+    for p in parts.values() {
+        meta.size += p.size;
+        meta.segments.extend(p.segments.iter().cloned());
+    }
+    Ok(meta)
+}
+
+#[tokio::test]
+async fn overwrite_keeps_readers_and_frees_old_blobs_later() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let b = store.create_bucket(bucket_meta("bkt")).unwrap().unwrap();
-    let old = put(&b, "k", b"old");
-    put(&b, "k", b"new");
+    let store = open(dir.path());
+    store.create_bucket(bucket_meta("bkt")).await.unwrap().unwrap();
+    put(&store, "bkt", "k", b"old").await;
+    let reader = store.open_object("bkt", "k", 0).await.unwrap().unwrap();
+    put(&store, "bkt", "k", b"new").await;
+    store.settle().await;
     // The reader holding the old version still reads it whole.
-    assert_eq!(read_all(&old), b"old");
-    assert_eq!(read_all(&b.get("k").unwrap()), b"new");
-    assert_eq!(blob_count(&store, "bkt"), 2);
-    drop(old);
-    assert_eq!(blob_count(&store, "bkt"), 1);
+    assert_eq!(blob_count(dir.path()), 2);
+    assert_eq!(read_opened(&store, reader).await, b"old");
+    assert_eq!(read_all(&store, "bkt", "k").await.unwrap(), b"new");
+    store.settle().await;
+    assert_eq!(blob_count(dir.path()), 1, "the old blob goes once its reader is done");
 }
 
-#[test]
-fn links_share_and_survive_source_deletion() {
+#[tokio::test]
+async fn copies_share_blobs_and_survive_the_source() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let a = store.create_bucket(bucket_meta("src-b")).unwrap().unwrap();
-    let b = store.create_bucket(bucket_meta("dst-b")).unwrap().unwrap();
-    let src = put(&a, "s", b"0123456789");
-    let pieces = blob::slice_segments(&src.meta.segments, 2, 5);
-    let mut m = meta("d");
-    m.size = 5;
-    m.segments = b.link(src.blobs_dir(), &pieces).unwrap();
-    drop(src);
-    let copy = b.publish(m, |_| Ok(())).unwrap();
-    assert!(a.delete("s").unwrap());
-    assert_eq!(read_all(&copy), b"23456");
+    let store = open(dir.path());
+    store.create_bucket(bucket_meta("src-b")).await.unwrap().unwrap();
+    store.create_bucket(bucket_meta("dst-b")).await.unwrap().unwrap();
+    let src = put(&store, "src-b", "s", b"0123456789").await;
+    let mut copy = src.clone();
+    copy.key = "d".into();
+    store.copy_object("dst-b", copy, "s", no_check()).await.unwrap();
+    assert_eq!(blob_count(dir.path()), 1, "a copy moves no bytes");
+    assert!(store.delete_object("src-b", "s").await.unwrap());
+    store.settle().await;
+    assert_eq!(read_all(&store, "dst-b", "d").await.unwrap(), b"0123456789");
+    assert!(store.delete_object("dst-b", "d").await.unwrap());
+    store.settle().await;
+    assert_eq!(blob_count(dir.path()), 0);
+    // A copy whose source vanished after it was read fails cleanly.
+    let err = store.copy_object("dst-b", src, "s", no_check()).await.unwrap_err();
+    assert_eq!(err.code, Code::NoSuchKey);
 }
 
-#[test]
-fn failed_check_leaves_current_version_and_no_garbage() {
+#[tokio::test]
+async fn failed_check_leaves_current_version_and_no_garbage() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let b = store.create_bucket(bucket_meta("bkt")).unwrap().unwrap();
-    put(&b, "k", b"first");
-    let tmp = b.tmp_file();
-    fs::write(&tmp, b"second").unwrap();
-    let seg = b.adopt(WrittenBlob { tmp_path: tmp, len: 6, md5: [0; 16], crc64: 0 }).unwrap();
-    let mut m = meta("k");
-    m.size = 6;
-    m.segments = vec![seg];
-    let err = b.publish(m, |cur| if cur.is_some() { Err(OssError::new(Code::FileAlreadyExists)) } else { Ok(()) });
+    let store = open(dir.path());
+    store.create_bucket(bucket_meta("bkt")).await.unwrap().unwrap();
+    put(&store, "bkt", "k", b"first").await;
+    let received = store.receive_bytes(b"second".to_vec());
+    let refuse: Check =
+        Box::new(|cur| if cur.is_some() { Err(OssError::new(Code::FileAlreadyExists)) } else { Ok(()) });
+    let err = store.put_object("bkt", ObjectMeta::new("k", StorageClass::Standard), received.data, refuse).await;
     assert_eq!(err.unwrap_err().code, Code::FileAlreadyExists);
-    assert_eq!(read_all(&b.get("k").unwrap()), b"first");
-    assert_eq!(blob_count(&store, "bkt"), 1);
+    assert_eq!(read_all(&store, "bkt", "k").await.unwrap(), b"first");
+    assert_eq!(blob_count(dir.path()), 1);
 }
 
-#[test]
-fn state_survives_restart_and_orphans_are_collected() {
+#[tokio::test]
+async fn a_write_that_loses_to_delete_bucket_is_no_such_bucket_and_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    store.create_bucket(bucket_meta("bkt")).await.unwrap().unwrap();
+    let up = upload("m");
+    store.create_upload("bkt", up.clone()).await.unwrap();
+    store.abort_upload("bkt", &up.upload_id, "m").await.unwrap();
+    // The body was received while the bucket existed; DeleteBucket commits first.
+    let small = store.receive_bytes(b"small".to_vec());
+    let large = store.receive_bytes(vec![1; blob::INLINE_MAX * 2]);
+    store.delete_bucket("bkt").await.unwrap();
+    let err = store.put_object("bkt", ObjectMeta::new("k", StorageClass::Standard), small.data, no_check()).await;
+    assert_eq!(err.unwrap_err().code, Code::NoSuchBucket);
+    let err = store.put_object("bkt", ObjectMeta::new("k2", StorageClass::Standard), large.data, no_check()).await;
+    assert_eq!(err.unwrap_err().code, Code::NoSuchBucket);
+    let err = store.put_part("bkt", &up.upload_id, part(1, 5), PartData::Received(Data::Bytes("x".into()))).await;
+    assert_eq!(err.unwrap_err().code, Code::NoSuchUpload);
+    assert_eq!(store.create_upload("bkt", upload("n")).await.unwrap_err().code, Code::NoSuchBucket);
+    assert_eq!(blob_count(dir.path()), 0);
+    assert!(store.bucket("bkt").is_none());
+}
+
+#[tokio::test]
+async fn state_survives_restart_and_crash_leftovers_are_swept() {
+    let dir = tempfile::tempdir().unwrap();
+    let up = upload("m");
     {
-        let store = Store::open(dir.path()).unwrap();
-        let b = store.create_bucket(bucket_meta("bkt")).unwrap().unwrap();
-        put(&b, "../../etc/passwd", b"x");
-        put(&b, "dir/a b", b"yy");
-        let up = b
-            .create_upload(UploadMeta {
-                upload_id: layout::new_id(),
-                key: "m".into(),
-                initiated_ms: 1,
-                template: meta("m"),
-                forbid_overwrite: false,
-            })
-            .unwrap();
-        let tmp = b.tmp_file();
-        fs::write(&tmp, b"part").unwrap();
-        let seg = b.adopt(WrittenBlob { tmp_path: tmp, len: 4, md5: [0; 16], crc64: 0 }).unwrap();
-        b.put_part(
-            &up,
-            PartMeta { number: 1, etag: "\"E\"".into(), size: 4, crc64: 0, last_modified_ms: 0, segments: vec![seg] },
-        )
-        .unwrap();
-        // A crash between adopting a body and publishing it leaves an orphan blob.
-        fs::write(store.layout().blob("bkt", &layout::new_id()), b"orphan").unwrap();
+        let store = open(dir.path());
+        store.create_bucket(bucket_meta("bkt")).await.unwrap().unwrap();
+        put(&store, "bkt", "../../etc/passwd", b"x").await;
+        put(&store, "bkt", "dir/a b", b"yy").await;
+        store.create_upload("bkt", up.clone()).await.unwrap();
+        let data = store.receive_bytes(b"part".to_vec()).data;
+        store.put_part("bkt", &up.upload_id, part(1, 4), PartData::Received(data)).await.unwrap();
+        // What a crash between writing a body and committing it leaves.
+        fs::write(dir.path().join("blobs/00").join(format!("00{}", &BlobId::new().as_str()[2..])), b"orphan").unwrap();
+        fs::write(dir.path().join("tmp/partial"), b"half a body").unwrap();
     }
     assert!(!dir.path().join("etc").exists());
-    let store = Store::open(dir.path()).unwrap();
-    let b = store.bucket("bkt").unwrap();
-    assert_eq!(read_all(&b.get("../../etc/passwd").unwrap()), b"x");
-    assert_eq!(read_all(&b.get("dir/a b").unwrap()), b"yy");
-    assert_eq!(b.uploads().len(), 1);
-    assert_eq!(b.uploads()[0].parts().len(), 1);
-    assert_eq!(blob_count(&store, "bkt"), 3);
+    let store = open(dir.path());
+    assert_eq!(read_all(&store, "bkt", "../../etc/passwd").await.unwrap(), b"x");
+    assert_eq!(read_all(&store, "bkt", "dir/a b").await.unwrap(), b"yy");
+    assert_eq!(store.parts("bkt", &up.upload_id, 0, 10).await.unwrap().len(), 1);
+    store.settle().await;
+    assert_eq!(blob_count(dir.path()), 3, "the orphan is swept, the referenced blobs stay");
+    assert_eq!(fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+    assert!(!dir.path().join("trash").read_dir().unwrap().any(|_| true));
 }
 
-#[test]
-fn complete_and_abort_are_exclusive() {
+#[tokio::test]
+async fn complete_and_abort_are_one_transaction_each() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
-    let b = store.create_bucket(bucket_meta("bkt")).unwrap().unwrap();
-    let up = b
-        .create_upload(UploadMeta {
-            upload_id: layout::new_id(),
-            key: "m".into(),
-            initiated_ms: 1,
-            template: meta("m"),
-            forbid_overwrite: false,
-        })
-        .unwrap();
-    b.abort_upload(&up).unwrap();
-    assert_eq!(b.abort_upload(&up).unwrap_err().code, Code::NoSuchUpload);
-    let err = b.complete_upload(&up, |_| Ok(meta("m")), |_| Ok(())).unwrap_err();
+    let store = open(dir.path());
+    store.create_bucket(bucket_meta("bkt")).await.unwrap().unwrap();
+    let up = upload("m");
+    store.create_upload("bkt", up.clone()).await.unwrap();
+    for n in 1..=3 {
+        let data = store.receive_bytes(vec![n as u8; 10]).data;
+        store.put_part("bkt", &up.upload_id, part(n, 10), PartData::Received(data)).await.unwrap();
+    }
+    let done = store.complete_upload("bkt", &up.upload_id, "m", assemble_all, no_check()).await.unwrap();
+    assert_eq!(done.size, 30);
+    let err = store.abort_upload("bkt", &up.upload_id, "m").await.unwrap_err();
     assert_eq!(err.code, Code::NoSuchUpload);
-    assert!(!b.has_uploads());
-    store.delete_bucket("bkt").unwrap();
-    assert!(store.bucket("bkt").is_none());
+    let err = store.complete_upload("bkt", &up.upload_id, "m", assemble_all, no_check()).await.unwrap_err();
+    assert_eq!(err.code, Code::NoSuchUpload);
+    store.settle().await;
+    assert_eq!(blob_count(dir.path()), 3, "the parts' blobs became the object's");
+    let mut expected = vec![1u8; 10];
+    expected.extend([2u8; 10]);
+    expected.extend([3u8; 10]);
+    assert_eq!(read_all(&store, "bkt", "m").await.unwrap(), expected);
+    let err = store.delete_bucket("bkt").await.unwrap_err();
+    assert_eq!(err.code, Code::BucketNotEmpty);
+}
+
+/// Sets up an upload with two parts in a fresh store whose writer will die at `step`.
+async fn upload_with_parts(dir: &std::path::Path, hooks: StoreHooks) -> (Store, UploadMeta) {
+    let store = Store::open(dir, Durability::Process, hooks).unwrap();
+    store.create_bucket(bucket_meta("bkt")).await.unwrap().unwrap();
+    let up = upload("m");
+    store.create_upload("bkt", up.clone()).await.unwrap();
+    for n in 1..=2 {
+        let data = store.receive_bytes(vec![n as u8; 8]).data;
+        store.put_part("bkt", &up.upload_id, part(n, 8), PartData::Received(data)).await.unwrap();
+    }
+    (store, up)
+}
+
+#[tokio::test]
+async fn a_crash_inside_complete_or_abort_leaves_one_state_or_the_other() {
+    for (step, abort) in
+        [("before-commit", false), ("after-commit", false), ("before-commit", true), ("after-commit", true)]
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let hooks = StoreHooks::enabled();
+        let (store, up) = upload_with_parts(dir.path(), hooks.clone()).await;
+        hooks.crash_at(step);
+        let result = if abort {
+            store.abort_upload("bkt", &up.upload_id, "m").await
+        } else {
+            store.complete_upload("bkt", &up.upload_id, "m", assemble_all, no_check()).await.map(drop)
+        };
+        assert!(result.is_err(), "{step}: the writer died, nothing was acknowledged");
+        drop(store);
+        let store = open(dir.path());
+        let pending = store.upload("bkt", &up.upload_id).await.unwrap();
+        let object = read_all(&store, "bkt", "m").await;
+        match step {
+            "before-commit" => {
+                assert!(pending.is_some() && object.is_none(), "{step}: the upload is still pending");
+                let parts = store.parts("bkt", &up.upload_id, 0, 10).await.unwrap();
+                assert_eq!(parts.len(), 2);
+                // Every part is still readable: Complete works after the restart.
+                let done = store.complete_upload("bkt", &up.upload_id, "m", assemble_all, no_check()).await.unwrap();
+                assert_eq!(done.size, 16);
+                assert_eq!(read_all(&store, "bkt", "m").await.unwrap(), [[1u8; 8], [2u8; 8]].concat());
+            }
+            _ => {
+                assert!(pending.is_none(), "{step}: the upload is gone");
+                assert_eq!(object.is_some(), !abort, "{step}: the object is visible iff it was a Complete");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn power_mode_syncs_data_directory_and_index_before_answering() {
+    let dir = tempfile::tempdir().unwrap();
+    let hooks = StoreHooks::enabled();
+    let store = Store::open(dir.path(), Durability::Power, hooks.clone()).unwrap();
+    store.create_bucket(bucket_meta("bkt")).await.unwrap().unwrap();
+    for body in [vec![1u8; 10], vec![2u8; blob::INLINE_MAX + 10]] {
+        let before = hooks.synced().len();
+        let received = if body.len() > blob::INLINE_MAX {
+            let mut incoming = store.incoming();
+            incoming.push(&body).await.unwrap();
+            incoming.finish().await.unwrap()
+        } else {
+            store.receive_bytes(body)
+        };
+        let stored = store
+            .put_object("bkt", ObjectMeta::new("k", StorageClass::Standard), received.data, no_check())
+            .await
+            .unwrap();
+        let blob = stored.segments[0].blob.clone();
+        let shard = dir.path().join("blobs").join(&blob.as_str()[..2]);
+        // Recorded before put_object returned, i.e. before any response could be written.
+        let events = hooks.synced()[before..].to_vec();
+        assert_eq!(
+            events,
+            vec![SyncEvent::Data(blob), SyncEvent::Dir(shard), SyncEvent::Index { synced: true }],
+            "data, then its directory, then the index commit"
+        );
+    }
+    let conn = index::connect(&dir.path().join("index.sqlite"), Durability::Power).unwrap();
+    let synchronous: i64 = conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+    assert_eq!(synchronous, 2, "FULL: SQLite syncs the WAL at every commit");
+}
+
+#[tokio::test]
+async fn scans_skip_common_prefixes_and_respect_bounds() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    store.create_bucket(bucket_meta("bkt")).await.unwrap().unwrap();
+    for key in ["a/1", "a/2", "a/3", "b", "c/1", "c/2", "d", "\u{ff}x"] {
+        put(&store, "bkt", key, b"").await;
+    }
+    let seen = store
+        .scan("bkt", "", None, Vec::new(), |seen: &mut Vec<String>, m| {
+            seen.push(m.key.clone());
+            match m.key.split_once('/') {
+                Some((dir, _)) => Step::SkipPrefix(format!("{dir}/")),
+                None => Step::Next,
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(seen, ["a/1", "b", "c/1", "d", "\u{ff}x"]);
+    let after = store
+        .scan("bkt", "c/", Some("c/1"), Vec::new(), |seen: &mut Vec<String>, m| {
+            seen.push(m.key.clone());
+            Step::Next
+        })
+        .await
+        .unwrap();
+    assert_eq!(after, ["c/2"]);
+}
+
+#[tokio::test]
+async fn a_first_layout_data_directory_is_refused_with_advice() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("FORMAT"), layout::FORMAT_VERSION_1).unwrap();
+    let err = Store::open(dir.path(), Durability::Process, StoreHooks::default()).err().unwrap();
+    assert!(err.to_string().contains("earlier oss-emulator"), "{err}");
 }

@@ -1,0 +1,134 @@
+//! What the store keeps about buckets, objects, uploads and parts: plain data, serialised into
+//! the index by serde.
+
+use oss_protocol::{Acl, ObjectType, StorageClass};
+use serde::{Deserialize, Serialize};
+
+/// Identifies one immutable blob file: 128 random bits, so ids never collide across buckets,
+/// restarts or crashes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct BlobId(pub(crate) String);
+
+impl BlobId {
+    pub fn new() -> Self {
+        BlobId(format!("{:032x}", rand::random::<u128>()))
+    }
+
+    /// Ids from the index or a directory listing: hex only, so they are safe as file names.
+    pub fn parse(s: &str) -> Option<BlobId> {
+        (s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase()))
+            .then(|| BlobId(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// One contiguous run of an object's bytes: `len` bytes from `offset` of blob `blob`. Objects
+/// and parts are lists of segments; copies share blobs by listing the same ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Segment {
+    pub blob: BlobId,
+    pub offset: u64,
+    pub len: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketMeta {
+    pub name: String,
+    pub owner_id: String,
+    pub region: String,
+    pub acl: Acl,
+    pub storage_class: StorageClass,
+    pub data_redundancy_type: String,
+    pub created_ms: i64,
+}
+
+/// Everything stored about one object version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectMeta {
+    pub key: String,
+    pub size: u64,
+    /// Quoted, as sent on the wire.
+    pub etag: String,
+    pub crc64: u64,
+    pub last_modified_ms: i64,
+    pub object_type: ObjectType,
+    pub storage_class: StorageClass,
+    /// [`Acl::Default`] inherits the bucket's ACL.
+    pub acl: Acl,
+    /// Base64 MD5, only for Normal objects.
+    pub content_md5: Option<String>,
+    /// Standard headers kept with the object (lowercase name, value): content-type,
+    /// cache-control, content-disposition, content-encoding, content-language, expires.
+    pub headers: Vec<(String, String)>,
+    /// `x-oss-meta-*` headers (lowercase full name, value).
+    pub user_meta: Vec<(String, String)>,
+    pub sse: Option<String>,
+    pub sse_key_id: Option<String>,
+    /// `SM4` when SSE-KMS encrypts the data with SM4 (`x-oss-server-side-data-encryption`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sse_data_encryption: Option<String>,
+    /// `k=v&k2=v2` as sent in `x-oss-tagging`.
+    pub tagging: Option<String>,
+    pub segments: Vec<Segment>,
+}
+
+impl ObjectMeta {
+    /// A new, empty Normal object of `key`.
+    pub fn new(key: impl Into<String>, storage_class: StorageClass) -> Self {
+        ObjectMeta {
+            key: key.into(),
+            size: 0,
+            etag: String::new(),
+            crc64: 0,
+            last_modified_ms: 0,
+            object_type: ObjectType::Normal,
+            storage_class,
+            acl: Acl::Default,
+            content_md5: None,
+            headers: Vec::new(),
+            user_meta: Vec::new(),
+            sse: None,
+            sse_key_id: None,
+            sse_data_encryption: None,
+            tagging: None,
+            segments: Vec::new(),
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Stores `value` under `name` unless the object already has that header.
+    pub fn set_default_header(&mut self, name: &str, value: &str) {
+        if self.header(name).is_none() {
+            self.headers.insert(0, (name.to_owned(), value.to_owned()));
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UploadMeta {
+    pub upload_id: String,
+    pub key: String,
+    pub initiated_ms: i64,
+    /// Headers, metadata, ACL, storage class, encryption and tagging for the final object.
+    pub template: ObjectMeta,
+    /// `x-oss-forbid-overwrite` given at initiation, enforced again at completion.
+    #[serde(default)]
+    pub forbid_overwrite: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartMeta {
+    pub number: u32,
+    pub etag: String,
+    pub size: u64,
+    pub crc64: u64,
+    pub last_modified_ms: i64,
+    pub segments: Vec<Segment>,
+}

@@ -1,0 +1,145 @@
+//! Closed sets of values OSS spells as strings on the wire (ACLs, storage classes, object types),
+//! as types: parsed once where they enter, matched exhaustively everywhere else, and stored by
+//! their wire spelling so a data file stays readable by a person.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A string no variant of `what` is spelt as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownValue {
+    pub what: &'static str,
+    pub value: String,
+}
+
+impl fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?} is not a valid {}", self.value, self.what)
+    }
+}
+
+impl std::error::Error for UnknownValue {}
+
+macro_rules! wire_enum {
+    ($(#[$doc:meta])* $name:ident, $what:literal { $($(#[$vdoc:meta])* $variant:ident => $wire:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($(#[$vdoc])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in the order OSS documents them.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The wire spelling (case-sensitive, as OSS compares it).
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $wire),+
+                }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = UnknownValue;
+            fn from_str(s: &str) -> Result<Self, UnknownValue> {
+                match s {
+                    $($wire => Ok($name::$variant),)+
+                    _ => Err(UnknownValue { what: $what, value: s.to_owned() }),
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str> as serde::Deserialize>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+wire_enum! {
+    /// An access control list as OSS names it (`x-oss-acl`, `x-oss-object-acl`, `<Grant>`).
+    Acl, "ACL" {
+        Private => "private",
+        PublicRead => "public-read",
+        PublicReadWrite => "public-read-write",
+        /// Objects only: the bucket's ACL applies.
+        Default => "default",
+    }
+}
+
+impl Acl {
+    /// Whether a bucket may carry it (`default` is for objects only).
+    pub fn fits_bucket(self) -> bool {
+        self != Acl::Default
+    }
+
+    pub fn allows_read(self) -> bool {
+        matches!(self, Acl::PublicRead | Acl::PublicReadWrite)
+    }
+
+    pub fn allows_write(self) -> bool {
+        self == Acl::PublicReadWrite
+    }
+}
+
+wire_enum! {
+    /// `x-oss-storage-class`, `<StorageClass>`.
+    StorageClass, "storage class" {
+        Standard => "Standard",
+        IA => "IA",
+        Archive => "Archive",
+        ColdArchive => "ColdArchive",
+        DeepColdArchive => "DeepColdArchive",
+    }
+}
+
+wire_enum! {
+    /// `x-oss-object-type`, `<Type>` in listings: how an object came to be.
+    ObjectType, "object type" {
+        Normal => "Normal",
+        Multipart => "Multipart",
+        Appendable => "Appendable",
+        Symlink => "Symlink",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_spellings_round_trip() {
+        for acl in Acl::ALL {
+            assert_eq!(acl.as_str().parse::<Acl>(), Ok(*acl));
+        }
+        for class in StorageClass::ALL {
+            assert_eq!(class.to_string().parse::<StorageClass>(), Ok(*class));
+        }
+        assert!("standard".parse::<StorageClass>().is_err(), "OSS compares storage classes case-sensitively");
+        assert_eq!("Multipart".parse::<ObjectType>(), Ok(ObjectType::Multipart));
+        let err = "Public-Read".parse::<Acl>().unwrap_err();
+        assert_eq!(err.to_string(), "\"Public-Read\" is not a valid ACL");
+    }
+
+    #[test]
+    fn serde_uses_the_wire_spelling() {
+        assert_eq!(serde_json::to_string(&StorageClass::ColdArchive).unwrap(), "\"ColdArchive\"");
+        assert_eq!(serde_json::from_str::<Acl>("\"public-read\"").unwrap(), Acl::PublicRead);
+        assert!(serde_json::from_str::<ObjectType>("\"Weird\"").is_err());
+    }
+}
