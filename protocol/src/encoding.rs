@@ -2,55 +2,33 @@
 //! `%XX` with uppercase hex. Used for V4 canonical URIs and queries, `encoding-type=url` listings,
 //! and by the client to build URLs.
 
-/// Encodes every byte outside `A-Z a-z 0-9 - _ . ~` (and `/` when `keep_slash`).
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
+
+/// RFC 3986's unreserved characters: everything else is escaped.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+/// The same, keeping `/` (object keys in paths).
+const UNRESERVED_AND_SLASH: &AsciiSet = &UNRESERVED.remove(b'/');
+
+/// Encodes every byte outside `A-Z a-z 0-9 - _ . ~` (and `/` when `keep_slash`), uppercase hex.
 pub fn uri_encode(s: &str, keep_slash: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for &b in s.as_bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') || (keep_slash && b == b'/') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    let set = if keep_slash { UNRESERVED_AND_SLASH } else { UNRESERVED };
+    percent_encoding::utf8_percent_encode(s, set).to_string()
 }
 
 /// Decodes `%XX` sequences (and `+` as a space when `plus_as_space`). Malformed escapes are kept
 /// literally, as lenient servers do. The result may not be UTF-8; callers decide what that means.
 pub fn percent_decode(s: &str, plus_as_space: bool) -> Vec<u8> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => match (hex_val(bytes[i + 1]), hex_val(bytes[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h << 4 | l);
-                    i += 3;
-                    continue;
-                }
-                _ => out.push(b'%'),
-            },
-            b'+' if plus_as_space => out.push(b' '),
-            b => out.push(b),
-        }
-        i += 1;
+    if plus_as_space && s.contains('+') {
+        // `%2B` still decodes to `+`: only literal pluses are spaces.
+        percent_encoding::percent_decode(s.replace('+', " ").as_bytes()).collect()
+    } else {
+        percent_encoding::percent_decode(s.as_bytes()).collect()
     }
-    out
 }
 
 /// Decodes to a `String`, replacing invalid UTF-8 (for query values, where OSS is lenient).
 pub fn percent_decode_lossy(s: &str, plus_as_space: bool) -> String {
     String::from_utf8_lossy(&percent_decode(s, plus_as_space)).into_owned()
-}
-
-fn hex_val(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
 }
 
 /// Splits a raw query string into decoded `(name, value)` pairs in their original order. A name
