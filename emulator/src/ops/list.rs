@@ -35,9 +35,7 @@ pub async fn page(
     let owner_xml = owner.then(|| owner_of(bucket));
     let (prefix_len, delimiter, after_owned) = (prefix.len(), delimiter.to_owned(), after.map(str::to_owned));
     let visit = move |page: &mut Page, meta: &ObjectMeta| {
-        let common = (!delimiter.is_empty())
-            .then(|| meta.key[prefix_len..].find(&delimiter).map(|i| &meta.key[..prefix_len + i + delimiter.len()]))
-            .flatten();
+        let common = common_prefix(&meta.key, prefix_len, &delimiter);
         if let Some(cp) = common {
             // A prefix already returned (or the marker itself) is not repeated.
             if page.prefixes.last().map(String::as_str) == Some(cp) || after_owned.as_deref().is_some_and(|a| cp <= a) {
@@ -70,6 +68,15 @@ pub async fn page(
         }
     };
     ctx.store().scan(&bucket.name, prefix, after, page, visit).await
+}
+
+/// The common prefix a key rolls up into: through the first `delimiter` after the listing's
+/// prefix (its first `prefix_len` bytes). None without a delimiter.
+pub fn common_prefix<'a>(key: &'a str, prefix_len: usize, delimiter: &str) -> Option<&'a str> {
+    if delimiter.is_empty() {
+        return None;
+    }
+    key.get(prefix_len..)?.find(delimiter).map(|i| &key[..prefix_len + i + delimiter.len()])
 }
 
 fn validate_prefix(name: &str, value: &str) -> Result<()> {

@@ -341,9 +341,7 @@ pub async fn list_multipart_uploads(ctx: &Ctx) -> Result<Response<Body>> {
             UploadPage::default(),
             move |page: &mut UploadPage, upload: &UploadMeta| {
                 let key = &upload.key;
-                let common = (!delim.is_empty())
-                    .then(|| key[prefix_len..].find(&delim).map(|i| key[..prefix_len + i + delim.len()].to_owned()))
-                    .flatten();
+                let common = super::list::common_prefix(key, prefix_len, &delim).map(str::to_owned);
                 // A prefix already returned (or the key-marker itself: a page that ended on it) is
                 // not repeated, as in ListObjects.
                 if let Some(cp) = &common {

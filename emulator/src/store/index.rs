@@ -53,7 +53,7 @@ fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T> {
 }
 
 /// Opens a connection with the settings every connection shares. The page cache is bounded
-/// (8 MiB per connection), so memory does not grow with the number of objects.
+/// (4 MiB per connection), so memory does not grow with the number of objects.
 pub fn connect(path: &std::path::Path, durability: Durability) -> rusqlite::Result<Connection> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
@@ -63,7 +63,7 @@ pub fn connect(path: &std::path::Path, durability: Durability) -> rusqlite::Resu
         Durability::Power => "FULL",
     };
     conn.execute_batch(&format!(
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous}; PRAGMA cache_size=-8192;
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous={synchronous}; PRAGMA cache_size=-4096;
          PRAGMA temp_store=MEMORY;"
     ))?;
     Ok(conn)

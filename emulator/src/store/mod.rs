@@ -49,6 +49,9 @@ use writer::{Batch, Writer};
 /// Objects this small are read whole in their lookup's blocking call: one handoff per GET.
 pub const PRELOAD_MAX: u64 = 64 * 1024;
 
+/// Read connections kept open between reads (each caches at most 4 MiB of index pages).
+const MAX_POOLED_READERS: usize = 16;
+
 /// What a scan visitor wants next.
 pub enum Step {
     Next,
@@ -267,7 +270,11 @@ impl Store {
             None => index::connect(&self.inner.layout.index(), self.inner.durability)?,
         };
         let out = f(&conn);
-        self.inner.readers.lock().unwrap_or_else(PoisonError::into_inner).push(conn);
+        let mut pool = self.inner.readers.lock().unwrap_or_else(PoisonError::into_inner);
+        // Bounded: a burst of readers opens connections, the pool keeps a few for next time.
+        if pool.len() < MAX_POOLED_READERS {
+            pool.push(conn);
+        }
         out
     }
 
