@@ -33,7 +33,8 @@
 //!
 //! On top of the operations: [`Client::copy`] (CopyObject below a threshold, a parallel
 //! multipart copy above it, resumable, CRC-checked), [`Client::upload_file`] and
-//! [`Client::download_file`], retries ([`RetryPolicy`]) with clock-skew correction, and
+//! [`Client::download_file`], [`Client::upload_reader`] for data of unknown length (a pipe),
+//! retries ([`RetryPolicy`]) with clock-skew correction, and
 //! configuration from the environment or an ossutil file ([`Profile`]). The `ossc` binary is
 //! the command line over all of it.
 //!
@@ -59,6 +60,7 @@ mod plan;
 mod presign;
 mod request;
 mod retry;
+mod stream;
 pub mod transfer;
 
 pub use client::Client;
