@@ -497,3 +497,38 @@ async fn help_completions_and_friendly_errors() {
     let said = text(&refused.stderr);
     assert!(said.contains(&format!("cannot connect to {endpoint}: connection refused")), "{said}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_bars_on_a_terminal() {
+    let em = emulator(None).await;
+    let home = tempfile::tempdir().unwrap();
+    let cli = Cli { em: &em, home: home.path() };
+    cli.ok(&["mb", "oss://bars"]).await;
+    let dir = home.path().join("up");
+    tree(&dir, &[("big.bin", 1_000_000), ("a.txt", 10), ("b/c.txt", 20)]);
+
+    // Standard output on a terminal: the overall bar and the big file's own are drawn.
+    let (master, slave) = pty();
+    let mut cmd = cli.command(&["cp", "-r", dir.to_str().unwrap(), "oss://bars/up", "--threshold", "300K"]);
+    cmd.stdin(Stdio::null()).stdout(Stdio::from(slave.try_clone().unwrap())).stderr(Stdio::from(slave));
+    let mut child = cmd.spawn().unwrap();
+    // The parent's copies of the terminal's slave side go, so that reading ends with the child.
+    drop(cmd);
+    let reader = std::thread::spawn(move || {
+        let mut master = master;
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match std::io::Read::read(&mut master, &mut buf) {
+                Ok(0) | Err(_) => return seen,
+                Ok(n) => seen.extend_from_slice(&buf[..n]),
+            }
+        }
+    });
+    let status = child.wait().await.unwrap();
+    let seen = text(&reader.join().unwrap());
+    assert!(status.success(), "{seen}");
+    assert!(seen.contains("copied 3 objects") && seen.contains("0 failed"), "{seen}");
+    assert!(seen.contains("/3 objects, ") && seen.contains("big.bin ["), "no bars drawn: {seen:?}");
+    assert_eq!(listing(&em, "bars").await, ["up/a.txt", "up/b/c.txt", "up/big.bin"]);
+}
