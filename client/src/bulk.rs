@@ -29,7 +29,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use futures_util::{stream, Stream, StreamExt, TryStreamExt};
+use futures_util::stream::BoxStream;
+use futures_util::{stream, StreamExt, TryStreamExt};
 use oss_protocol::time::parse_iso8601;
 use oss_protocol::xml::ObjectSummary;
 use tokio_util::sync::CancellationToken;
@@ -51,12 +52,13 @@ impl Client {
     /// previous one's objects, so a caller that stops early sends no more requests. The
     /// continuation token is the stream's to manage (one given in `opts` is where it starts);
     /// with a delimiter, the common prefixes are not part of the stream. A failed request ends
-    /// the stream with its error.
+    /// the stream with its error. The stream is boxed (`Send`, `Unpin`, `'static`), so it can be
+    /// polled with `next()` directly or moved into a task.
     pub fn list_objects_stream(
         &self,
         bucket: &str,
         opts: ListObjectsV2Options,
-    ) -> impl Stream<Item = Result<ObjectSummary, Error>> + Send + 'static {
+    ) -> BoxStream<'static, Result<ObjectSummary, Error>> {
         struct Pager {
             client: Client,
             bucket: String,
@@ -80,15 +82,12 @@ impl Client {
         })
         .map_ok(|objects| stream::iter(objects.into_iter().map(Ok)))
         .try_flatten()
+        .boxed()
     }
 
     /// Every object whose key starts with `prefix` (everything in the bucket when empty), as
     /// [`Client::list_objects_stream`] pages them, 1000 a request.
-    pub fn list_prefix(
-        &self,
-        bucket: &str,
-        prefix: &str,
-    ) -> impl Stream<Item = Result<ObjectSummary, Error>> + Send + 'static {
+    pub fn list_prefix(&self, bucket: &str, prefix: &str) -> BoxStream<'static, Result<ObjectSummary, Error>> {
         let opts = ListObjectsV2Options {
             prefix: Some(prefix.to_owned()).filter(|p| !p.is_empty()),
             max_keys: Some(1000),
@@ -170,7 +169,7 @@ pub async fn list_tree(client: &Client, root: &Location, select: impl Fn(&str) -
     match root {
         Location::Oss(base) => {
             let mut tree = Tree::default();
-            let mut objects = std::pin::pin!(client.list_prefix(&base.bucket, &base.key));
+            let mut objects = client.list_prefix(&base.bucket, &base.key);
             while let Some(o) = objects.try_next().await? {
                 let Some(rel) = o.key.strip_prefix(base.key.as_str()).filter(|r| !r.is_empty()) else {
                     continue;

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+use futures_util::TryStreamExt;
 use oss_client::protocol::time::format_http_date;
 use oss_client::{
     CancellationToken, Client, CopyObjectRequest, CopyOptions, Error, GetObjectOptions, ListMultipartUploadsOptions,
@@ -557,22 +558,7 @@ fn confirm(question: &str, consent: bool, flag: &str) -> Result<bool, Error> {
 
 /// Every key under `prefix` (all of the bucket when empty).
 async fn all_keys(client: &Client, bucket: &str, prefix: &str) -> Result<Vec<(String, u64)>, Error> {
-    let mut token = None;
-    let mut keys = Vec::new();
-    loop {
-        let opts = ListObjectsV2Options {
-            prefix: Some(prefix.to_owned()).filter(|k| !k.is_empty()),
-            continuation_token: token.clone(),
-            max_keys: Some(1000),
-            ..Default::default()
-        };
-        let page = client.list_objects_v2(bucket, &opts).await?.into_inner();
-        keys.extend(page.contents.into_iter().map(|o| (o.key, o.size)));
-        match page.next_continuation_token.filter(|t| page.is_truncated && !t.is_empty()) {
-            Some(t) => token = Some(t),
-            None => return Ok(keys),
-        }
-    }
+    client.list_prefix(bucket, prefix).map_ok(|o| (o.key, o.size)).try_collect().await
 }
 
 /// Deletes `keys` 1000 at a time (DeleteMultipleObjects), printing each.

@@ -145,29 +145,39 @@ impl Output {
     /// The error as one line, with a hint where the cause is most likely not the request: no
     /// credentials behind a 403, nothing listening behind a refused connection.
     pub fn describe(&self, err: &Error) -> String {
-        if self.anonymous && err.status().is_some_and(|s| s.as_u16() == 403) {
-            return format!(
-                "no credentials found (set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET, pass --access-key-id and \
-                 --access-key-secret, or configure ~/.ossutilconfig); the anonymous request was refused: {}",
-                one_line(err)
-            );
-        }
-        if let Error::Transport(e) = err {
-            if e.is_connect() {
-                let io = std::iter::successors(Some(e as &dyn std::error::Error), |e| e.source())
-                    .find_map(|e| e.downcast_ref::<std::io::Error>());
-                return match io {
-                    Some(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => format!(
-                        "cannot connect to {}: connection refused — is the emulator (or a proxy) running there?",
-                        self.endpoint
-                    ),
-                    Some(io) => format!("cannot connect to {}: {io}", self.endpoint),
-                    None => format!("cannot connect to {}: {}", self.endpoint, one_line(err)),
-                };
-            }
-        }
-        one_line(err)
+        describe(&self.endpoint, self.anonymous, err)
     }
+
+    /// [`Output::describe`] for callbacks that outlive the borrow of `self` (progress events).
+    pub fn describer(&self) -> impl Fn(&Error) -> String + Send + Sync + 'static {
+        let (endpoint, anonymous) = (self.endpoint.clone(), self.anonymous);
+        move |err| describe(&endpoint, anonymous, err)
+    }
+}
+
+fn describe(endpoint: &str, anonymous: bool, err: &Error) -> String {
+    if anonymous && err.status().is_some_and(|s| s.as_u16() == 403) {
+        return format!(
+            "no credentials found (set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET, pass --access-key-id and \
+             --access-key-secret, or configure ~/.ossutilconfig); the anonymous request was refused: {}",
+            one_line(err)
+        );
+    }
+    if let Error::Transport(e) = err {
+        if e.is_connect() {
+            let io = std::iter::successors(Some(e as &dyn std::error::Error), |e| e.source())
+                .find_map(|e| e.downcast_ref::<std::io::Error>());
+            return match io {
+                Some(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => format!(
+                    "cannot connect to {}: connection refused — is the emulator (or a proxy) running there?",
+                    endpoint
+                ),
+                Some(io) => format!("cannot connect to {endpoint}: {io}"),
+                None => format!("cannot connect to {endpoint}: {}", one_line(err)),
+            };
+        }
+    }
+    one_line(err)
 }
 
 /// The error as a single line: its message with the OSS code, EC and request id, which is what
