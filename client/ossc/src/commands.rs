@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use futures_util::TryStreamExt;
+use futures_util::{StreamExt, TryStreamExt};
 use oss_client::protocol::time::format_http_date;
 use oss_client::{
     CancellationToken, Client, CopyObjectRequest, CopyOptions, Error, GetObjectOptions, ListMultipartUploadsOptions,
@@ -52,7 +52,8 @@ pub struct CpArgs {
     /// Where to: oss://bucket/key, oss://bucket/prefix/ (keeps the name), a local file or
     /// directory, or `-` for standard output; with -r a directory or oss://bucket[/prefix].
     pub dst: String,
-    /// Everything under the directory or prefix, to the same relative paths under DST.
+    /// Everything under the directory or prefix, to the same relative paths under DST
+    /// (oss://bucket/key of an object with nothing under key/: that one object).
     #[arg(long, short = 'r')]
     pub recursive: bool,
     /// With -r: print what would be transferred; transfer nothing.
@@ -240,15 +241,22 @@ pub async fn cp(client: &Client, out: &Output, args: CpArgs, remove_source: bool
         };
     }
     let local_dir = !ObjectPath::is_oss_url(&args.src) && std::path::Path::new(&args.src).is_dir();
-    if args.recursive && (ObjectPath::is_oss_url(&args.src) || local_dir) {
+    let single = args.recursive && ObjectPath::is_oss_url(&args.src) && names_one_object(client, &args.src).await?;
+    if args.recursive && !single && (ObjectPath::is_oss_url(&args.src) || local_dir) {
         let run = bulk::Run { transfer: &args.transfer, jobs: args.filter.jobs, remove_source, dry_run: args.dry_run };
         return bulk::copy_tree(client, out, &args.src, &args.dst, &args.filter, &run).await;
     }
     if local_dir {
         return Err(Error::Usage(format!("{} is a directory: use {name} -r", args.src)));
     }
-    if args.dry_run {
+    if args.dry_run && !single {
         return Err(Error::Usage("--dry-run goes with -r".to_owned()));
+    }
+    if args.dry_run {
+        let verb = if remove_source { "move" } else { "copy" };
+        out.line(format!("would {verb} {} -> {}; nothing was changed", args.src, args.dst));
+        out.json(json!({"operation": name, "dry_run": true, "source": args.src, "destination": args.dst}));
+        return Ok(());
     }
     let cancel = cancel_on_ctrl_c();
     let t = &args.transfer;
@@ -362,6 +370,26 @@ pub async fn cp(client: &Client, out: &Output, args: CpArgs, remove_source: bool
         }
     }
     result
+}
+
+/// Whether `cp -r oss://b/k` means the one object `k` rather than the tree under `k/`, as
+/// ossutil users expect: `k` exists and nothing is under `k/` (a URL ending in `/` or naming a
+/// bucket is always a tree).
+async fn names_one_object(client: &Client, url: &str) -> Result<bool, Error> {
+    let path = oss(url)?;
+    if path.is_prefix() {
+        return Ok(false);
+    }
+    let below =
+        ListObjectsV2Options { prefix: Some(format!("{}/", path.key)), max_keys: Some(1), ..Default::default() };
+    if client.list_objects_stream(&path.bucket, below).next().await.transpose()?.is_some() {
+        return Ok(false);
+    }
+    match client.head_object(&path.bucket, &path.key, &GetObjectOptions::default()).await {
+        Ok(_) => Ok(true),
+        Err(e) if e.is_not_found() => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Creates the directories a download into `path` needs.

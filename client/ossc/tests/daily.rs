@@ -192,6 +192,49 @@ async fn recursive_copies_with_globs_jobs_and_a_summary() {
     assert_eq!(std::fs::read(&deep).unwrap(), data(100, 10));
 }
 
+/// `cp -r oss://b/key` where `key` is an object (and nothing is under `key/`) copies that object,
+/// as with ossutil, instead of the empty tree under `key/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recursive_copy_of_a_single_object() {
+    let em = emulator(None).await;
+    let home = tempfile::tempdir().unwrap();
+    let cli = Cli { em: &em, home: home.path() };
+    cli.ok(&["mb", "oss://one"]).await;
+    let c = common::client(&em, oss_client::RetryPolicy::none());
+    c.put_object("one", "report.csv", &b"a,b\n"[..], &Default::default()).await.unwrap();
+    c.put_object("one", "dir", &b"the object"[..], &Default::default()).await.unwrap();
+    c.put_object("one", "dir/inside.txt", &b"in the tree"[..], &Default::default()).await.unwrap();
+
+    // Down into a directory, to a new file name, across the bucket, and as a dry run.
+    let down = home.path().join("down");
+    std::fs::create_dir_all(&down).unwrap();
+    let said = text(&cli.ok(&["cp", "-r", "oss://one/report.csv", down.to_str().unwrap()]).await.stdout);
+    assert!(said.contains("downloaded oss://one/report.csv"), "{said}");
+    assert_eq!(std::fs::read(down.join("report.csv")).unwrap(), b"a,b\n");
+    let renamed = home.path().join("renamed.csv");
+    cli.ok(&["cp", "-r", "oss://one/report.csv", renamed.to_str().unwrap()]).await;
+    assert_eq!(std::fs::read(&renamed).unwrap(), b"a,b\n");
+    let dry = text(&cli.ok(&["cp", "-r", "--dry-run", "oss://one/report.csv", "oss://one/copies/"]).await.stdout);
+    assert!(dry.contains("would copy oss://one/report.csv"), "{dry}");
+    assert!(!listing(&em, "one").await.contains(&"copies/report.csv".to_owned()));
+    let start = mark(&em);
+    cli.ok(&["cp", "-r", "oss://one/report.csv", "oss://one/copies/"]).await;
+    assert_eq!(journal(&em, "CopyObject", start).len(), 1);
+
+    // Objects under `dir/` make it a tree, even though `dir` is an object too.
+    let tree_dst = home.path().join("tree");
+    cli.ok(&["cp", "-r", "oss://one/dir", tree_dst.to_str().unwrap()]).await;
+    assert_eq!(std::fs::read(tree_dst.join("inside.txt")).unwrap(), b"in the tree");
+    assert!(tree_dst.is_dir());
+
+    // mv -r of one object moves it; a key that is neither an object nor a prefix copies nothing.
+    cli.ok(&["mv", "-r", "oss://one/copies/report.csv", "oss://one/moved.csv"]).await;
+    let keys = listing(&em, "one").await;
+    assert!(keys.contains(&"moved.csv".to_owned()) && !keys.contains(&"copies/report.csv".to_owned()), "{keys:?}");
+    let none = text(&cli.ok(&["cp", "-r", "oss://one/nothing", home.path().to_str().unwrap()]).await.stdout);
+    assert!(none.contains("copied 0 objects"), "{none}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sync_in_every_direction() {
     let em = emulator(None).await;
