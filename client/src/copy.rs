@@ -41,6 +41,11 @@ pub struct CopyOptions {
     pub progress: Option<ProgressFn>,
     /// Stops the copy between parts; the result is [`Error::Cancelled`].
     pub cancel: Option<CancellationToken>,
+    /// `x-oss-object-acl` of the new object (`private`, `public-read`, …); the bucket's when `None`.
+    pub acl: Option<String>,
+    /// `x-oss-storage-class` of the new object (`Standard`, `IA`, `Archive`, …); the bucket's
+    /// default when `None`.
+    pub storage_class: Option<String>,
 }
 
 impl Default for CopyOptions {
@@ -53,6 +58,8 @@ impl Default for CopyOptions {
             keep_on_failure: false,
             progress: None,
             cancel: None,
+            acl: None,
+            storage_class: None,
         }
     }
 }
@@ -66,6 +73,8 @@ impl std::fmt::Debug for CopyOptions {
             .field("checkpoint_dir", &self.checkpoint_dir)
             .field("keep_on_failure", &self.keep_on_failure)
             .field("progress", &self.progress.is_some())
+            .field("acl", &self.acl)
+            .field("storage_class", &self.storage_class)
             .finish_non_exhaustive()
     }
 }
@@ -139,6 +148,8 @@ impl Client {
         if size < opts.threshold || size == 0 {
             let mut req = CopyObjectRequest::new(&src.bucket, &src.key, &dst.bucket, &dst.key);
             req.if_match = head.etag.clone();
+            req.acl = opts.acl.clone();
+            req.storage_class = opts.storage_class.clone();
             let out = parts::cancellable(opts.cancel.as_ref(), self.copy_object(&req)).await?;
             let crc = out.crc64()?;
             compare_crc("copy object", head.crc64, crc, out.request_id.clone())?;
@@ -161,7 +172,10 @@ impl Client {
             fingerprint: format!("{}:{size}", head.etag.as_deref().unwrap_or_default()),
             plan,
         };
-        let init = InitiateMultipartUploadOptions { object: carried_metadata(&head), ..Default::default() };
+        let mut object = carried_metadata(&head);
+        object.acl = opts.acl.clone();
+        object.storage_class = opts.storage_class.clone();
+        let init = InitiateMultipartUploadOptions { object, ..Default::default() };
         let started = self.start_or_resume(&job, dst, opts.checkpoint_dir.as_deref(), &init).await?;
         let resumed = started.done.len() as u32;
         meter.add(started.done.values().map(|p| p.size).sum());

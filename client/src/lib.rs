@@ -33,7 +33,10 @@
 //!
 //! On top of the operations: [`Client::copy`] (CopyObject below a threshold, a parallel
 //! multipart copy above it, resumable, CRC-checked), [`Client::upload_file`] and
-//! [`Client::download_file`], retries ([`RetryPolicy`]) with clock-skew correction, and
+//! [`Client::download_file`], [`Client::upload_reader`] for data of unknown length (a pipe),
+//! many objects at once ([`bulk`]: [`Client::list_objects_stream`] pages a listing lazily,
+//! [`Client::transfer_many`] runs uploads, downloads and copies a bounded number at a time with
+//! progress and a result per object), retries ([`RetryPolicy`]) with clock-skew correction, and
 //! configuration from the environment or an ossutil file ([`Profile`]). The `ossc` binary is
 //! the command line over all of it.
 //!
@@ -47,6 +50,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod bulk;
 pub mod checkpoint;
 mod client;
 mod config;
@@ -59,6 +63,7 @@ mod plan;
 mod presign;
 mod request;
 mod retry;
+mod stream;
 pub mod transfer;
 
 pub use client::Client;

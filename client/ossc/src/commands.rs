@@ -4,39 +4,65 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+use futures_util::{StreamExt, TryStreamExt};
 use oss_client::protocol::time::format_http_date;
 use oss_client::{
-    CancellationToken, Client, CopyOptions, Error, GetObjectOptions, ListMultipartUploadsOptions, ListObjectsV2Options,
-    ListPartsOptions, Method, ObjectPath, PresignRequest, PutObjectOptions, TransferOptions,
+    CancellationToken, Client, CopyObjectRequest, CopyOptions, Error, GetObjectOptions, ListMultipartUploadsOptions,
+    ListObjectsV2Options, ListPartsOptions, Method, ObjectPath, PresignRequest, PutObjectOptions, TransferOptions,
 };
 use serde_json::json;
 
+use super::bulk::{self, FilterArgs};
 use super::output::{human_size, Output};
 
-#[derive(Args, Debug)]
-pub struct CpArgs {
-    /// oss://bucket/key or a local file.
-    pub src: String,
-    /// oss://bucket/key, oss://bucket/prefix/ (keeps the name), a local file or directory.
-    pub dst: String,
+/// How objects are moved: part sizes, parallelism, resumption, and the new objects' headers.
+#[derive(Args, Debug, Clone, Default)]
+pub struct TransferArgs {
     /// Preferred part size (doubled as needed to stay within 10 000 parts of at least 100 KiB);
     /// suffixes K, M, G are binary (10M = 10 MiB) [default: 64M for copies, 8M for transfers].
-    #[arg(long, value_parser = parse_size)]
+    #[arg(long, value_parser = parse_size, value_name = "SIZE")]
     pub part_size: Option<u64>,
-    /// Parts moved at once.
-    #[arg(long, default_value_t = 4)]
+    /// Parts of one object moved at once.
+    #[arg(long, default_value_t = 4, value_name = "N")]
     pub concurrency: usize,
     /// Objects and files of at least this size go part by part [default: 1G for copies, 64M for
     /// transfers].
-    #[arg(long, value_parser = parse_size, env = "OSSC_THRESHOLD")]
+    #[arg(long, value_parser = parse_size, env = "OSSC_THRESHOLD", value_name = "SIZE")]
     pub threshold: Option<u64>,
     /// Keep checkpoints here so that an interrupted multipart transfer resumes when the same
     /// command runs again (and is not aborted on failure).
-    #[arg(long, env = "OSSC_CHECKPOINT_DIR")]
+    #[arg(long, env = "OSSC_CHECKPOINT_DIR", value_name = "DIR")]
     pub checkpoint_dir: Option<PathBuf>,
-    /// Content-Type of an uploaded object.
-    #[arg(long)]
+    /// Content-Type of uploaded objects.
+    #[arg(long, value_name = "TYPE")]
     pub content_type: Option<String>,
+    /// Canned ACL of new objects: private, public-read, public-read-write, default.
+    #[arg(long, value_name = "ACL")]
+    pub acl: Option<String>,
+    /// Storage class of new objects: Standard, IA, Archive, ColdArchive, DeepColdArchive.
+    #[arg(long, value_name = "CLASS")]
+    pub storage_class: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct CpArgs {
+    /// What to copy: oss://bucket/key, a local file, or `-` for standard input; with -r a
+    /// directory or oss://bucket[/prefix].
+    pub src: String,
+    /// Where to: oss://bucket/key, oss://bucket/prefix/ (keeps the name), a local file or
+    /// directory, or `-` for standard output; with -r a directory or oss://bucket[/prefix].
+    pub dst: String,
+    /// Everything under the directory or prefix, to the same relative paths under DST
+    /// (oss://bucket/key of an object with nothing under key/: that one object).
+    #[arg(long, short = 'r')]
+    pub recursive: bool,
+    /// With -r: print what would be transferred; transfer nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    #[command(flatten)]
+    pub transfer: TransferArgs,
 }
 
 #[derive(Args, Debug)]
@@ -46,28 +72,113 @@ pub struct LsArgs {
     /// Everything under the prefix, not just one level.
     #[arg(long, short = 'r')]
     pub recursive: bool,
+    /// Sizes in bytes rather than KiB, MiB, ...
+    #[arg(long, short = 'b')]
+    pub bytes: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DuArgs {
+    /// oss://bucket[/prefix]: what to count (everything whose key starts with the prefix).
+    pub url: String,
+}
+
+#[derive(Args, Debug)]
+pub struct RmArgs {
+    /// The object, or with -r the prefix, oss://bucket[/prefix].
+    pub url: String,
+    /// Every object whose key starts with the prefix.
+    #[arg(long, short = 'r')]
+    pub recursive: bool,
+    /// Do not ask: needed for -r when standard input is not a terminal; a missing key is then
+    /// no error.
+    #[arg(long, short = 'f', visible_alias = "yes")]
+    pub force: bool,
+    /// Print what would be removed; remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RbArgs {
+    /// The bucket, oss://bucket.
+    pub url: String,
+    /// Remove its objects and abort its multipart uploads first. Asks on a terminal (unless
+    /// --yes); elsewhere --force is the consent.
+    #[arg(long, short = 'f')]
+    pub force: bool,
+    /// With --force: do not ask, even on a terminal.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Print what would be removed; remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SetMetaArgs {
+    /// The object, oss://bucket/key.
+    pub url: String,
+    /// Content-Type.
+    #[arg(long, value_name = "TYPE")]
+    pub content_type: Option<String>,
+    /// Cache-Control.
+    #[arg(long, value_name = "VALUE")]
+    pub cache_control: Option<String>,
+    /// Content-Disposition.
+    #[arg(long, value_name = "VALUE")]
+    pub content_disposition: Option<String>,
+    /// Content-Encoding.
+    #[arg(long, value_name = "VALUE")]
+    pub content_encoding: Option<String>,
+    /// Expires.
+    #[arg(long, value_name = "DATE")]
+    pub expires: Option<String>,
+    /// User metadata NAME=VALUE (sent as x-oss-meta-NAME); may be repeated.
+    #[arg(long = "meta", value_name = "NAME=VALUE")]
+    pub meta: Vec<String>,
+    /// User metadata to drop; may be repeated.
+    #[arg(long = "delete-meta", value_name = "NAME")]
+    pub delete_meta: Vec<String>,
+    /// Start from nothing instead of the object's current headers and metadata.
+    #[arg(long)]
+    pub replace: bool,
+    /// Storage class to move the object to.
+    #[arg(long, value_name = "CLASS")]
+    pub storage_class: Option<String>,
 }
 
 #[derive(Args, Debug)]
 pub struct PresignArgs {
+    /// The object, oss://bucket/key.
     pub url: String,
     /// HTTP method the URL is for.
     #[arg(long, default_value = "GET")]
     pub method: String,
     /// Validity in seconds.
-    #[arg(long, default_value_t = 3600)]
+    #[arg(long, default_value_t = 3600, value_name = "SECONDS")]
     pub expires: u64,
+    /// Content-Type the URL's user will send (signed, so it must then be exactly this; e.g. for
+    /// curl's default with -d: application/x-www-form-urlencoded).
+    #[arg(long, value_name = "TYPE")]
+    pub content_type: Option<String>,
+    /// Another header the user will send, signed: "NAME: VALUE" (x-oss-meta-*, x-oss-*); may be
+    /// repeated.
+    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
 }
 
 #[derive(Args, Debug)]
 pub struct PartsArgs {
     /// oss://bucket[/prefix] to list uploads; oss://bucket/key with --upload-id for one upload.
     pub url: String,
-    #[arg(long)]
+    /// The upload to show or abort.
+    #[arg(long, value_name = "ID")]
     pub upload_id: Option<String>,
     /// Abort the upload given by --upload-id, or with --all every upload under the prefix.
     #[arg(long)]
     pub abort: bool,
+    /// With --abort: every upload under the prefix.
     #[arg(long, requires = "abort")]
     pub all: bool,
 }
@@ -89,11 +200,11 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     n.checked_mul(mult).ok_or_else(|| format!("{text:?} is too large"))
 }
 
-fn oss(url: &str) -> Result<ObjectPath, Error> {
+pub fn oss(url: &str) -> Result<ObjectPath, Error> {
     ObjectPath::parse(url)
 }
 
-fn object(url: &str) -> Result<ObjectPath, Error> {
+pub fn object(url: &str) -> Result<ObjectPath, Error> {
     let p = oss(url)?;
     if p.key.is_empty() {
         return Err(Error::Usage(format!("{url} names a bucket, not an object")));
@@ -103,7 +214,7 @@ fn object(url: &str) -> Result<ObjectPath, Error> {
 
 /// Cancels `token` on Ctrl-C, so a transfer can stop between parts and clean up (or keep its
 /// checkpoint) instead of dying mid-way; a second Ctrl-C exits at once.
-fn cancel_on_ctrl_c() -> CancellationToken {
+pub fn cancel_on_ctrl_c() -> CancellationToken {
     let token = CancellationToken::new();
     let t = token.clone();
     tokio::spawn(async move {
@@ -117,10 +228,41 @@ fn cancel_on_ctrl_c() -> CancellationToken {
     token
 }
 
-pub async fn cp(client: &Client, out: &Output, args: CpArgs) -> Result<(), Error> {
+pub async fn cp(client: &Client, out: &Output, args: CpArgs, remove_source: bool) -> Result<(), Error> {
+    let name = if remove_source { "mv" } else { "cp" };
+    if args.src == "-" || args.dst == "-" {
+        if remove_source || args.recursive {
+            return Err(Error::Usage(format!("{name} -r and mv do not take `-` (standard input or output)")));
+        }
+        return match (args.src == "-", ObjectPath::is_oss_url(&args.dst), ObjectPath::is_oss_url(&args.src)) {
+            (true, true, _) => super::stream::upload_stdin(client, out, &args).await,
+            (false, _, true) => super::stream::cat(client, out, &args.src).await,
+            _ => Err(Error::Usage("`-` pairs with an oss:// URL: cp - oss://b/k or cp oss://b/k -".to_owned())),
+        };
+    }
+    let local_dir = !ObjectPath::is_oss_url(&args.src) && std::path::Path::new(&args.src).is_dir();
+    let single = args.recursive && ObjectPath::is_oss_url(&args.src) && names_one_object(client, &args.src).await?;
+    if args.recursive && !single && (ObjectPath::is_oss_url(&args.src) || local_dir) {
+        let run = bulk::Run { transfer: &args.transfer, jobs: args.filter.jobs, remove_source, dry_run: args.dry_run };
+        return bulk::copy_tree(client, out, &args.src, &args.dst, &args.filter, &run).await;
+    }
+    if local_dir {
+        return Err(Error::Usage(format!("{} is a directory: use {name} -r", args.src)));
+    }
+    if args.dry_run && !single {
+        return Err(Error::Usage("--dry-run goes with -r".to_owned()));
+    }
+    if args.dry_run {
+        let verb = if remove_source { "move" } else { "copy" };
+        out.line(format!("would {verb} {} -> {}; nothing was changed", args.src, args.dst));
+        out.json(json!({"operation": name, "dry_run": true, "source": args.src, "destination": args.dst}));
+        return Ok(());
+    }
     let cancel = cancel_on_ctrl_c();
-    let keep = args.checkpoint_dir.is_some();
+    let t = &args.transfer;
+    let keep = t.checkpoint_dir.is_some();
     let (src_oss, dst_oss) = (ObjectPath::is_oss_url(&args.src), ObjectPath::is_oss_url(&args.dst));
+    let verb = |v: &'static str| if remove_source { "moved" } else { v };
     let result = match (src_oss, dst_oss) {
         (true, true) => {
             let src = object(&args.src)?;
@@ -128,36 +270,39 @@ pub async fn cp(client: &Client, out: &Output, args: CpArgs) -> Result<(), Error
             if dst.is_prefix() {
                 dst = dst.join(src.file_name().unwrap_or(&src.key));
             }
-            let mut opts = CopyOptions {
-                concurrency: args.concurrency,
-                checkpoint_dir: args.checkpoint_dir.clone(),
-                keep_on_failure: keep,
-                cancel: Some(cancel.clone()),
-                ..Default::default()
-            };
-            opts.part_size = args.part_size.unwrap_or(opts.part_size);
-            opts.threshold = args.threshold.unwrap_or(opts.threshold);
+            if src == dst && remove_source {
+                return Err(Error::Usage(format!("{src} is both source and destination")));
+            }
+            let mut opts = copy_options(t, cancel.clone(), keep);
             let bar = out.progress("copy", 0);
             opts.progress = bar.as_ref().map(|(_, f)| f.clone());
             let res = client.copy(&src, &dst, &opts).await;
             finish_bar(bar, res.is_ok());
-            res.map(|o| {
-                out.line(format!(
-                    "copied {src} -> {dst} ({}, {})",
-                    human_size(o.size),
-                    if o.multipart() {
-                        format!("multipart: {} parts, {} resumed", o.parts, o.parts_resumed)
-                    } else {
-                        "CopyObject".to_owned()
+            match res {
+                Ok(o) => {
+                    if remove_source {
+                        client.delete_object(&src.bucket, &src.key).await?;
                     }
-                ));
-                out.json(json!({
-                    "operation": "copy", "source": src.to_string(), "destination": dst.to_string(),
-                    "size": o.size, "etag": o.etag, "crc64": o.crc64.map(|c| c.to_string()),
-                    "multipart": o.multipart(), "upload_id": o.upload_id, "parts": o.parts,
-                    "parts_resumed": o.parts_resumed, "request_id": o.request_id,
-                }));
-            })
+                    out.line(format!(
+                        "{} {src} -> {dst} ({}, {})",
+                        verb("copied"),
+                        human_size(o.size),
+                        if o.multipart() {
+                            format!("multipart: {} parts, {} resumed", o.parts, o.parts_resumed)
+                        } else {
+                            "CopyObject".to_owned()
+                        }
+                    ));
+                    out.json(json!({
+                        "operation": name, "source": src.to_string(), "destination": dst.to_string(),
+                        "size": o.size, "etag": o.etag, "crc64": o.crc64.map(|c| c.to_string()),
+                        "multipart": o.multipart(), "upload_id": o.upload_id, "parts": o.parts,
+                        "parts_resumed": o.parts_resumed, "request_id": o.request_id,
+                    }));
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
         }
         (false, true) => {
             let src = PathBuf::from(&args.src);
@@ -169,17 +314,25 @@ pub async fn cp(client: &Client, out: &Output, args: CpArgs) -> Result<(), Error
                     .ok_or_else(|| Error::Usage(format!("{} has no file name to use as the key", src.display())))?;
                 dst = dst.join(name);
             }
-            let mut opts = transfer_options(&args, cancel.clone(), keep);
-            opts.object = PutObjectOptions { content_type: args.content_type.clone(), ..Default::default() };
+            let mut opts = transfer_options(t, cancel.clone(), keep);
+            opts.object = object_options(t);
             let size = std::fs::metadata(&src).map(|m| m.len()).unwrap_or(0);
             let bar = out.progress("upload", size);
             opts.progress = bar.as_ref().map(|(_, f)| f.clone());
             let res = client.upload_file(&src, &dst, &opts).await;
             finish_bar(bar, res.is_ok());
-            res.map(|o| {
-                out.line(format!("uploaded {} -> {dst} ({})", src.display(), human_size(o.size)));
-                out.json(transfer_json("upload", &src.display().to_string(), &dst.to_string(), &o));
-            })
+            match res {
+                Ok(o) => {
+                    if remove_source {
+                        std::fs::remove_file(&src)
+                            .map_err(|e| Error::Io { context: format!("removing {}", src.display()), source: e })?;
+                    }
+                    out.line(format!("{} {} -> {dst} ({})", verb("uploaded"), src.display(), human_size(o.size)));
+                    out.json(transfer_json(name, &src.display().to_string(), &dst.to_string(), &o));
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
         }
         (true, false) => {
             let src = object(&args.src)?;
@@ -188,17 +341,25 @@ pub async fn cp(client: &Client, out: &Output, args: CpArgs) -> Result<(), Error
                 let name = src.file_name().ok_or_else(|| Error::Usage(format!("{src} has no file name")))?;
                 dst = dst.join(name);
             }
-            let mut opts = transfer_options(&args, cancel.clone(), keep);
+            make_parent(&dst)?;
+            let mut opts = transfer_options(t, cancel.clone(), keep);
             let bar = out.progress("download", 0);
             opts.progress = bar.as_ref().map(|(_, f)| f.clone());
             let res = client.download_file(&src, &dst, &opts).await;
             finish_bar(bar, res.is_ok());
-            res.map(|o| {
-                out.line(format!("downloaded {src} -> {} ({})", dst.display(), human_size(o.size)));
-                out.json(transfer_json("download", &src.to_string(), &dst.display().to_string(), &o));
-            })
+            match res {
+                Ok(o) => {
+                    if remove_source {
+                        client.delete_object(&src.bucket, &src.key).await?;
+                    }
+                    out.line(format!("{} {src} -> {} ({})", verb("downloaded"), dst.display(), human_size(o.size)));
+                    out.json(transfer_json(name, &src.to_string(), &dst.display().to_string(), &o));
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
         }
-        (false, false) => Err(Error::Usage("cp needs an oss:// URL on at least one side".to_owned())),
+        (false, false) => Err(Error::Usage(format!("{name} needs an oss:// URL on at least one side"))),
     };
     if let (Err(Error::Cancelled), false) = (&result, out.json) {
         // The one line `ossc` prints for this failure (Output::fail stays silent on it).
@@ -211,7 +372,60 @@ pub async fn cp(client: &Client, out: &Output, args: CpArgs) -> Result<(), Error
     result
 }
 
-/// Fills the bar on success; on failure leaves it where the transfer stopped.
+/// Whether `cp -r oss://b/k` means the one object `k` rather than the tree under `k/`, as
+/// ossutil users expect: `k` exists and nothing is under `k/` (a URL ending in `/` or naming a
+/// bucket is always a tree).
+async fn names_one_object(client: &Client, url: &str) -> Result<bool, Error> {
+    let path = oss(url)?;
+    if path.is_prefix() {
+        return Ok(false);
+    }
+    let below =
+        ListObjectsV2Options { prefix: Some(format!("{}/", path.key)), max_keys: Some(1), ..Default::default() };
+    if client.list_objects_stream(&path.bucket, below).next().await.transpose()?.is_some() {
+        return Ok(false);
+    }
+    match client.head_object(&path.bucket, &path.key, &GetObjectOptions::default()).await {
+        Ok(_) => Ok(true),
+        Err(e) if e.is_not_found() => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Creates the directories a download into `path` needs.
+pub fn make_parent(path: &std::path::Path) -> Result<(), Error> {
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir)
+            .map_err(|e| Error::Io { context: format!("creating the directory {}", dir.display()), source: e }),
+        _ => Ok(()),
+    }
+}
+
+/// Headers of uploaded objects.
+pub fn object_options(t: &TransferArgs) -> PutObjectOptions {
+    PutObjectOptions {
+        content_type: t.content_type.clone(),
+        acl: t.acl.clone(),
+        storage_class: t.storage_class.clone(),
+        ..Default::default()
+    }
+}
+
+pub fn copy_options(t: &TransferArgs, cancel: CancellationToken, keep: bool) -> CopyOptions {
+    let mut opts = CopyOptions {
+        concurrency: t.concurrency,
+        checkpoint_dir: t.checkpoint_dir.clone(),
+        keep_on_failure: keep,
+        cancel: Some(cancel),
+        acl: t.acl.clone(),
+        storage_class: t.storage_class.clone(),
+        ..Default::default()
+    };
+    opts.part_size = t.part_size.unwrap_or(opts.part_size);
+    opts.threshold = t.threshold.unwrap_or(opts.threshold);
+    opts
+}
+
 fn finish_bar(bar: Option<(indicatif::ProgressBar, oss_client::ProgressFn)>, ok: bool) {
     if let Some((bar, _)) = bar {
         if ok {
@@ -222,16 +436,17 @@ fn finish_bar(bar: Option<(indicatif::ProgressBar, oss_client::ProgressFn)>, ok:
     }
 }
 
-fn transfer_options(args: &CpArgs, cancel: CancellationToken, keep: bool) -> TransferOptions {
+pub fn transfer_options(t: &TransferArgs, cancel: CancellationToken, keep: bool) -> TransferOptions {
     let mut opts = TransferOptions {
-        concurrency: args.concurrency,
-        checkpoint_dir: args.checkpoint_dir.clone(),
+        concurrency: t.concurrency,
+        checkpoint_dir: t.checkpoint_dir.clone(),
         keep_on_failure: keep,
         cancel: Some(cancel),
+        object: object_options(t),
         ..Default::default()
     };
-    opts.part_size = args.part_size.unwrap_or(opts.part_size);
-    opts.threshold = args.threshold.unwrap_or(opts.threshold);
+    opts.part_size = t.part_size.unwrap_or(opts.part_size);
+    opts.threshold = t.threshold.unwrap_or(opts.threshold);
     opts
 }
 
@@ -280,7 +495,8 @@ pub async fn ls(client: &Client, out: &Output, args: LsArgs) -> Result<(), Error
             prefixes.push(p.prefix.clone());
         }
         for o in &page.contents {
-            out.line(format!("{:>12} {:<24} oss://{}/{}", o.size, o.last_modified, base.bucket, o.key));
+            let size = if args.bytes { o.size.to_string() } else { human_size(o.size) };
+            out.line(format!("{size:>12} {:<24} oss://{}/{}", o.last_modified, base.bucket, o.key));
             objects.push(json!({"key": o.key, "size": o.size, "etag": o.etag, "last_modified": o.last_modified,
                 "storage_class": o.storage_class}));
         }
@@ -345,46 +561,205 @@ pub async fn mb(client: &Client, out: &Output, url: &str, acl: Option<&str>) -> 
     Ok(())
 }
 
-pub async fn rb(client: &Client, out: &Output, url: &str) -> Result<(), Error> {
-    let bucket = bucket_only(url)?;
-    let o = client.delete_bucket(&bucket).await?;
-    out.line(format!("removed oss://{bucket}"));
-    out.json(json!({"bucket": bucket, "removed": true, "request_id": o.request_id}));
+/// Asks `question` on the terminal and reads the answer; `consent` (-f) answers yes without
+/// asking. Without a terminal to ask on and without consent, a usage error names the flag.
+fn confirm(question: &str, consent: bool, flag: &str) -> Result<bool, Error> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if consent {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(format!(
+            "{question} Standard input is not a terminal to confirm on: pass {flag} to go ahead, or --dry-run to list"
+        )));
+    }
+    let mut err = std::io::stderr().lock();
+    let _ = write!(err, "{question} [y/N] ");
+    let _ = err.flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Error::Io { context: "reading the answer".to_owned(), source: e })?;
+    Ok(matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes"))
+}
+
+/// Every key under `prefix` (all of the bucket when empty).
+async fn all_keys(client: &Client, bucket: &str, prefix: &str) -> Result<Vec<(String, u64)>, Error> {
+    client.list_prefix(bucket, prefix).map_ok(|o| (o.key, o.size)).try_collect().await
+}
+
+/// Deletes `keys` 1000 at a time (DeleteMultipleObjects), printing each.
+async fn delete_keys(client: &Client, out: &Output, bucket: &str, keys: &[String]) -> Result<(), Error> {
+    for batch in keys.chunks(1000) {
+        client.delete_multiple_objects(bucket, batch, true, None).await?;
+        for k in batch {
+            out.line(format!("removed oss://{bucket}/{k}"));
+        }
+    }
     Ok(())
 }
 
-pub async fn rm(client: &Client, out: &Output, url: &str, recursive: bool) -> Result<(), Error> {
-    let path = oss(url)?;
-    if !recursive {
-        let path = object(url)?;
+fn plural(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+}
+
+pub async fn rb(client: &Client, out: &Output, args: RbArgs) -> Result<(), Error> {
+    let bucket = bucket_only(&args.url)?;
+    let (mut keys, mut uploads) = (Vec::new(), Vec::new());
+    if args.force || args.dry_run {
+        keys = all_keys(client, &bucket, "").await?.into_iter().map(|(k, _)| k).collect();
+        uploads = all_uploads(client, &bucket, "").await?;
+    }
+    let what = format!(
+        "oss://{bucket} with {} and {}",
+        plural(keys.len(), "object"),
+        plural(uploads.len(), "multipart upload")
+    );
+    if args.dry_run {
+        for k in &keys {
+            out.line(format!("would remove oss://{bucket}/{k}"));
+        }
+        for (key, id, _) in &uploads {
+            out.line(format!("would abort {id} of oss://{bucket}/{key}"));
+        }
+        out.line(format!("would remove {what}; nothing was changed"));
+        out.json(json!({"bucket": bucket, "dry_run": true, "objects": keys,
+            "uploads": uploads.iter().map(|(k, id, _)| json!({"key": k, "upload_id": id})).collect::<Vec<_>>()}));
+        return Ok(());
+    }
+    if args.force && !(keys.is_empty() && uploads.is_empty()) {
+        // --force is the consent where nobody can be asked; on a terminal, ask unless --yes.
+        let consent = args.yes || !std::io::IsTerminal::is_terminal(&std::io::stdin());
+        if !confirm(&format!("Remove {what}?"), consent, "--yes")? {
+            out.line("nothing was removed");
+            return Ok(());
+        }
+        delete_keys(client, out, &bucket, &keys).await?;
+        for (key, id, _) in &uploads {
+            client.abort_multipart_upload(&bucket, key, id).await?;
+            out.line(format!("aborted {id} of oss://{bucket}/{key}"));
+        }
+    }
+    let o = client.delete_bucket(&bucket).await?;
+    out.line(format!("removed oss://{bucket}"));
+    out.json(json!({"bucket": bucket, "removed": true, "objects_removed": keys.len(),
+        "uploads_aborted": uploads.len(), "request_id": o.request_id}));
+    Ok(())
+}
+
+pub async fn rm(client: &Client, out: &Output, args: RmArgs) -> Result<(), Error> {
+    let path = oss(&args.url)?;
+    if !args.recursive {
+        let path = object(&args.url)?;
+        match client.head_object(&path.bucket, &path.key, &GetObjectOptions::default()).await {
+            Ok(_) => {}
+            Err(e) if e.is_not_found() && e.code() != Some("NoSuchBucket") => {
+                out.json(json!({"removed": [], "missing": [path.key]}));
+                if args.force {
+                    out.line(format!("{path} does not exist; nothing to remove"));
+                    return Ok(());
+                }
+                if args.dry_run {
+                    out.line(format!("{path} does not exist"));
+                    return Ok(());
+                }
+                // DeleteObject would succeed (it is idempotent), but a typo should not pass for
+                // a removal: not found, exit code 3, unless -f.
+                if !out.json {
+                    eprintln!("ossc: {path} does not exist; nothing removed (-f makes that no error)");
+                }
+                out.set_exit(super::output::EXIT_NOT_FOUND);
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        }
+        if args.dry_run {
+            out.line(format!("would remove {path}"));
+            out.json(json!({"dry_run": true, "objects": [path.key]}));
+            return Ok(());
+        }
         client.delete_object(&path.bucket, &path.key).await?;
         out.line(format!("removed {path}"));
         out.json(json!({"removed": [path.key]}));
         return Ok(());
     }
-    let mut removed = Vec::new();
-    loop {
-        // Always the first page: what was deleted is gone from the next listing.
-        let opts = ListObjectsV2Options {
-            prefix: Some(path.key.clone()).filter(|k| !k.is_empty()),
-            max_keys: Some(1000),
-            ..Default::default()
-        };
-        let page = client.list_objects_v2(&path.bucket, &opts).await?.into_inner();
-        let keys: Vec<String> = page.contents.iter().map(|o| o.key.clone()).collect();
-        if keys.is_empty() {
-            break;
-        }
-        client.delete_multiple_objects(&path.bucket, &keys, true, None).await?;
+    let listed = all_keys(client, &path.bucket, &path.key).await?;
+    let bytes: u64 = listed.iter().map(|(_, n)| n).sum();
+    let keys: Vec<String> = listed.into_iter().map(|(k, _)| k).collect();
+    let what = format!("{} ({}) under {path}", plural(keys.len(), "object"), human_size(bytes));
+    if args.dry_run {
         for k in &keys {
-            out.line(format!("removed oss://{}/{k}", path.bucket));
+            out.line(format!("would remove oss://{}/{k}", path.bucket));
         }
-        removed.extend(keys);
-        if !page.is_truncated {
-            break;
+        out.line(format!("would remove {what}; nothing was changed"));
+        out.json(json!({"dry_run": true, "objects": keys}));
+        return Ok(());
+    }
+    if keys.is_empty() {
+        out.line(format!("nothing under {path}"));
+        out.json(json!({"removed": []}));
+        return Ok(());
+    }
+    if !confirm(&format!("Remove {what}?"), args.force, "-f (--force)")? {
+        out.line("nothing was removed");
+        out.json(json!({"removed": []}));
+        return Ok(());
+    }
+    delete_keys(client, out, &path.bucket, &keys).await?;
+    out.json(json!({ "removed": keys }));
+    Ok(())
+}
+
+pub async fn du(client: &Client, out: &Output, args: DuArgs) -> Result<(), Error> {
+    let path = oss(&args.url)?;
+    let listed = all_keys(client, &path.bucket, &path.key).await?;
+    let bytes: u64 = listed.iter().map(|(_, n)| n).sum();
+    out.line(format!("{} {} ({bytes} bytes) {path}", plural(listed.len(), "object"), human_size(bytes)));
+    out.json(json!({"bucket": path.bucket, "prefix": path.key, "objects": listed.len(), "bytes": bytes}));
+    Ok(())
+}
+
+pub async fn set_meta(client: &Client, out: &Output, args: SetMetaArgs) -> Result<(), Error> {
+    let path = object(&args.url)?;
+    let head = client.head_object(&path.bucket, &path.key, &GetObjectOptions::default()).await?;
+    let mut req = CopyObjectRequest::new(&path.bucket, &path.key, &path.bucket, &path.key);
+    req.metadata_directive = Some("REPLACE".to_owned());
+    // The copy must be of the version looked at, or a concurrent write would be overwritten.
+    req.if_match = head.etag.clone();
+    let keep = |current: &Option<String>, given: &Option<String>| {
+        given.clone().or_else(|| if args.replace { None } else { current.clone() })
+    };
+    let mut meta: std::collections::BTreeMap<String, String> =
+        if args.replace { Default::default() } else { head.metadata.clone() };
+    for name in &args.delete_meta {
+        meta.remove(&name.to_ascii_lowercase());
+    }
+    for pair in &args.meta {
+        let (k, v) =
+            pair.split_once('=').ok_or_else(|| Error::Usage(format!("--meta {pair:?}: expected NAME=VALUE")))?;
+        meta.insert(k.trim().to_ascii_lowercase(), v.to_owned());
+    }
+    req.content_type = keep(&head.content_type, &args.content_type);
+    req.metadata = meta.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    req.storage_class = args.storage_class.clone();
+    for (name, current, given) in [
+        ("cache-control", &head.cache_control, &args.cache_control),
+        ("content-disposition", &head.content_disposition, &args.content_disposition),
+        ("content-encoding", &head.content_encoding, &args.content_encoding),
+        ("expires", &head.expires, &args.expires),
+    ] {
+        if let Some(v) = keep(current, given) {
+            req.headers.push((name.to_owned(), v));
         }
     }
-    out.json(json!({ "removed": removed }));
+    if let Some(lang) = head.content_language.clone().filter(|_| !args.replace) {
+        req.headers.push(("content-language".to_owned(), lang));
+    }
+    let o = client.copy_object(&req).await?;
+    out.line(format!("updated the metadata of {path}"));
+    out.json(json!({"url": path.to_string(), "content_type": req.content_type, "metadata": meta,
+        "request_id": o.request_id}));
     Ok(())
 }
 
@@ -392,15 +767,50 @@ pub fn presign(client: &Client, out: &Output, args: PresignArgs) -> Result<(), E
     let path = object(&args.url)?;
     let method = Method::from_bytes(args.method.to_ascii_uppercase().as_bytes())
         .map_err(|_| Error::Usage(format!("{:?} is not an HTTP method", args.method)))?;
-    let req = PresignRequest::new(method, Some(&path.bucket), Some(&path.key), Duration::from_secs(args.expires));
+    let mut req = PresignRequest::new(method, Some(&path.bucket), Some(&path.key), Duration::from_secs(args.expires));
+    if let Some(ct) = &args.content_type {
+        req.headers.push(("content-type".to_owned(), ct.clone()));
+    }
+    for h in &args.headers {
+        let (name, value) =
+            h.split_once(':').ok_or_else(|| Error::Usage(format!("--header {h:?}: expected \"NAME: VALUE\"")))?;
+        let name = name.trim().to_ascii_lowercase();
+        if name.is_empty() {
+            return Err(Error::Usage(format!("--header {h:?}: no header name")));
+        }
+        req.additional_headers.push(name.clone());
+        req.headers.push((name, value.trim().to_owned()));
+    }
     let url = client.presign_request(&req)?;
     if out.json {
-        out.json(json!({"url": url, "expires_in": args.expires}));
+        out.json(json!({"url": url, "expires_in": args.expires, "headers": req.headers}));
     } else {
         // The URL is the point of the command, so quiet mode prints it too.
-        println!("{url}");
+        super::output::print_line(&url);
     }
     Ok(())
+}
+
+/// Every multipart upload under `prefix`: (key, upload id, initiated).
+async fn all_uploads(client: &Client, bucket: &str, prefix: &str) -> Result<Vec<(String, String, String)>, Error> {
+    let mut uploads = Vec::new();
+    let (mut key_marker, mut id_marker) = (None, None);
+    loop {
+        let opts = ListMultipartUploadsOptions {
+            prefix: Some(prefix.to_owned()).filter(|k| !k.is_empty()),
+            key_marker: key_marker.clone(),
+            upload_id_marker: id_marker.clone(),
+            max_uploads: Some(1000),
+            ..Default::default()
+        };
+        let page = client.list_multipart_uploads(bucket, &opts).await?.into_inner();
+        uploads.extend(page.uploads.iter().map(|u| (u.key.clone(), u.upload_id.clone(), u.initiated.clone())));
+        if !page.is_truncated || page.next_key_marker.is_empty() {
+            return Ok(uploads);
+        }
+        key_marker = Some(page.next_key_marker.clone());
+        id_marker = Some(page.next_upload_id_marker.clone());
+    }
 }
 
 pub async fn parts(client: &Client, out: &Output, args: PartsArgs) -> Result<(), Error> {
@@ -435,24 +845,7 @@ pub async fn parts(client: &Client, out: &Output, args: PartsArgs) -> Result<(),
     if args.abort && !args.all {
         return Err(Error::Usage("--abort needs --upload-id, or --all for every upload under the prefix".to_owned()));
     }
-    let mut uploads = Vec::new();
-    let (mut key_marker, mut id_marker) = (None, None);
-    loop {
-        let opts = ListMultipartUploadsOptions {
-            prefix: Some(path.key.clone()).filter(|k| !k.is_empty()),
-            key_marker: key_marker.clone(),
-            upload_id_marker: id_marker.clone(),
-            max_uploads: Some(1000),
-            ..Default::default()
-        };
-        let page = client.list_multipart_uploads(&path.bucket, &opts).await?.into_inner();
-        uploads.extend(page.uploads.iter().map(|u| (u.key.clone(), u.upload_id.clone(), u.initiated.clone())));
-        if !page.is_truncated || page.next_key_marker.is_empty() {
-            break;
-        }
-        key_marker = Some(page.next_key_marker.clone());
-        id_marker = Some(page.next_upload_id_marker.clone());
-    }
+    let uploads = all_uploads(client, &path.bucket, &path.key).await?;
     let mut listed = Vec::new();
     for (key, id, initiated) in &uploads {
         if args.abort {

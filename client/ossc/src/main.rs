@@ -6,15 +6,17 @@
 //! ossc --endpoint http://127.0.0.1:9000 cp oss://demo/big.bin oss://demo/copy.bin --threshold 10MiB
 //! ```
 
+mod bulk;
 mod commands;
 mod output;
+mod stream;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use oss_client::{Addressing, Client, Config, Error, Profile, RetryPolicy, SignatureVersion};
 
 use output::Output;
@@ -37,8 +39,10 @@ struct Global {
     /// Region (cn-hangzhou); derived from an aliyuncs.com endpoint when absent.
     #[arg(long, env = "OSS_REGION", global = true)]
     region: Option<String>,
+    /// AccessKey ID.
     #[arg(long, env = "OSS_ACCESS_KEY_ID", global = true)]
     access_key_id: Option<String>,
+    /// AccessKey secret.
     #[arg(long, env = "OSS_ACCESS_KEY_SECRET", hide_env_values = true, global = true)]
     access_key_secret: Option<String>,
     /// STS security token.
@@ -91,31 +95,68 @@ enum AddressingArg {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Copy: oss://→oss:// on the server, local→oss:// (upload), oss://→local (download).
+    /// Copy objects and files: oss://→oss:// on the server, local→oss:// (upload), oss://→local
+    /// (download), `-` for standard input or output; -r for whole directories and prefixes.
     Cp(commands::CpArgs),
+    /// Make DST hold what SRC holds: copy what is missing or differs, optionally delete the rest.
+    Sync(bulk::SyncArgs),
+    /// Move: copy, then remove the source (server-side between OSS locations).
+    Mv(commands::CpArgs),
+    /// Write an object to standard output.
+    Cat {
+        /// The object, oss://bucket/key.
+        url: String,
+    },
     /// List buckets, or the objects under oss://bucket[/prefix].
     Ls(commands::LsArgs),
+    /// Count the objects and bytes under oss://bucket[/prefix].
+    Du(commands::DuArgs),
     /// Show an object's metadata (HeadObject).
-    Stat { url: String },
+    Stat {
+        /// The object, oss://bucket/key.
+        url: String,
+    },
+    /// Change an object's metadata (a copy onto itself with the REPLACE directive).
+    SetMeta(commands::SetMetaArgs),
     /// Make a bucket.
     Mb {
+        /// The bucket to make, oss://bucket.
         url: String,
         /// Canned ACL: private, public-read, public-read-write.
         #[arg(long)]
         acl: Option<String>,
     },
-    /// Remove an (empty) bucket.
-    Rb { url: String },
+    /// Remove a bucket (empty, or with --force everything in it first).
+    Rb(commands::RbArgs),
     /// Remove an object, or with --recursive everything under a prefix.
-    Rm {
-        url: String,
-        #[arg(long, short = 'r')]
-        recursive: bool,
-    },
+    Rm(commands::RmArgs),
     /// Print a presigned URL.
     Presign(commands::PresignArgs),
     /// Multipart uploads: list them, list one's parts (--upload-id), abort (--abort).
     Parts(commands::PartsArgs),
+    /// Print a shell completion script: `ossc completions bash > /etc/bash_completion.d/ossc`.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+/// The top-level command, whose global options each subcommand accepts too but does not list:
+/// `ossc cp --help` shows what cp takes, and one line pointing at `ossc --help` for the rest.
+fn command() -> clap::Command {
+    let top = Cli::command();
+    let globals: Vec<clap::Arg> = top.get_arguments().filter(|a| a.is_global_set()).cloned().collect();
+    let note = "Global options (endpoint, credentials, profile, JSON or quiet output, retries, ...) are accepted \
+                here too: see `ossc --help`.";
+    let names: Vec<String> = top.get_subcommands().map(|c| c.get_name().to_owned()).collect();
+    names.into_iter().fold(top, |top, name| {
+        top.mut_subcommand(name, |sub| {
+            // An argument the subcommand already has is not propagated again, so hidden copies
+            // keep the globals working after the subcommand without listing them.
+            globals.iter().fold(sub.after_help(note), |sub, a| sub.arg(a.clone().hide(true)))
+        })
+    })
 }
 
 fn build_client(g: &Global) -> Result<Client, Error> {
@@ -160,24 +201,67 @@ fn build_client(g: &Global) -> Result<Client, Error> {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let out = Output::new(cli.global.json, cli.global.quiet);
+    let matches = command().get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
+    if let Command::Completions { shell } = cli.command {
+        let mut out = std::io::stdout();
+        clap_complete::generate(shell, &mut command(), "ossc", &mut out);
+        return ExitCode::SUCCESS;
+    }
+    let mut out = Output::new(cli.global.json, cli.global.quiet);
     let client = match build_client(&cli.global) {
         Ok(c) => c,
         Err(e) => return out.fail(&e),
     };
+    out.endpoint = client.config().endpoint().to_owned();
+    out.anonymous = client.config().current_credentials().is_none();
     let result = match cli.command {
-        Command::Cp(args) => commands::cp(&client, &out, args).await,
+        Command::Cp(args) => commands::cp(&client, &out, args, false).await,
+        Command::Mv(args) => commands::cp(&client, &out, args, true).await,
+        Command::Sync(args) => bulk::sync(&client, &out, args).await,
+        Command::Cat { url } => stream::cat(&client, &out, &url).await,
         Command::Ls(args) => commands::ls(&client, &out, args).await,
+        Command::Du(args) => commands::du(&client, &out, args).await,
         Command::Stat { url } => commands::stat(&client, &out, &url).await,
+        Command::SetMeta(args) => commands::set_meta(&client, &out, args).await,
         Command::Mb { url, acl } => commands::mb(&client, &out, &url, acl.as_deref()).await,
-        Command::Rb { url } => commands::rb(&client, &out, &url).await,
-        Command::Rm { url, recursive } => commands::rm(&client, &out, &url, recursive).await,
+        Command::Rb(args) => commands::rb(&client, &out, args).await,
+        Command::Rm(args) => commands::rm(&client, &out, args).await,
         Command::Presign(args) => commands::presign(&client, &out, args),
         Command::Parts(args) => commands::parts(&client, &out, args).await,
+        Command::Completions { .. } => Ok(()),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => ExitCode::from(out.exit_code()),
         Err(e) => out.fail(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every argument of every subcommand says what it is for.
+    #[test]
+    fn every_argument_is_described() {
+        let mut cmd = command();
+        cmd.build();
+        let mut missing = Vec::new();
+        for sub in cmd.get_subcommands() {
+            for arg in sub.get_arguments().filter(|a| !a.is_hide_set()) {
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{} {}", sub.get_name(), arg.get_id()));
+                }
+            }
+        }
+        for arg in cmd.get_arguments().filter(|a| !a.is_hide_set()) {
+            if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                missing.push(format!("ossc {}", arg.get_id()));
+            }
+        }
+        assert!(missing.is_empty(), "undescribed: {missing:?}");
     }
 }

@@ -127,7 +127,7 @@ async fn the_commands_work_against_the_emulator() {
     assert_eq!(json(&cli.ok(&["--json", "parts", "oss://cli-bucket"]).await)["uploads"], Value::Array(vec![]));
 
     cli.ok(&["rm", "oss://cli-bucket/copy.bin"]).await;
-    let removed = json(&cli.ok(&["--json", "rm", "-r", "oss://cli-bucket"]).await);
+    let removed = json(&cli.ok(&["--json", "rm", "-r", "-f", "oss://cli-bucket"]).await);
     assert_eq!(removed["removed"].as_array().map(Vec::len), Some(3));
     cli.ok(&["-q", "rb", "oss://cli-bucket"]).await;
 }
