@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{client, crash_after, crash_when, data, emulator, journal, mark, quick_retries, unfaulted};
+use common::{client, crash_when, data, emulator, journal, mark, quick_retries, unfaulted};
 use oss_client::protocol::crc64;
 use oss_client::{GetObjectOptions, ObjectPath, PutObjectOptions, RetryPolicy, TransferOptions};
 use oss_emulator::fault::{FaultAction, FaultRule};
@@ -97,8 +97,17 @@ async fn interrupted_transfers_resume() {
         ..multipart()
     };
 
+    // A checkpoint is JSON lines: the header, then one line per finished part. The crash comes
+    // once two parts are recorded there (not merely answered: the client may not have written
+    // the second one down yet when the server's journal shows it).
+    let recorded = |parts: usize| {
+        std::fs::read_dir(ckpt.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .any(|f| std::fs::read_to_string(f.path()).is_ok_and(|t| t.lines().count() > parts))
+    };
     let hang = em.faults().add(rule("UploadPart", 3, FaultAction::Delay { ms: 1500 }));
-    crash_after(&em, "UploadPart", 2, mark(&em), c.upload_file(&local, &dst, &opts)).await;
+    crash_when(|| recorded(2), c.upload_file(&local, &dst, &opts)).await;
     // The crash may come before the 3rd request is sent; the rerun must not meet the rule.
     em.faults().remove(&hang);
     let start = mark(&em);
@@ -110,15 +119,12 @@ async fn interrupted_transfers_resume() {
     let out = dir.path().join("g.bin");
     let hang = em.faults().add(rule("GetObject", 3, FaultAction::Delay { ms: 1500 }));
     // A download's progress lives only in its checkpoint: crash once two parts are recorded.
-    let recorded = || {
-        std::fs::read_dir(ckpt.path())
-            .unwrap()
-            .filter_map(Result::ok)
-            .any(|f| std::fs::read_to_string(f.path()).is_ok_and(|t| t.lines().count() >= 3))
-    };
-    crash_when(recorded, c.download_file(&dst, &out, &opts)).await;
+    crash_when(|| recorded(2), c.download_file(&dst, &out, &opts)).await;
     em.faults().remove(&hang);
     assert!(dir.path().join("g.bin.ossc-partial").exists());
+    // The dropped download may have had its next GET on the wire: let the server finish it
+    // before counting the rerun's requests.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let start = mark(&em);
     let down = c.download_file(&dst, &out, &opts).await.expect("resumed download");
     assert_eq!((down.parts, down.parts_resumed), (5, 2));
