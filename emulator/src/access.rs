@@ -72,6 +72,12 @@ fn rule(action: Action, on_object: bool) -> Rule {
         | A::PutBucketAcl
         | A::GetObjectAcl
         | A::PutObjectAcl
+        | A::PutBucketTagging
+        | A::GetBucketTagging
+        | A::DeleteBucketTagging
+        | A::PutObjectTagging
+        | A::GetObjectTagging
+        | A::DeleteObjectTagging
         | A::AbortMultipartUpload
         | A::Unimplemented => Rule::Owner,
     }

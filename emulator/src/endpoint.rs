@@ -33,8 +33,10 @@ macro_rules! operations {
 
 operations! {
     ListBuckets, DescribeRegions, PutBucket, DeleteBucket, GetBucketLocation, GetBucketInfo, PutBucketAcl, GetBucketAcl,
+    PutBucketTags, GetBucketTags, DeleteBucketTags,
     ListObjects, ListObjectsV2, DeleteMultipleObjects, ListMultipartUploads,
     PutObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, PutObjectAcl, GetObjectAcl,
+    PutObjectTagging, GetObjectTagging, DeleteObjectTagging,
     InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
     // A sub-resource real OSS implements and the emulator does not: answered NotImplemented once
     // the caller and the bucket have been checked.
@@ -147,6 +149,16 @@ pub enum Endpoint {
     GetBucketAcl {
         bucket: String,
     },
+    PutBucketTags {
+        bucket: String,
+    },
+    GetBucketTags {
+        bucket: String,
+    },
+    /// `?tagging` removes every tag, `?tagging=k1,k2` only those.
+    DeleteBucketTags {
+        bucket: String,
+    },
     ListObjects {
         bucket: String,
     },
@@ -182,6 +194,15 @@ pub enum Endpoint {
         object: ObjectPath,
     },
     GetObjectAcl {
+        object: ObjectPath,
+    },
+    PutObjectTagging {
+        object: ObjectPath,
+    },
+    GetObjectTagging {
+        object: ObjectPath,
+    },
+    DeleteObjectTagging {
         object: ObjectPath,
     },
     InitiateMultipartUpload {
@@ -237,6 +258,12 @@ pub enum Action {
     DeleteObject,
     GetObjectAcl,
     PutObjectAcl,
+    PutBucketTagging,
+    GetBucketTagging,
+    DeleteBucketTagging,
+    PutObjectTagging,
+    GetObjectTagging,
+    DeleteObjectTagging,
     AbortMultipartUpload,
     /// An operation the emulator does not implement; only the bucket owner gets as far as
     /// being told so.
@@ -263,6 +290,12 @@ impl Action {
             Action::DeleteObject => "oss:DeleteObject",
             Action::GetObjectAcl => "oss:GetObjectAcl",
             Action::PutObjectAcl => "oss:PutObjectAcl",
+            Action::PutBucketTagging => "oss:PutBucketTagging",
+            Action::GetBucketTagging => "oss:GetBucketTagging",
+            Action::DeleteBucketTagging => "oss:DeleteBucketTagging",
+            Action::PutObjectTagging => "oss:PutObjectTagging",
+            Action::GetObjectTagging => "oss:GetObjectTagging",
+            Action::DeleteObjectTagging => "oss:DeleteObjectTagging",
             Action::AbortMultipartUpload => "oss:AbortMultipartUpload",
             Action::Unimplemented => "oss:*",
         }
@@ -336,7 +369,6 @@ const UNIMPLEMENTED: &[&str] = &[
     "stat",
     "style",
     "symlink",
-    "tagging",
     "transferAcceleration",
     "userDefinedLogFieldsConfig",
     "versioning",
@@ -407,6 +439,9 @@ impl Endpoint {
         let Some(key) = target.key.clone() else {
             let endpoint = match method.as_str() {
                 "PUT" if has("acl") => E::PutBucketAcl { bucket },
+                "PUT" if has("tagging") => E::PutBucketTags { bucket },
+                "GET" if has("tagging") => E::GetBucketTags { bucket },
+                "DELETE" if has("tagging") => E::DeleteBucketTags { bucket },
                 "PUT" => E::PutBucket { bucket },
                 "GET" if has("acl") => E::GetBucketAcl { bucket },
                 "GET" if has("location") => E::GetBucketLocation { bucket },
@@ -425,6 +460,9 @@ impl Endpoint {
         let object = ObjectPath { bucket, key };
         let endpoint = match method.as_str() {
             "PUT" if has("acl") => E::PutObjectAcl { object },
+            "PUT" if has("tagging") => E::PutObjectTagging { object },
+            "GET" if has("tagging") => E::GetObjectTagging { object },
+            "DELETE" if has("tagging") => E::DeleteObjectTagging { object },
             "PUT" if (has("uploadId") || has("partNumber")) && copy => E::UploadPartCopy {
                 object,
                 upload_id: upload_id(),
@@ -467,6 +505,9 @@ impl Endpoint {
             E::GetBucketInfo { .. } => O::GetBucketInfo,
             E::PutBucketAcl { .. } => O::PutBucketAcl,
             E::GetBucketAcl { .. } => O::GetBucketAcl,
+            E::PutBucketTags { .. } => O::PutBucketTags,
+            E::GetBucketTags { .. } => O::GetBucketTags,
+            E::DeleteBucketTags { .. } => O::DeleteBucketTags,
             E::ListObjects { .. } => O::ListObjects,
             E::ListObjectsV2 { .. } => O::ListObjectsV2,
             E::DeleteMultipleObjects { .. } => O::DeleteMultipleObjects,
@@ -479,6 +520,9 @@ impl Endpoint {
             E::DeleteObject { .. } => O::DeleteObject,
             E::PutObjectAcl { .. } => O::PutObjectAcl,
             E::GetObjectAcl { .. } => O::GetObjectAcl,
+            E::PutObjectTagging { .. } => O::PutObjectTagging,
+            E::GetObjectTagging { .. } => O::GetObjectTagging,
+            E::DeleteObjectTagging { .. } => O::DeleteObjectTagging,
             E::InitiateMultipartUpload { .. } => O::InitiateMultipartUpload,
             E::UploadPart { .. } => O::UploadPart,
             E::UploadPartCopy { .. } => O::UploadPartCopy,
@@ -507,6 +551,9 @@ impl Endpoint {
             | E::GetBucketInfo { bucket }
             | E::PutBucketAcl { bucket }
             | E::GetBucketAcl { bucket }
+            | E::PutBucketTags { bucket }
+            | E::GetBucketTags { bucket }
+            | E::DeleteBucketTags { bucket }
             | E::ListObjects { bucket }
             | E::ListObjectsV2 { bucket }
             | E::DeleteMultipleObjects { bucket }
@@ -527,6 +574,9 @@ impl Endpoint {
             | E::DeleteObject { object }
             | E::PutObjectAcl { object }
             | E::GetObjectAcl { object }
+            | E::PutObjectTagging { object }
+            | E::GetObjectTagging { object }
+            | E::DeleteObjectTagging { object }
             | E::InitiateMultipartUpload { object }
             | E::UploadPart { object, .. }
             | E::UploadPartCopy { object, .. }
@@ -566,6 +616,9 @@ impl Endpoint {
             E::GetBucketInfo { bucket } => vec![on_bucket(A::GetBucketInfo, bucket)],
             E::PutBucketAcl { bucket } => vec![on_bucket(A::PutBucketAcl, bucket)],
             E::GetBucketAcl { bucket } => vec![on_bucket(A::GetBucketAcl, bucket)],
+            E::PutBucketTags { bucket } => vec![on_bucket(A::PutBucketTagging, bucket)],
+            E::GetBucketTags { bucket } => vec![on_bucket(A::GetBucketTagging, bucket)],
+            E::DeleteBucketTags { bucket } => vec![on_bucket(A::DeleteBucketTagging, bucket)],
             E::ListObjects { bucket } | E::ListObjectsV2 { bucket } => vec![on_bucket(A::ListObjects, bucket)],
             E::DeleteMultipleObjects { bucket } => vec![on_bucket(A::DeleteObject, bucket)],
             E::ListMultipartUploads { bucket } => vec![on_bucket(A::ListMultipartUploads, bucket)],
@@ -583,6 +636,9 @@ impl Endpoint {
             E::AbortMultipartUpload { object, .. } => vec![on_object(A::AbortMultipartUpload, object)],
             E::PutObjectAcl { object } => vec![on_object(A::PutObjectAcl, object)],
             E::GetObjectAcl { object } => vec![on_object(A::GetObjectAcl, object)],
+            E::PutObjectTagging { object } => vec![on_object(A::PutObjectTagging, object)],
+            E::GetObjectTagging { object } => vec![on_object(A::GetObjectTagging, object)],
+            E::DeleteObjectTagging { object } => vec![on_object(A::DeleteObjectTagging, object)],
             E::ListParts { object, .. } => vec![on_object(A::ListParts, object)],
             E::NotImplemented { bucket: Some(bucket), .. } => vec![on_bucket(A::Unimplemented, bucket)],
             E::NotImplemented { bucket: None, .. } => {

@@ -99,6 +99,7 @@ pub async fn apply(
             storage_class: StorageClass::Standard,
             data_redundancy_type: "LRS".into(),
             created_ms: now_ms,
+            tags: Vec::new(),
         };
         let bucket = match store.create_bucket(meta).await? {
             Ok(created) => {

@@ -58,6 +58,28 @@ pub fn build_query<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> S
         .join("&")
 }
 
+/// The `x-oss-tagging` header: `k1=v1&k2=v2`, each side URL-encoded (`+` is a space). A pair
+/// without `=` has an empty value. `None` when it is not that shape: an empty key, a second `=`
+/// (`aa=bb=cc`), an escape that is not UTF-8.
+pub fn parse_tag_header(raw: &str) -> Option<Vec<(String, String)>> {
+    raw.split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            if k.is_empty() || v.contains('=') {
+                return None;
+            }
+            let decode = |s: &str| String::from_utf8(percent_decode(s, true)).ok();
+            Some((decode(k)?, decode(v)?))
+        })
+        .collect()
+}
+
+/// Writes tags as the `x-oss-tagging` header reads them.
+pub fn tag_header(tags: &[(String, String)]) -> String {
+    build_query(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +98,16 @@ mod tests {
         assert_eq!(percent_decode("100%", false), b"100%");
         assert_eq!(percent_decode("%zz%4", false), b"%zz%4");
         assert_eq!(percent_decode("%41", false), b"A");
+    }
+
+    #[test]
+    fn tag_headers() {
+        let tags = parse_tag_header("k1=v1&k2&a%20b=%E4%B8%AD+x").unwrap();
+        assert_eq!(tags, [("k1", "v1"), ("k2", ""), ("a b", "中 x")].map(|(k, v)| (k.to_owned(), v.to_owned())));
+        assert_eq!(parse_tag_header(&tag_header(&tags)).unwrap(), tags);
+        assert!(parse_tag_header("aa=bb=cc").is_none());
+        assert!(parse_tag_header("=v").is_none());
+        assert!(parse_tag_header("k=%FF").is_none());
     }
 
     #[test]

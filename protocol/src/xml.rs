@@ -297,6 +297,39 @@ pub struct DeleteObjectEntry {
     pub version_id: Option<String>,
 }
 
+/// Object and bucket tags: `<Tagging><TagSet><Tag><Key/><Value/></Tag>…</TagSet></Tagging>`
+/// (PutObjectTagging, GetObjectTagging, PutBucketTags, GetBucketTags).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tagging {
+    #[serde(rename = "TagSet", default)]
+    pub tag_set: TagSet,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TagSet {
+    #[serde(rename = "Tag", default)]
+    pub tags: Vec<Tag>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    #[serde(rename = "Key", default)]
+    pub key: String,
+    #[serde(rename = "Value", default)]
+    pub value: String,
+}
+
+impl Tagging {
+    pub fn from_pairs(pairs: &[(String, String)]) -> Tagging {
+        let tags = pairs.iter().map(|(key, value)| Tag { key: key.clone(), value: value.clone() }).collect();
+        Tagging { tag_set: TagSet { tags } }
+    }
+
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        self.tag_set.tags.iter().map(|t| (t.key.clone(), t.value.clone())).collect()
+    }
+}
+
 /// DeleteMultipleObjects request body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Delete {

@@ -4,6 +4,7 @@
 mod bucket;
 mod multipart;
 mod object;
+mod tagging;
 
 use std::collections::BTreeMap;
 use std::ops::Deref;

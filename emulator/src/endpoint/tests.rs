@@ -71,6 +71,12 @@ fn every_operation_has_a_row() {
         ("DELETE /b/k", None, O::DeleteObject, &["oss:DeleteObject on object b/k"]),
         ("PUT /b/k?acl", None, O::PutObjectAcl, &["oss:PutObjectAcl on object b/k"]),
         ("GET /b/k?acl", None, O::GetObjectAcl, &["oss:GetObjectAcl on object b/k"]),
+        ("PUT /b/k?tagging", None, O::PutObjectTagging, &["oss:PutObjectTagging on object b/k"]),
+        ("GET /b/k?tagging&versionId=null", None, O::GetObjectTagging, &["oss:GetObjectTagging on object b/k"]),
+        ("DELETE /b/k?tagging", None, O::DeleteObjectTagging, &["oss:DeleteObjectTagging on object b/k"]),
+        ("PUT /b?tagging", None, O::PutBucketTags, &["oss:PutBucketTagging on bucket b"]),
+        ("GET /b?tagging", None, O::GetBucketTags, &["oss:GetBucketTagging on bucket b"]),
+        ("DELETE /b?tagging=k1,k3", None, O::DeleteBucketTags, &["oss:DeleteBucketTagging on bucket b"]),
         ("POST /b/k?uploads", None, O::InitiateMultipartUpload, &["oss:PutObject on object b/k"]),
         ("PUT /b/k?partNumber=1&uploadId=U", None, O::UploadPart, &["oss:PutObject on object b/k"]),
         ("PUT /b/k?partNumber=2&uploadId=U", src, O::UploadPartCopy, &["oss:PutObject on object b/k", "oss:GetObject on source src/s.txt"]),
@@ -120,7 +126,7 @@ fn unimplemented_sub_resources_are_not_plain_requests() {
         "POST /b/k?append&position=0",
         "POST /b?cors",
         "POST /b",
-        "GET /b/k?tagging",
+        "GET /b/k?versions",
     ] {
         let e = parse(line, None).unwrap();
         assert_eq!(e.operation(), Operation::NotImplemented, "{line}");

@@ -70,6 +70,7 @@ pub async fn put_bucket(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
         storage_class,
         data_redundancy_type: redundancy,
         created_ms: ctx.now_ms(),
+        tags: Vec::new(),
     };
     match store.create_bucket(meta).await? {
         Ok(bucket) => {

@@ -4,7 +4,7 @@
 use http::{Response, StatusCode};
 use oss_protocol::headers::{
     COPY_SOURCE_IF_MATCH, COPY_SOURCE_IF_MODIFIED_SINCE, COPY_SOURCE_IF_NONE_MATCH, COPY_SOURCE_IF_UNMODIFIED_SINCE,
-    COPY_SOURCE_RANGE, HASH_CRC64ECMA, METADATA_DIRECTIVE, TAGGING, TAGGING_DIRECTIVE,
+    COPY_SOURCE_RANGE, HASH_CRC64ECMA, METADATA_DIRECTIVE, TAGGING_DIRECTIVE,
 };
 use oss_protocol::xml::{self, CopyObjectResult, CopyPartResult};
 
@@ -111,7 +111,7 @@ pub async fn copy_object(ctx: &Ctx, source: &CopySource) -> Result<Response<Body
     meta.sse = sse;
     meta.sse_key_id = if meta.sse.is_some() { template.sse_key_id } else { None };
     meta.sse_data_encryption = if meta.sse.is_some() { template.sse_data_encryption } else { None };
-    meta.tagging = if replace_tags { ctx.header(TAGGING).map(str::to_owned) } else { src.meta.tagging.clone() };
+    meta.tags = if replace_tags { super::tagging::header_tags(ctx)? } else { src.meta.tags.clone() };
     meta.last_modified_ms = ctx.now_ms();
 
     // The copy lists the source's blobs: no bytes move, whatever the size.

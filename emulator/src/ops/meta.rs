@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use http::Response;
 use oss_protocol::headers::{
     HASH_CRC64ECMA, META_PREFIX, OBJECT_ACL, OBJECT_TYPE, SERVER_SIDE_DATA_ENCRYPTION, SERVER_SIDE_ENCRYPTION,
-    SERVER_SIDE_ENCRYPTION_KEY_ID, STORAGE_CLASS, TAGGING, TAGGING_COUNT,
+    SERVER_SIDE_ENCRYPTION_KEY_ID, STORAGE_CLASS, TAGGING_COUNT,
 };
 use oss_protocol::time::{parse_http_date_lenient, truncate_to_seconds};
 use oss_protocol::{Acl, StorageClass};
@@ -60,7 +60,7 @@ pub fn object_template(ctx: &Ctx, key: &str, bucket: &BucketMeta) -> Result<Obje
     meta.sse = sse;
     meta.sse_key_id = sse_key_id;
     meta.sse_data_encryption = sse_data_encryption;
-    meta.tagging = ctx.header(TAGGING).map(str::to_owned);
+    meta.tags = super::tagging::header_tags(ctx)?;
     Ok(meta)
 }
 
@@ -153,8 +153,8 @@ pub fn write_object_headers(resp: &mut Response<Body>, meta: &ObjectMeta) {
         set_header(resp, name, value);
     }
     write_sse_headers(resp, meta);
-    if let Some(tagging) = meta.tagging.as_deref().filter(|t| !t.is_empty()) {
-        set_header(resp, TAGGING_COUNT, &tagging.split('&').filter(|t| !t.is_empty()).count().to_string());
+    if !meta.tags.is_empty() {
+        set_header(resp, TAGGING_COUNT, &meta.tags.len().to_string());
     }
 }
 

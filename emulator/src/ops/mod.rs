@@ -8,6 +8,7 @@ pub mod meta;
 pub mod multipart;
 pub mod object;
 pub mod service;
+pub mod tagging;
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -106,6 +107,9 @@ pub async fn dispatch(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
         E::GetBucketInfo { .. } => bucket::get_bucket_info(ctx),
         E::PutBucketAcl { .. } => bucket::put_bucket_acl(ctx).await,
         E::GetBucketAcl { .. } => bucket::get_bucket_acl(ctx),
+        E::PutBucketTags { .. } => tagging::put_bucket_tags(ctx, body).await,
+        E::GetBucketTags { .. } => tagging::get_bucket_tags(ctx),
+        E::DeleteBucketTags { .. } => tagging::delete_bucket_tags(ctx).await,
         E::ListObjects { .. } => list::list_objects(ctx).await,
         E::ListObjectsV2 { .. } => list::list_objects_v2(ctx).await,
         E::DeleteMultipleObjects { .. } => object::delete_multiple_objects(ctx, body).await,
@@ -118,6 +122,9 @@ pub async fn dispatch(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
         E::DeleteObject { .. } => object::delete_object(ctx).await,
         E::PutObjectAcl { .. } => object::put_object_acl(ctx).await,
         E::GetObjectAcl { .. } => object::get_object_acl(ctx).await,
+        E::PutObjectTagging { .. } => tagging::put_object_tagging(ctx, body).await,
+        E::GetObjectTagging { .. } => tagging::get_object_tagging(ctx).await,
+        E::DeleteObjectTagging { .. } => tagging::delete_object_tagging(ctx).await,
         E::InitiateMultipartUpload { .. } => multipart::initiate_multipart_upload(ctx).await,
         E::UploadPart { upload_id, part_number, .. } => {
             multipart::upload_part(ctx, upload_id, *part_number, body).await

@@ -44,6 +44,9 @@ pub struct BucketMeta {
     pub storage_class: StorageClass,
     pub data_redundancy_type: String,
     pub created_ms: i64,
+    /// Bucket tags (PutBucketTags), in the order given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<(String, String)>,
 }
 
 /// Everything stored about one object version.
@@ -71,8 +74,9 @@ pub struct ObjectMeta {
     /// `SM4` when SSE-KMS encrypts the data with SM4 (`x-oss-server-side-data-encryption`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sse_data_encryption: Option<String>,
-    /// `k=v&k2=v2` as sent in `x-oss-tagging`.
-    pub tagging: Option<String>,
+    /// Object tags (`x-oss-tagging`, PutObjectTagging), in the order given.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<(String, String)>,
     pub segments: Vec<Segment>,
 }
 
@@ -94,7 +98,7 @@ impl ObjectMeta {
             sse: None,
             sse_key_id: None,
             sse_data_encryption: None,
-            tagging: None,
+            tags: Vec::new(),
             segments: Vec::new(),
         }
     }

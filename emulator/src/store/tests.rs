@@ -13,6 +13,7 @@ fn bucket_meta(name: &str) -> BucketMeta {
         storage_class: StorageClass::Standard,
         data_redundancy_type: "LRS".into(),
         created_ms: 0,
+        tags: Vec::new(),
     }
 }
 
