@@ -110,13 +110,17 @@ async fn writes_take_tags_from_x_oss_tagging() {
         ..Default::default()
     };
     let up = client.initiate_multipart_upload(&bucket.name, "mp", &init).await.unwrap();
-    let part = client
-        .upload_part(&bucket.name, "mp", &up.upload_id, 1, &b"part"[..], &Default::default())
-        .await
-        .unwrap();
+    let part =
+        client.upload_part(&bucket.name, "mp", &up.upload_id, 1, &b"part"[..], &Default::default()).await.unwrap();
     let parts = vec![oss_client::complete_part(1, part.data.etag.clone().unwrap_or_default())];
     client
-        .complete_multipart_upload(&bucket.name, "mp", &up.upload_id, &parts, &CompleteMultipartUploadOptions::default())
+        .complete_multipart_upload(
+            &bucket.name,
+            "mp",
+            &up.upload_id,
+            &parts,
+            &CompleteMultipartUploadOptions::default(),
+        )
         .await
         .unwrap();
     assert_eq!(*client.get_object_tagging(&bucket.name, "mp", None).await.unwrap(), tags(&[("mp", "yes")]));

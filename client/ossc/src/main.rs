@@ -10,6 +10,7 @@ mod bulk;
 mod commands;
 mod output;
 mod stream;
+mod tags;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -118,6 +119,8 @@ enum Command {
     },
     /// Change an object's metadata (a copy onto itself with the REPLACE directive).
     SetMeta(commands::SetMetaArgs),
+    /// Show, set (--set K=V ...) or remove (--rm) the tags of an object or a bucket.
+    Tag(tags::TagArgs),
     /// Make a bucket.
     Mb {
         /// The bucket to make, oss://bucket.
@@ -227,6 +230,7 @@ async fn main() -> ExitCode {
         Command::Du(args) => commands::du(&client, &out, args).await,
         Command::Stat { url } => commands::stat(&client, &out, &url).await,
         Command::SetMeta(args) => commands::set_meta(&client, &out, args).await,
+        Command::Tag(args) => tags::tag(&client, &out, args).await,
         Command::Mb { url, acl } => commands::mb(&client, &out, &url, acl.as_deref()).await,
         Command::Rb(args) => commands::rb(&client, &out, args).await,
         Command::Rm(args) => commands::rm(&client, &out, args).await,

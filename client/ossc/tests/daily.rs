@@ -575,3 +575,31 @@ async fn progress_bars_on_a_terminal() {
     assert!(seen.contains("/3 objects, ") && seen.contains("big.bin ["), "no bars drawn: {seen:?}");
     assert_eq!(listing(&em, "bars").await, ["up/a.txt", "up/b/c.txt", "up/big.bin"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tags_of_objects_and_buckets() {
+    let em = emulator(None).await;
+    let home = tempfile::tempdir().unwrap();
+    let cli = Cli { em: &em, home: home.path() };
+    cli.ok(&["mb", "oss://tagged"]).await;
+    let file = home.path().join("f.txt");
+    std::fs::write(&file, b"tag me").unwrap();
+    cli.ok(&["cp", file.to_str().unwrap(), "oss://tagged/f.txt"]).await;
+
+    cli.ok(&["tag", "oss://tagged/f.txt", "--set", "team=core", "empty"]).await;
+    let shown = cli.ok(&["tag", "oss://tagged/f.txt"]).await;
+    assert_eq!(text(&shown.stdout), "team=core\nempty=\n");
+    let doc = json(&cli.ok(&["--json", "tag", "oss://tagged/f.txt"]).await);
+    assert_eq!(doc["tags"]["team"], "core");
+    cli.ok(&["tag", "oss://tagged/f.txt", "--rm"]).await;
+    assert_eq!(text(&cli.ok(&["tag", "oss://tagged/f.txt"]).await.stdout), "");
+
+    cli.ok(&["tag", "oss://tagged", "--set", "a=1", "b=2", "c=3"]).await;
+    cli.ok(&["tag", "oss://tagged", "--rm", "--key", "a", "--key", "c"]).await;
+    assert_eq!(text(&cli.ok(&["tag", "oss://tagged"]).await.stdout), "b=2\n");
+
+    // The server's limits come back as errors with a non-zero status.
+    let refused = cli.run(&["tag", "oss://tagged/f.txt", "--set", "bad%key=v"]).await;
+    assert!(!refused.status.success());
+    assert!(text(&refused.stderr).contains("InvalidTag"), "{}", text(&refused.stderr));
+}

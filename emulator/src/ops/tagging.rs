@@ -138,8 +138,7 @@ pub async fn put_object_tagging(ctx: &Ctx, body: RequestBody) -> Result<Response
 
 pub async fn get_object_tagging(ctx: &Ctx) -> Result<Response<Body>> {
     check_version(ctx)?;
-    let meta =
-        ctx.store().head(ctx.bucket_name(), ctx.key()).await?.ok_or_else(|| OssError::no_such_key(ctx.key()))?;
+    let meta = ctx.store().head(ctx.bucket_name(), ctx.key()).await?.ok_or_else(|| OssError::no_such_key(ctx.key()))?;
     Ok(tagging_response(&meta.tags))
 }
 
@@ -165,13 +164,8 @@ pub fn get_bucket_tags(ctx: &Ctx) -> Result<Response<Body>> {
 
 /// `?tagging` removes every tag; `?tagging=k1,k3` only those keys.
 pub async fn delete_bucket_tags(ctx: &Ctx) -> Result<Response<Body>> {
-    let only: Vec<String> = ctx
-        .param("tagging")
-        .unwrap_or_default()
-        .split(',')
-        .filter(|k| !k.is_empty())
-        .map(str::to_owned)
-        .collect();
+    let only: Vec<String> =
+        ctx.param("tagging").unwrap_or_default().split(',').filter(|k| !k.is_empty()).map(str::to_owned).collect();
     ctx.store()
         .update_bucket(ctx.bucket_name(), move |meta| {
             if only.is_empty() {
