@@ -108,22 +108,24 @@ unset 'pid[old]' 'pid[new]'
 # ---- scale: 1k vs FILL objects in the bucket ----
 start scale "$new_bin" 19203
 prepare 19203
-lua "$tmp/fill.lua" "fill" 1 0
-objects() { curl -sf "http://127.0.0.1:19203/bench?max-keys=0" >/dev/null; count=$(( $(ls "$tmp/scale/blobs"/* | wc -l) )); echo "$count"; }
+slice=0
 fill_to() { # target
     while :; do
         local have; have=$(find "$tmp/scale/blobs" -type f | wc -l)
         [ "$have" -ge "$1" ] && break
         local left=$(( $1 - have ))
-        # wrk cannot stop at a count: run in slices sized by the last rate.
-        wrk -t2 -c64 -d"$(( left / 8000 + 1 ))s" -s "$tmp/fill.lua" "http://127.0.0.1:19203/" >/dev/null
+        # wrk cannot stop at a count: run in slices, each with keys of its own (a slice that
+        # reused the last one's keys would only overwrite).
+        slice=$((slice + 1))
+        lua "$tmp/fill.lua" "fill$slice" 1 0
+        wrk -t2 -c64 -d"$(( left / 4000 + 1 ))s" -s "$tmp/fill.lua" "http://127.0.0.1:19203/" >/dev/null
     done
 }
 measure_scale() { # label
     lua "$tmp/sp.lua" "scale-$1" 1024 0
     got[sput-$1]=$(rate 19203 / "$tmp/sp.lua")
     got[sget-$1]=$(rate 19203 /bench/read-me)
-    got[slist-$1]=$(rate 19203 "/bench?prefix=fill-1-5&max-keys=100")
+    got[slist-$1]=$(rate 19203 "/bench?prefix=fill1-1-5&max-keys=100")
 }
 fill_to 1000
 measure_scale small

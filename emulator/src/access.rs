@@ -113,13 +113,21 @@ async fn check(store: &Store, principal: &Principal, region: &str, need: &Need<'
             let bucket = lookup(store, name)?;
             check_region(&bucket, region)?;
             let rule = rule(need.action, true);
-            // The owner may do anything: the object is looked up only when its ACL decides.
-            if matches!(rule, Rule::ObjectRead | Rule::ObjectWrite) && !is_owner(principal, &bucket) {
-                let object = store.open_object(name, key, PRELOAD_MAX).await?;
-                judge(principal, &bucket, object.as_ref().map(|o| &o.meta), rule)?;
-                *grant.object.get_mut().unwrap_or_else(PoisonError::into_inner) = Some(object);
-            } else {
-                judge(principal, &bucket, None, rule)?;
+            // The owner may do anything: the object is looked up only when its ACL decides. A
+            // read keeps what it looked up (the handler serves that very version); a write only
+            // needs the ACL of the object it would replace.
+            match rule {
+                _ if is_owner(principal, &bucket) => judge(principal, &bucket, None, rule)?,
+                Rule::ObjectRead => {
+                    let object = store.open_object(name, key, PRELOAD_MAX).await?;
+                    judge(principal, &bucket, object.as_ref().map(|o| &o.meta), rule)?;
+                    *grant.object.get_mut().unwrap_or_else(PoisonError::into_inner) = Some(object);
+                }
+                Rule::ObjectWrite => {
+                    let object = store.head(name, key).await?;
+                    judge(principal, &bucket, object.as_ref(), rule)?;
+                }
+                _ => judge(principal, &bucket, None, rule)?,
             }
             grant.bucket = Some(bucket);
         }
