@@ -102,8 +102,17 @@ done
 for k in put over get; do
     for which in old new; do got[$k-$which]=$(echo "${got[$k-$which]}" | median); done
 done
-kill "${pid[old]}" "${pid[new]}"; wait "${pid[old]}" "${pid[new]}" 2>/dev/null || true
-unset 'pid[old]' 'pid[new]'
+stop() { # name
+    if ! kill -0 "${pid[$1]}" 2>/dev/null; then
+        echo "store bench: the $1 emulator exited before the end of its runs; its log:" >&2
+        tail -n 20 "$tmp/$1.log" >&2
+    fi
+    kill "${pid[$1]}" 2>/dev/null || true
+    wait "${pid[$1]}" 2>/dev/null || true
+    unset "pid[$1]"
+}
+stop old
+stop new
 
 # ---- scale: 1k vs FILL objects in the bucket ----
 start scale "$new_bin" 19203
@@ -137,14 +146,13 @@ measure_scale large
 have=$(find "$tmp/scale/blobs" -type f | wc -l)
 
 # Start-up with the bucket full: time to the first answered request, and memory after 10k GETs.
-kill "${pid[scale]}"; wait "${pid[scale]}" 2>/dev/null || true
+stop scale
 t0=$(date +%s.%N)
 start scale "$new_bin" 19203
 startup=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}')
 wrk -t2 -c16 -d3s "http://127.0.0.1:19203/bench/read-me" >/dev/null
 rss=$(rss_mib "${pid[scale]}")
-kill "${pid[scale]}"; wait "${pid[scale]}" 2>/dev/null || true
-unset 'pid[scale]'
+stop scale
 
 # ---- durability: power vs process ----
 start process "$new_bin" 19204 --durability process
