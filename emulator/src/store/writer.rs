@@ -163,7 +163,7 @@ struct Loop {
 impl Loop {
     fn commit(&self, conn: &mut Connection, jobs: Vec<Job>) -> std::ops::ControlFlow<()> {
         use std::ops::ControlFlow;
-        let mut replies: Vec<Reply> = Vec::with_capacity(jobs.len());
+        let mut replies: Vec<(Reply, Option<OssError>)> = Vec::with_capacity(jobs.len());
         let mut freed = Vec::new();
         let mut placed = Vec::new();
         let mut dirs = BTreeSet::new();
@@ -199,14 +199,16 @@ impl Loop {
             };
             let (ok, reply) = job(&mut batch);
             let (job_freed, job_placed) = (std::mem::take(&mut batch.freed), std::mem::take(&mut batch.placed));
-            let kept = ok && sp.commit().is_ok();
-            if kept {
+            // A job that succeeded but whose savepoint could not be released did not happen:
+            // its caller must hear that, whatever the batch's commit says.
+            let released = if ok { sp.commit().map_err(OssError::from) } else { Ok(()) };
+            if ok && released.is_ok() {
                 freed.extend(job_freed);
                 placed.extend(job_placed);
             } else {
                 self.remove(&job_placed);
             }
-            replies.push(reply);
+            replies.push((reply, released.err()));
         }
         let synced = if self.durability == Durability::Power { self.sync_dirs(&dirs) } else { Ok(()) };
         if self.hooks.fire("before-commit") {
@@ -224,8 +226,8 @@ impl Loop {
             }
             Err(_) => self.remove(&placed),
         }
-        for reply in replies {
-            reply(committed.clone());
+        for (reply, failed) in replies {
+            reply(failed.map_or_else(|| committed.clone(), Err));
         }
         ControlFlow::Continue(())
     }
