@@ -67,15 +67,7 @@ impl Client {
             });
             let out = parts::cancellable(opts.cancel.as_ref(), put).await?;
             report(size, size);
-            return Ok(TransferOutput {
-                size,
-                etag: out.etag.clone(),
-                crc64: out.crc64,
-                upload_id: None,
-                parts: 0,
-                parts_resumed: 0,
-                request_id: out.request_id.clone(),
-            });
+            return Ok(TransferOutput::single_put(size, &out));
         }
 
         let init = InitiateMultipartUploadOptions { object: opts.object.clone(), ..Default::default() };

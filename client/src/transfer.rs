@@ -97,6 +97,21 @@ pub struct TransferOutput {
     pub request_id: Option<String>,
 }
 
+impl TransferOutput {
+    /// The outcome of a transfer that went up as one PutObject.
+    pub(crate) fn single_put(size: u64, out: &crate::Output<crate::PutObjectResult>) -> Self {
+        TransferOutput {
+            size,
+            etag: out.etag.clone(),
+            crc64: out.crc64,
+            upload_id: None,
+            parts: 0,
+            parts_resumed: 0,
+            request_id: out.request_id.clone(),
+        }
+    }
+}
+
 fn io_err(what: &str, path: &Path) -> impl Fn(std::io::Error) -> Error {
     let context = format!("{what} {}", path.display());
     move |e| Error::io(context.clone(), e)
@@ -171,15 +186,7 @@ impl Client {
                 sent
             });
             let out = parts::cancellable(opts.cancel.as_ref(), put).await?;
-            return Ok(TransferOutput {
-                size,
-                etag: out.etag.clone(),
-                crc64: out.crc64,
-                upload_id: None,
-                parts: 0,
-                parts_resumed: 0,
-                request_id: out.request_id.clone(),
-            });
+            return Ok(TransferOutput::single_put(size, &out));
         }
 
         let plan = plan_parts(size, opts.part_size)?;
