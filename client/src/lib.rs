@@ -75,7 +75,7 @@ pub use ops::{
     complete_part, content_md5, CompleteMultipartUploadOptions, CopyObjectRequest, GetObjectOptions, GetObjectResult,
     InitiateMultipartUploadOptions, ListBucketsOptions, ListMultipartUploadsOptions, ListObjectsOptions,
     ListObjectsV2Options, ListPartsOptions, ObjectMeta, ObjectStream, Output, PutObjectOptions, PutObjectResult,
-    UploadPartCopyRequest, UploadPartOptions, UploadPartResult,
+    RestoreOptions, RestoreResult, RestoreStatus, UploadPartCopyRequest, UploadPartOptions, UploadPartResult,
 };
 pub use parts::{Progress, ProgressFn};
 pub use path::ObjectPath;

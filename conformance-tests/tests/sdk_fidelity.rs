@@ -155,7 +155,7 @@ async fn unimplemented_sub_resources_come_after_signature_and_bucket_checks() {
         (Method::PUT, "bucketArchiveDirectRead"),
         (Method::PUT, "overwriteConfig"),
         (Method::POST, "cors"),
-        (Method::DELETE, "lifecycle"),
+        (Method::DELETE, "website"),
     ] {
         let err = send(client.request(method.clone(), Some(b.name()), None).query(sub, "")).await.into_service_error();
         assert_error(&err, 400, "NotImplemented");

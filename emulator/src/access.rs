@@ -59,7 +59,9 @@ fn rule(action: Action, on_object: bool) -> Rule {
     use Action as A;
     match action {
         A::GetObject if on_object => Rule::ObjectRead,
-        A::PutObject | A::DeleteObject | A::AbortMultipartUpload if on_object => Rule::ObjectWrite,
+        // A restore changes what the object can do, like a write; under ACLs it is judged as one
+        // ([UNCONFIRMED]: OSS's ACL table does not list RestoreObject).
+        A::PutObject | A::DeleteObject | A::AbortMultipartUpload | A::RestoreObject if on_object => Rule::ObjectWrite,
         A::DeleteObject | A::PutObject => Rule::BucketWrite,
         A::ListObjects | A::ListMultipartUploads | A::ListParts | A::GetObject => Rule::BucketRead,
         A::ListBuckets
@@ -79,6 +81,10 @@ fn rule(action: Action, on_object: bool) -> Rule {
         | A::GetObjectTagging
         | A::DeleteObjectTagging
         | A::AbortMultipartUpload
+        | A::RestoreObject
+        | A::PutBucketLifecycle
+        | A::GetBucketLifecycle
+        | A::DeleteBucketLifecycle
         | A::Unimplemented => Rule::Owner,
     }
 }

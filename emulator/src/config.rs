@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use oss_protocol::{RestoreTier, StorageClass};
 use serde::{Deserialize, Serialize};
 
 /// The well-known development account, printed at start and in the README (like Azurite's
@@ -94,6 +95,62 @@ pub struct Limits {
 }
 
 pub const GB: u64 = 1_000_000_000;
+
+/// How long RestoreObject takes, in seconds of emulator time, by class and tier (`[restore]` in
+/// TOML; `--restore-seconds` sets them all). The defaults are the fastest times OSS documents, so
+/// a test sees a restore in progress and then, after shifting the clock, completed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RestoreTimes {
+    pub archive: u64,
+    pub cold_archive_expedited: u64,
+    pub cold_archive_standard: u64,
+    pub cold_archive_bulk: u64,
+    pub deep_cold_archive_expedited: u64,
+    pub deep_cold_archive_standard: u64,
+}
+
+impl Default for RestoreTimes {
+    fn default() -> Self {
+        const HOUR: u64 = 3600;
+        RestoreTimes {
+            archive: 60,
+            cold_archive_expedited: HOUR,
+            cold_archive_standard: 2 * HOUR,
+            cold_archive_bulk: 5 * HOUR,
+            deep_cold_archive_expedited: 12 * HOUR,
+            deep_cold_archive_standard: 48 * HOUR,
+        }
+    }
+}
+
+impl RestoreTimes {
+    pub fn all(seconds: u64) -> Self {
+        RestoreTimes {
+            archive: seconds,
+            cold_archive_expedited: seconds,
+            cold_archive_standard: seconds,
+            cold_archive_bulk: seconds,
+            deep_cold_archive_expedited: seconds,
+            deep_cold_archive_standard: seconds,
+        }
+    }
+
+    /// Seconds a restore of `class` at `tier` takes; `None` for a tier the class does not offer.
+    pub fn seconds(&self, class: StorageClass, tier: RestoreTier) -> Option<u64> {
+        use RestoreTier as T;
+        use StorageClass as C;
+        match (class, tier) {
+            (C::Archive, _) => Some(self.archive),
+            (C::ColdArchive, T::Expedited) => Some(self.cold_archive_expedited),
+            (C::ColdArchive, T::Standard) => Some(self.cold_archive_standard),
+            (C::ColdArchive, T::Bulk) => Some(self.cold_archive_bulk),
+            (C::DeepColdArchive, T::Expedited) => Some(self.deep_cold_archive_expedited),
+            (C::DeepColdArchive, T::Standard) => Some(self.deep_cold_archive_standard),
+            _ => None,
+        }
+    }
+}
 
 /// How the server treats connections and buffered bodies: what keeps a slow or idle client
 /// from holding the process's file descriptors or memory hostage.
@@ -211,6 +268,11 @@ pub struct Config {
     /// `<bucket>.<name>` is then virtual-hosted.
     pub host_names: Vec<String>,
     pub limits: Limits,
+    /// How long RestoreObject takes (`[restore]` in TOML).
+    pub restore: RestoreTimes,
+    /// Apply lifecycle rules every this many seconds of real time (off when unset or 0; they
+    /// always run on `POST /_emulator/lifecycle/run`).
+    pub lifecycle_interval_secs: Option<u64>,
     /// Timeouts, the connection limit and the buffered-body budget (`[connections]` in TOML).
     pub connections: Connections,
     /// Entries the request journal keeps in memory (the oldest go first).
@@ -241,6 +303,8 @@ impl Default for Config {
             auth: AuthMode::Strict,
             host_names: Vec::new(),
             limits: Limits::default(),
+            restore: RestoreTimes::default(),
+            lifecycle_interval_secs: None,
             connections: Connections::default(),
             journal_size: 10_000,
             journal_file: None,

@@ -176,6 +176,12 @@ pub async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Body
                 }
                 json_response(StatusCode::OK, &json!({ "removed": name }))
             }
+            (Method::POST, ["lifecycle", "run"]) => {
+                let report = crate::lifecycle::apply(state, param("bucket").as_deref())
+                    .await
+                    .map_err(|e| problem(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+                json_response(StatusCode::OK, &report)
+            }
             (Method::GET, ["clock"]) => json_response(StatusCode::OK, &clock(state)),
             (Method::POST, ["clock"]) => {
                 let change: ClockChange = read_json(state, req.into_body()).await?;

@@ -33,10 +33,10 @@ macro_rules! operations {
 
 operations! {
     ListBuckets, DescribeRegions, PutBucket, DeleteBucket, GetBucketLocation, GetBucketInfo, PutBucketAcl, GetBucketAcl,
-    PutBucketTags, GetBucketTags, DeleteBucketTags,
+    PutBucketTags, GetBucketTags, DeleteBucketTags, PutBucketLifecycle, GetBucketLifecycle, DeleteBucketLifecycle,
     ListObjects, ListObjectsV2, DeleteMultipleObjects, ListMultipartUploads,
     PutObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, PutObjectAcl, GetObjectAcl,
-    PutObjectTagging, GetObjectTagging, DeleteObjectTagging,
+    PutObjectTagging, GetObjectTagging, DeleteObjectTagging, RestoreObject,
     InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
     // A sub-resource real OSS implements and the emulator does not: answered NotImplemented once
     // the caller and the bucket have been checked.
@@ -159,6 +159,15 @@ pub enum Endpoint {
     DeleteBucketTags {
         bucket: String,
     },
+    PutBucketLifecycle {
+        bucket: String,
+    },
+    GetBucketLifecycle {
+        bucket: String,
+    },
+    DeleteBucketLifecycle {
+        bucket: String,
+    },
     ListObjects {
         bucket: String,
     },
@@ -203,6 +212,9 @@ pub enum Endpoint {
         object: ObjectPath,
     },
     DeleteObjectTagging {
+        object: ObjectPath,
+    },
+    RestoreObject {
         object: ObjectPath,
     },
     InitiateMultipartUpload {
@@ -264,6 +276,10 @@ pub enum Action {
     PutObjectTagging,
     GetObjectTagging,
     DeleteObjectTagging,
+    RestoreObject,
+    PutBucketLifecycle,
+    GetBucketLifecycle,
+    DeleteBucketLifecycle,
     AbortMultipartUpload,
     /// An operation the emulator does not implement; only the bucket owner gets as far as
     /// being told so.
@@ -296,6 +312,10 @@ impl Action {
             Action::PutObjectTagging => "oss:PutObjectTagging",
             Action::GetObjectTagging => "oss:GetObjectTagging",
             Action::DeleteObjectTagging => "oss:DeleteObjectTagging",
+            Action::RestoreObject => "oss:RestoreObject",
+            Action::PutBucketLifecycle => "oss:PutBucketLifecycle",
+            Action::GetBucketLifecycle => "oss:GetBucketLifecycle",
+            Action::DeleteBucketLifecycle => "oss:DeleteBucketLifecycle",
             Action::AbortMultipartUpload => "oss:AbortMultipartUpload",
             Action::Unimplemented => "oss:*",
         }
@@ -346,7 +366,6 @@ const UNIMPLEMENTED: &[&str] = &[
     "img",
     "inventory",
     "live",
-    "lifecycle",
     "logging",
     "metaQuery",
     "objectInfo",
@@ -364,7 +383,6 @@ const UNIMPLEMENTED: &[&str] = &[
     "requestPayment",
     "resourceGroup",
     "responseHeader",
-    "restore",
     "rtc",
     "stat",
     "style",
@@ -440,6 +458,9 @@ impl Endpoint {
             let endpoint = match method.as_str() {
                 "PUT" if has("acl") => E::PutBucketAcl { bucket },
                 "PUT" if has("tagging") => E::PutBucketTags { bucket },
+                "PUT" if has("lifecycle") => E::PutBucketLifecycle { bucket },
+                "GET" if has("lifecycle") => E::GetBucketLifecycle { bucket },
+                "DELETE" if has("lifecycle") => E::DeleteBucketLifecycle { bucket },
                 "GET" if has("tagging") => E::GetBucketTags { bucket },
                 "DELETE" if has("tagging") => E::DeleteBucketTags { bucket },
                 "PUT" => E::PutBucket { bucket },
@@ -459,6 +480,10 @@ impl Endpoint {
         };
         let object = ObjectPath { bucket, key };
         let endpoint = match method.as_str() {
+            "POST" if has("restore") => E::RestoreObject { object },
+            // `?restore` is only ever a POST; any other method must not fall through to a plain
+            // GetObject or, worse, a PutObject that overwrites the archive.
+            _ if has("restore") => return Err(method_not_allowed()),
             "PUT" if has("acl") => E::PutObjectAcl { object },
             "PUT" if has("tagging") => E::PutObjectTagging { object },
             "GET" if has("tagging") => E::GetObjectTagging { object },
@@ -508,6 +533,9 @@ impl Endpoint {
             E::PutBucketTags { .. } => O::PutBucketTags,
             E::GetBucketTags { .. } => O::GetBucketTags,
             E::DeleteBucketTags { .. } => O::DeleteBucketTags,
+            E::PutBucketLifecycle { .. } => O::PutBucketLifecycle,
+            E::GetBucketLifecycle { .. } => O::GetBucketLifecycle,
+            E::DeleteBucketLifecycle { .. } => O::DeleteBucketLifecycle,
             E::ListObjects { .. } => O::ListObjects,
             E::ListObjectsV2 { .. } => O::ListObjectsV2,
             E::DeleteMultipleObjects { .. } => O::DeleteMultipleObjects,
@@ -523,6 +551,7 @@ impl Endpoint {
             E::PutObjectTagging { .. } => O::PutObjectTagging,
             E::GetObjectTagging { .. } => O::GetObjectTagging,
             E::DeleteObjectTagging { .. } => O::DeleteObjectTagging,
+            E::RestoreObject { .. } => O::RestoreObject,
             E::InitiateMultipartUpload { .. } => O::InitiateMultipartUpload,
             E::UploadPart { .. } => O::UploadPart,
             E::UploadPartCopy { .. } => O::UploadPartCopy,
@@ -554,6 +583,9 @@ impl Endpoint {
             | E::PutBucketTags { bucket }
             | E::GetBucketTags { bucket }
             | E::DeleteBucketTags { bucket }
+            | E::PutBucketLifecycle { bucket }
+            | E::GetBucketLifecycle { bucket }
+            | E::DeleteBucketLifecycle { bucket }
             | E::ListObjects { bucket }
             | E::ListObjectsV2 { bucket }
             | E::DeleteMultipleObjects { bucket }
@@ -577,6 +609,7 @@ impl Endpoint {
             | E::PutObjectTagging { object }
             | E::GetObjectTagging { object }
             | E::DeleteObjectTagging { object }
+            | E::RestoreObject { object }
             | E::InitiateMultipartUpload { object }
             | E::UploadPart { object, .. }
             | E::UploadPartCopy { object, .. }
@@ -619,6 +652,9 @@ impl Endpoint {
             E::PutBucketTags { bucket } => vec![on_bucket(A::PutBucketTagging, bucket)],
             E::GetBucketTags { bucket } => vec![on_bucket(A::GetBucketTagging, bucket)],
             E::DeleteBucketTags { bucket } => vec![on_bucket(A::DeleteBucketTagging, bucket)],
+            E::PutBucketLifecycle { bucket } => vec![on_bucket(A::PutBucketLifecycle, bucket)],
+            E::GetBucketLifecycle { bucket } => vec![on_bucket(A::GetBucketLifecycle, bucket)],
+            E::DeleteBucketLifecycle { bucket } => vec![on_bucket(A::DeleteBucketLifecycle, bucket)],
             E::ListObjects { bucket } | E::ListObjectsV2 { bucket } => vec![on_bucket(A::ListObjects, bucket)],
             E::DeleteMultipleObjects { bucket } => vec![on_bucket(A::DeleteObject, bucket)],
             E::ListMultipartUploads { bucket } => vec![on_bucket(A::ListMultipartUploads, bucket)],
@@ -639,6 +675,7 @@ impl Endpoint {
             E::PutObjectTagging { object } => vec![on_object(A::PutObjectTagging, object)],
             E::GetObjectTagging { object } => vec![on_object(A::GetObjectTagging, object)],
             E::DeleteObjectTagging { object } => vec![on_object(A::DeleteObjectTagging, object)],
+            E::RestoreObject { object } => vec![on_object(A::RestoreObject, object)],
             E::ListParts { object, .. } => vec![on_object(A::ListParts, object)],
             E::NotImplemented { bucket: Some(bucket), .. } => vec![on_bucket(A::Unimplemented, bucket)],
             E::NotImplemented { bucket: None, .. } => {

@@ -23,6 +23,7 @@ mod endpoint;
 mod error;
 pub mod fault;
 pub mod journal;
+pub mod lifecycle;
 mod ops;
 mod respond;
 mod route;
@@ -195,6 +196,12 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Applies lifecycle rules every `interval` (whole seconds; zero turns it off).
+    pub fn lifecycle_interval(mut self, interval: std::time::Duration) -> Self {
+        self.config.lifecycle_interval_secs = Some(interval.as_secs());
+        self
+    }
+
     /// Fault rules active from the start.
     pub fn fault(mut self, rule: fault::FaultRule) -> Self {
         self.config.faults.push(rule);
@@ -262,6 +269,10 @@ impl EmulatorBuilder {
             tasks.push(tokio::spawn(server::serve(listener, l.region, state.clone(), shutdown_rx.clone())));
         }
         *state.listeners.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = listeners.clone();
+        if let Some(secs) = self.config.lifecycle_interval_secs.filter(|s| *s > 0) {
+            let interval = std::time::Duration::from_secs(secs);
+            tasks.push(tokio::spawn(lifecycle::every(interval, state.clone(), shutdown_rx.clone())));
+        }
         Ok(RunningEmulator { state, listeners, shutdown_tx, tasks, _temp: temp })
     }
 }
@@ -322,6 +333,11 @@ impl RunningEmulator {
     /// Fault injection rules.
     pub fn faults(&self) -> &fault::Faults {
         &self.state.faults
+    }
+
+    /// Applies the buckets' lifecycle rules (or only `bucket`'s) as of the emulator's clock.
+    pub async fn run_lifecycle(&self, bucket: Option<&str>) -> Result<lifecycle::Report, error::OssError> {
+        lifecycle::apply(&self.state, bucket).await
     }
 
     /// Deletes all buckets (or one) with their objects and uploads, to isolate test cases.

@@ -79,6 +79,15 @@ struct Cli {
     /// Entries the in-memory request journal keeps [default: 10000]
     #[arg(long, env = "OSS_EMULATOR_JOURNAL_SIZE")]
     journal_size: Option<usize>,
+    /// Seconds of emulator time every RestoreObject takes, whatever the class and tier (the
+    /// config file's [restore] table sets them one by one) [default: OSS's fastest: Archive 60,
+    /// ColdArchive 1 h / 2 h / 5 h, DeepColdArchive 12 h / 48 h]
+    #[arg(long, env = "OSS_EMULATOR_RESTORE_SECONDS")]
+    restore_seconds: Option<u64>,
+    /// Apply the buckets' lifecycle rules every SECS seconds, as of the emulator's clock (off by
+    /// default; POST /_emulator/lifecycle/run applies them at once)
+    #[arg(long, env = "OSS_EMULATOR_LIFECYCLE_INTERVAL", value_name = "SECS")]
+    lifecycle_interval: Option<u64>,
     /// Require 'Authorization: Bearer <token>' on the /_emulator/ control API
     #[arg(long, env = "OSS_EMULATOR_ADMIN_TOKEN")]
     admin_token: Option<String>,
@@ -126,6 +135,12 @@ impl Cli {
         }
         if self.journal.is_some() {
             config.journal_file = self.journal;
+        }
+        if self.lifecycle_interval.is_some() {
+            config.lifecycle_interval_secs = self.lifecycle_interval;
+        }
+        if let Some(seconds) = self.restore_seconds {
+            config.restore = oss_emulator::config::RestoreTimes::all(seconds);
         }
         if let Some(n) = self.journal_size {
             config.journal_size = n;

@@ -100,6 +100,7 @@ pub async fn apply(
             data_redundancy_type: "LRS".into(),
             created_ms: now_ms,
             tags: Vec::new(),
+            lifecycle: None,
         };
         let bucket = match store.create_bucket(meta).await? {
             Ok(created) => {

@@ -109,6 +109,23 @@ wire_enum! {
 }
 
 wire_enum! {
+    /// `<JobParameters><Tier>` of RestoreObject, echoed as `x-oss-object-restore-priority`: how
+    /// fast a cold archive comes back.
+    RestoreTier, "restore tier" {
+        Expedited => "Expedited",
+        Standard => "Standard",
+        Bulk => "Bulk",
+    }
+}
+
+impl StorageClass {
+    /// Classes whose data must be restored before it can be read.
+    pub fn is_archive(self) -> bool {
+        matches!(self, StorageClass::Archive | StorageClass::ColdArchive | StorageClass::DeepColdArchive)
+    }
+}
+
+wire_enum! {
     /// `x-oss-object-type`, `<Type>` in listings: how an object came to be.
     ObjectType, "object type" {
         Normal => "Normal",

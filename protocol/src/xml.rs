@@ -246,6 +246,9 @@ pub struct ObjectSummary {
     pub size: u64,
     #[serde(rename = "StorageClass", default)]
     pub storage_class: String,
+    /// An archived object's restore, as `x-oss-restore` spells it (absent: not restored).
+    #[serde(rename = "RestoreInfo", skip_serializing_if = "Option::is_none", default)]
+    pub restore_info: Option<String>,
     #[serde(rename = "Owner", skip_serializing_if = "Option::is_none", default)]
     pub owner: Option<Owner>,
 }
@@ -295,6 +298,120 @@ pub struct DeleteObjectEntry {
     pub key: String,
     #[serde(rename = "VersionId", skip_serializing_if = "Option::is_none", default)]
     pub version_id: Option<String>,
+}
+
+/// PutBucketLifecycle's body and GetBucketLifecycle's answer. Numbers and dates stay strings
+/// here so that a wrong value gets OSS's InvalidArgument, not a parse failure.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LifecycleConfiguration {
+    #[serde(rename = "Rule", default)]
+    pub rules: Vec<LifecycleRule>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LifecycleRule {
+    #[serde(rename = "ID", default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(rename = "Prefix", default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    #[serde(rename = "Status", default)]
+    pub status: String,
+    #[serde(rename = "Filter", default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<LifecycleFilter>,
+    #[serde(rename = "Expiration", default, skip_serializing_if = "Option::is_none")]
+    pub expiration: Option<LifecycleExpiration>,
+    #[serde(rename = "Transition", default, skip_serializing_if = "Vec::is_empty")]
+    pub transitions: Vec<LifecycleTransition>,
+    #[serde(rename = "AbortMultipartUpload", default, skip_serializing_if = "Option::is_none")]
+    pub abort_multipart_upload: Option<LifecycleWhen>,
+    #[serde(rename = "NoncurrentVersionExpiration", default, skip_serializing_if = "Option::is_none")]
+    pub noncurrent_version_expiration: Option<NoncurrentVersionExpiration>,
+    #[serde(rename = "NoncurrentVersionTransition", default, skip_serializing_if = "Vec::is_empty")]
+    pub noncurrent_version_transitions: Vec<LifecycleTransition>,
+    #[serde(rename = "Tag", default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<Tag>,
+}
+
+/// `<Expiration>`: Days, CreatedBeforeDate (or its old spelling Date), or ExpiredObjectDeleteMarker.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LifecycleExpiration {
+    #[serde(rename = "Days", default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<String>,
+    #[serde(rename = "CreatedBeforeDate", default, skip_serializing_if = "Option::is_none")]
+    pub created_before_date: Option<String>,
+    #[serde(rename = "Date", default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(rename = "ExpiredObjectDeleteMarker", default, skip_serializing_if = "Option::is_none")]
+    pub expired_object_delete_marker: Option<String>,
+}
+
+/// `<AbortMultipartUpload>`: Days or CreatedBeforeDate.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LifecycleWhen {
+    #[serde(rename = "Days", default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<String>,
+    #[serde(rename = "CreatedBeforeDate", default, skip_serializing_if = "Option::is_none")]
+    pub created_before_date: Option<String>,
+}
+
+/// `<Transition>` (Days or CreatedBeforeDate) and `<NoncurrentVersionTransition>` (NoncurrentDays).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LifecycleTransition {
+    #[serde(rename = "Days", default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<String>,
+    #[serde(rename = "CreatedBeforeDate", default, skip_serializing_if = "Option::is_none")]
+    pub created_before_date: Option<String>,
+    #[serde(rename = "NoncurrentDays", default, skip_serializing_if = "Option::is_none")]
+    pub noncurrent_days: Option<String>,
+    #[serde(rename = "StorageClass", default)]
+    pub storage_class: String,
+    #[serde(rename = "IsAccessTime", default, skip_serializing_if = "Option::is_none")]
+    pub is_access_time: Option<String>,
+    #[serde(rename = "ReturnToStdWhenVisit", default, skip_serializing_if = "Option::is_none")]
+    pub return_to_std_when_visit: Option<String>,
+    #[serde(rename = "AllowSmallFile", default, skip_serializing_if = "Option::is_none")]
+    pub allow_small_file: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NoncurrentVersionExpiration {
+    #[serde(rename = "NoncurrentDays", default)]
+    pub noncurrent_days: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LifecycleFilter {
+    #[serde(rename = "Not", default, skip_serializing_if = "Vec::is_empty")]
+    pub not: Vec<LifecycleNot>,
+    #[serde(rename = "ObjectSizeGreaterThan", default, skip_serializing_if = "Option::is_none")]
+    pub object_size_greater_than: Option<String>,
+    #[serde(rename = "ObjectSizeLessThan", default, skip_serializing_if = "Option::is_none")]
+    pub object_size_less_than: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LifecycleNot {
+    #[serde(rename = "Prefix", default)]
+    pub prefix: String,
+    #[serde(rename = "Tag", default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<Tag>,
+}
+
+/// RestoreObject's optional body: `<RestoreRequest><Days>n</Days><JobParameters><Tier>…`.
+/// Days and the tier stay strings here so that a wrong value gets OSS's InvalidArgument rather
+/// than a parse failure.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestoreRequest {
+    #[serde(rename = "Days", default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<String>,
+    #[serde(rename = "JobParameters", default, skip_serializing_if = "Option::is_none")]
+    pub job_parameters: Option<JobParameters>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobParameters {
+    #[serde(rename = "Tier", default)]
+    pub tier: String,
 }
 
 /// Object and bucket tags: `<Tagging><TagSet><Tag><Key/><Value/></Tag>…</TagSet></Tagging>`

@@ -528,6 +528,7 @@ pub async fn stat(client: &Client, out: &Output, url: &str) -> Result<(), Error>
         ("content_encoding", m.content_encoding.clone()),
         ("expires", m.expires.clone()),
         ("version_id", m.version_id.clone()),
+        ("restore", m.restore.clone()),
         ("request_id", head.request_id.clone()),
     ];
     fields.retain(|(_, v)| v.is_some());

@@ -9,6 +9,7 @@
 mod bulk;
 mod commands;
 mod output;
+mod restore;
 mod stream;
 mod tags;
 
@@ -121,6 +122,9 @@ enum Command {
     SetMeta(commands::SetMetaArgs),
     /// Show, set (--set K=V ...) or remove (--rm) the tags of an object or a bucket.
     Tag(tags::TagArgs),
+    /// Restore an archived object (Archive, ColdArchive, DeepColdArchive) so it can be read;
+    /// `ossc stat` shows how the restore stands.
+    Restore(restore::RestoreArgs),
     /// Make a bucket.
     Mb {
         /// The bucket to make, oss://bucket.
@@ -231,6 +235,7 @@ async fn main() -> ExitCode {
         Command::Stat { url } => commands::stat(&client, &out, &url).await,
         Command::SetMeta(args) => commands::set_meta(&client, &out, args).await,
         Command::Tag(args) => tags::tag(&client, &out, args).await,
+        Command::Restore(args) => restore::restore(&client, &out, args).await,
         Command::Mb { url, acl } => commands::mb(&client, &out, &url, acl.as_deref()).await,
         Command::Rb(args) => commands::rb(&client, &out, args).await,
         Command::Rm(args) => commands::rm(&client, &out, args).await,

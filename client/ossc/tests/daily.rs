@@ -603,3 +603,30 @@ async fn tags_of_objects_and_buckets() {
     assert!(!refused.status.success());
     assert!(text(&refused.stderr).contains("InvalidTag"), "{}", text(&refused.stderr));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restore_an_archived_object() {
+    let em = emulator(None).await;
+    let home = tempfile::tempdir().unwrap();
+    let cli = Cli { em: &em, home: home.path() };
+    cli.ok(&["mb", "oss://cold"]).await;
+    let file = home.path().join("f.txt");
+    std::fs::write(&file, b"frozen").unwrap();
+    cli.ok(&["cp", "--storage-class", "ColdArchive", file.to_str().unwrap(), "oss://cold/f.txt"]).await;
+    let frozen = cli.run(&["cat", "oss://cold/f.txt"]).await;
+    assert!(text(&frozen.stderr).contains("InvalidObjectState"), "{}", text(&frozen.stderr));
+
+    let started = json(&cli.ok(&["--json", "restore", "oss://cold/f.txt", "--days", "2", "--tier", "Expedited"]).await);
+    assert_eq!((started["started"].as_bool(), started["priority"].as_str()), (Some(true), Some("Expedited")));
+    let stat = json(&cli.ok(&["--json", "stat", "oss://cold/f.txt"]).await);
+    assert_eq!(stat["restore"], "ongoing-request=\"true\"");
+    let busy = cli.run(&["restore", "oss://cold/f.txt"]).await;
+    assert!(!busy.status.success() && text(&busy.stderr).contains("RestoreAlreadyInProgress"));
+    let bad = cli.run(&["restore", "oss://cold/f.txt", "--tier", "Soon"]).await;
+    assert!(!bad.status.success() && text(&bad.stderr).contains("restore tier"), "{}", text(&bad.stderr));
+
+    // An Expedited cold restore takes an hour of emulator time.
+    em.clock().offset_millis(3_601_000);
+    assert_eq!(cli.ok(&["cat", "oss://cold/f.txt"]).await.stdout, b"frozen");
+    em.clock().reset();
+}

@@ -2,8 +2,10 @@
 //! goes through [`crate::RequestBuilder`], so what they send can also be sent by hand.
 
 mod bucket;
+mod lifecycle;
 mod multipart;
 mod object;
+mod restore;
 mod tagging;
 
 use std::collections::BTreeMap;
@@ -31,6 +33,7 @@ pub use object::{
     copy_source, CopyObjectRequest, GetObjectOptions, GetObjectResult, ListObjectsOptions, ListObjectsV2Options,
     ObjectStream, PutObjectOptions, PutObjectResult,
 };
+pub use restore::{RestoreOptions, RestoreResult, RestoreStatus};
 
 /// A typed result plus the answer's status and headers. Derefs to the result.
 #[derive(Debug, Clone)]
@@ -103,6 +106,8 @@ pub struct ObjectMeta {
     pub version_id: Option<String>,
     pub server_side_encryption: Option<String>,
     pub tagging_count: Option<u64>,
+    /// `x-oss-restore` of an archived object (see [`ObjectMeta::restore_status`]).
+    pub restore: Option<String>,
     /// `x-oss-meta-*` by lowercase suffix; values decoded as UTF-8 (lossily).
     pub metadata: BTreeMap<String, String>,
     pub request_id: Option<String>,
@@ -144,6 +149,7 @@ impl ObjectMeta {
             version_id: text("x-oss-version-id"),
             server_side_encryption: text(h::SERVER_SIDE_ENCRYPTION),
             tagging_count: header_u64(status, headers, h::TAGGING_COUNT)?,
+            restore: text(h::RESTORE),
             metadata,
             request_id: text(h::REQUEST_ID),
         })
@@ -152,6 +158,11 @@ impl ObjectMeta {
     /// The ETag without quotes.
     pub fn etag_trimmed(&self) -> Option<&str> {
         self.etag.as_deref().map(oss_protocol::trim_etag)
+    }
+
+    /// Where a restore of this archived object stands; `None` when none is ongoing or done.
+    pub fn restore_status(&self) -> Option<RestoreStatus> {
+        self.restore.as_deref().map(RestoreStatus::parse)
     }
 
     pub fn meta(&self, name: &str) -> Option<&str> {

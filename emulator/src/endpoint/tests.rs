@@ -74,9 +74,13 @@ fn every_operation_has_a_row() {
         ("PUT /b/k?tagging", None, O::PutObjectTagging, &["oss:PutObjectTagging on object b/k"]),
         ("GET /b/k?tagging&versionId=null", None, O::GetObjectTagging, &["oss:GetObjectTagging on object b/k"]),
         ("DELETE /b/k?tagging", None, O::DeleteObjectTagging, &["oss:DeleteObjectTagging on object b/k"]),
+        ("POST /b/k?restore", None, O::RestoreObject, &["oss:RestoreObject on object b/k"]),
         ("PUT /b?tagging", None, O::PutBucketTags, &["oss:PutBucketTagging on bucket b"]),
         ("GET /b?tagging", None, O::GetBucketTags, &["oss:GetBucketTagging on bucket b"]),
         ("DELETE /b?tagging=k1,k3", None, O::DeleteBucketTags, &["oss:DeleteBucketTagging on bucket b"]),
+        ("PUT /b?lifecycle", None, O::PutBucketLifecycle, &["oss:PutBucketLifecycle on bucket b"]),
+        ("GET /b?lifecycle", None, O::GetBucketLifecycle, &["oss:GetBucketLifecycle on bucket b"]),
+        ("DELETE /b?lifecycle", None, O::DeleteBucketLifecycle, &["oss:DeleteBucketLifecycle on bucket b"]),
         ("POST /b/k?uploads", None, O::InitiateMultipartUpload, &["oss:PutObject on object b/k"]),
         ("PUT /b/k?partNumber=1&uploadId=U", None, O::UploadPart, &["oss:PutObject on object b/k"]),
         ("PUT /b/k?partNumber=2&uploadId=U", src, O::UploadPartCopy, &["oss:PutObject on object b/k", "oss:GetObject on source src/s.txt"]),
@@ -113,6 +117,10 @@ fn rejections_keep_the_operation() {
     let r = parse("PUT /", None).unwrap_err();
     assert_eq!((r.operation, r.error.code), (None, Code::MethodNotAllowed));
     assert_eq!(parse("PATCH /b/k", None).unwrap_err().error.code, Code::MethodNotAllowed);
+    // Only POST restores; a PUT ?restore must never become a PutObject over the archive.
+    for line in ["PUT /b/k?restore", "GET /b/k?restore"] {
+        assert_eq!(parse(line, None).unwrap_err().error.code, Code::MethodNotAllowed, "{line}");
+    }
 }
 
 #[test]

@@ -71,6 +71,7 @@ pub async fn put_bucket(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
         data_redundancy_type: redundancy,
         created_ms: ctx.now_ms(),
         tags: Vec::new(),
+        lifecycle: None,
     };
     match store.create_bucket(meta).await? {
         Ok(bucket) => {

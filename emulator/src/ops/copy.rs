@@ -38,6 +38,7 @@ fn readable_source(ctx: &Ctx, source: &CopySource) -> Result<Opened> {
         ],
         &version.meta,
     )?;
+    super::restore::check_readable(&version.meta, ctx.now_ms())?;
     Ok(version)
 }
 
@@ -107,6 +108,8 @@ pub async fn copy_object(ctx: &Ctx, source: &CopySource) -> Result<Response<Body
     meta.object_type = src.meta.object_type;
     meta.acl = template.acl;
     meta.storage_class = requested_class.unwrap_or(src.meta.storage_class);
+    // A copy is a new object: an archived one starts frozen, whatever the source's restore.
+    meta.restore = None;
     // Encryption is never copied: the target is encrypted only if this request asks.
     meta.sse = sse;
     meta.sse_key_id = if meta.sse.is_some() { template.sse_key_id } else { None };

@@ -34,6 +34,7 @@ pub async fn page(
     let page = Page { objects: Vec::new(), prefixes: Vec::new(), truncated: false, last: None };
     let owner_xml = owner.then(|| owner_of(bucket));
     let (prefix_len, delimiter, after_owned) = (prefix.len(), delimiter.to_owned(), after.map(str::to_owned));
+    let now = ctx.now_ms();
     let visit = move |page: &mut Page, meta: &ObjectMeta| {
         let common = common_prefix(&meta.key, prefix_len, &delimiter);
         if let Some(cp) = common {
@@ -60,6 +61,7 @@ pub async fn page(
                     object_type: meta.object_type.to_string(),
                     size: meta.size,
                     storage_class: meta.storage_class.to_string(),
+                    restore_info: super::restore::restore_info(meta, now),
                     owner: owner_xml.clone(),
                 });
                 page.last = Some(meta.key.clone());

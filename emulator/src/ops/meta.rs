@@ -136,7 +136,8 @@ pub fn server_side_encryption(ctx: &Ctx) -> Result<Option<String>> {
 }
 
 /// Headers describing a stored object (GetObject, HeadObject).
-pub fn write_object_headers(resp: &mut Response<Body>, meta: &ObjectMeta) {
+/// The headers GetObject and HeadObject describe an object with (as of `now_ms`, for a restore).
+pub fn write_object_headers(resp: &mut Response<Body>, meta: &ObjectMeta, now_ms: i64) {
     for (name, value) in &meta.headers {
         set_header(resp, name, value);
     }
@@ -155,6 +156,9 @@ pub fn write_object_headers(resp: &mut Response<Body>, meta: &ObjectMeta) {
     write_sse_headers(resp, meta);
     if !meta.tags.is_empty() {
         set_header(resp, TAGGING_COUNT, &meta.tags.len().to_string());
+    }
+    if let Some(info) = super::restore::restore_info(meta, now_ms) {
+        set_header(resp, oss_protocol::headers::RESTORE, &info);
     }
 }
 

@@ -3,10 +3,12 @@
 
 pub mod bucket;
 pub mod copy;
+pub mod lifecycle;
 pub mod list;
 pub mod meta;
 pub mod multipart;
 pub mod object;
+pub mod restore;
 pub mod service;
 pub mod tagging;
 
@@ -95,6 +97,14 @@ impl Ctx {
     }
 }
 
+/// Buckets keep one version of each object: `versionId` may only name it as `null`.
+pub fn check_null_version(ctx: &Ctx) -> Result<()> {
+    match ctx.param("versionId") {
+        Some(v) if !v.is_empty() && v != "null" => Err(OssError::new(Code::NoSuchVersion).with("VersionId", v)),
+        _ => Ok(()),
+    }
+}
+
 /// Runs the endpoint's handler: one arm per OSS operation.
 pub async fn dispatch(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
     use Endpoint as E;
@@ -125,6 +135,10 @@ pub async fn dispatch(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
         E::PutObjectTagging { .. } => tagging::put_object_tagging(ctx, body).await,
         E::GetObjectTagging { .. } => tagging::get_object_tagging(ctx).await,
         E::DeleteObjectTagging { .. } => tagging::delete_object_tagging(ctx).await,
+        E::RestoreObject { .. } => restore::restore_object(ctx, body).await,
+        E::PutBucketLifecycle { .. } => lifecycle::put_bucket_lifecycle(ctx, body).await,
+        E::GetBucketLifecycle { .. } => lifecycle::get_bucket_lifecycle(ctx),
+        E::DeleteBucketLifecycle { .. } => lifecycle::delete_bucket_lifecycle(ctx).await,
         E::InitiateMultipartUpload { .. } => multipart::initiate_multipart_upload(ctx).await,
         E::UploadPart { upload_id, part_number, .. } => {
             multipart::upload_part(ctx, upload_id, *part_number, body).await

@@ -84,6 +84,7 @@ pub async fn get_object(ctx: &Ctx) -> Result<Response<Body>> {
     let opened = ctx.object().await?;
     let meta = &opened.meta;
     check_conditions(ctx, ["if-match", "if-none-match", "if-unmodified-since", "if-modified-since"], meta)?;
+    super::restore::check_readable(meta, ctx.now_ms())?;
     let overrides: Vec<(&str, &str)> =
         RESPONSE_OVERRIDES.iter().filter_map(|(param, header)| ctx.param(param).map(|v| (*header, v))).collect();
     if !overrides.is_empty() && ctx.principal.account.is_none() {
@@ -97,7 +98,7 @@ pub async fn get_object(ctx: &Ctx) -> Result<Response<Body>> {
     };
     let (start, len) = range.map_or((0, meta.size), |r| (r.first, r.len()));
     let mut resp = Response::new(body::empty());
-    write_object_headers(&mut resp, meta);
+    write_object_headers(&mut resp, meta, ctx.now_ms());
     for (header, value) in overrides {
         set_header(&mut resp, header, value);
     }
@@ -114,7 +115,7 @@ pub async fn head_object(ctx: &Ctx) -> Result<Response<Body>> {
     let opened = ctx.object().await?;
     check_conditions(ctx, ["if-match", "if-none-match", "if-unmodified-since", "if-modified-since"], &opened.meta)?;
     let mut resp = respond::empty(StatusCode::OK);
-    write_object_headers(&mut resp, &opened.meta);
+    write_object_headers(&mut resp, &opened.meta, ctx.now_ms());
     set_header(&mut resp, "content-length", &opened.meta.size.to_string());
     Ok(resp)
 }
@@ -184,7 +185,12 @@ pub async fn put_object_acl(ctx: &Ctx) -> Result<Response<Body>> {
     let acl = super::meta::object_acl(ctx)?
         .ok_or_else(|| OssError::invalid_argument("no such object access control exists", OBJECT_ACL, ""))?;
     // The data stays; only the ACL changes, atomically with every other write of the key.
-    ctx.store().update_object(&bucket.name, ctx.key(), move |meta| meta.acl = acl).await?;
+    ctx.store()
+        .update_object(&bucket.name, ctx.key(), move |meta| {
+            meta.acl = acl;
+            Ok(())
+        })
+        .await?;
     Ok(respond::empty(StatusCode::OK))
 }
 

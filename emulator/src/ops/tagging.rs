@@ -115,37 +115,39 @@ async fn tagging_body(ctx: &Ctx, body: RequestBody) -> Result<Tags> {
     Ok(doc.pairs())
 }
 
-/// Buckets keep one version of each object: `versionId` may only name it as `null`.
-fn check_version(ctx: &Ctx) -> Result<()> {
-    match ctx.param("versionId") {
-        Some(v) if !v.is_empty() && v != "null" => Err(OssError::new(Code::NoSuchVersion).with("VersionId", v)),
-        _ => Ok(()),
-    }
-}
-
 fn tagging_response(tags: &Tags) -> Response<Body> {
     respond::xml(StatusCode::OK, xml::to_xml("Tagging", &Tagging::from_pairs(tags)))
 }
 
 /// Replaces the object's whole tag set; its data and Last-Modified stay.
 pub async fn put_object_tagging(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
-    check_version(ctx)?;
+    super::check_null_version(ctx)?;
     let tags = tagging_body(ctx, body).await?;
     check_object_tags(&tags, false)?;
-    ctx.store().update_object(ctx.bucket_name(), ctx.key(), move |meta| meta.tags = tags).await?;
+    ctx.store()
+        .update_object(ctx.bucket_name(), ctx.key(), move |meta| {
+            meta.tags = tags;
+            Ok(())
+        })
+        .await?;
     Ok(respond::empty(StatusCode::OK))
 }
 
 pub async fn get_object_tagging(ctx: &Ctx) -> Result<Response<Body>> {
-    check_version(ctx)?;
+    super::check_null_version(ctx)?;
     let meta = ctx.store().head(ctx.bucket_name(), ctx.key()).await?.ok_or_else(|| OssError::no_such_key(ctx.key()))?;
     Ok(tagging_response(&meta.tags))
 }
 
 /// 204, also when the object had no tags.
 pub async fn delete_object_tagging(ctx: &Ctx) -> Result<Response<Body>> {
-    check_version(ctx)?;
-    ctx.store().update_object(ctx.bucket_name(), ctx.key(), |meta| meta.tags.clear()).await?;
+    super::check_null_version(ctx)?;
+    ctx.store()
+        .update_object(ctx.bucket_name(), ctx.key(), |meta| {
+            meta.tags.clear();
+            Ok(())
+        })
+        .await?;
     Ok(respond::empty(StatusCode::NO_CONTENT))
 }
 

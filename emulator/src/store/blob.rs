@@ -20,6 +20,12 @@ use crate::error::Result;
 /// on the way in, and the write is one handoff to the index writer.
 pub const INLINE_MAX: usize = 64 * 1024;
 
+/// Bodies up to this size are kept in the index instead of a file of their own. Creating a file
+/// costs more than the whole rest of a small PUT, and SQLite reads and writes blobs this small
+/// faster than the filesystem does; above a few pages a file wins, and big rows would crowd the
+/// index's page cache. (Garage inlines objects below 3 KiB in its metadata for the same reason.)
+pub const INDEX_BLOB_MAX: usize = 16 * 1024;
+
 /// Chunk size for streaming reads: large enough for throughput, small enough to bound memory.
 pub const READ_CHUNK: usize = 256 * 1024;
 
@@ -34,10 +40,10 @@ pub enum Data {
 impl Data {
     /// Puts the bytes in a blob file as part of a write job: only the writer thread ever adds
     /// files to `blobs/`, which is what lets the crash sweep tell orphans exactly.
-    pub(super) fn place(self, batch: &mut Batch<'_>) -> Result<BlobId> {
+    pub(super) fn place(self, batch: &mut Batch<'_>, len: u64) -> Result<Segment> {
         match self {
             Data::Bytes(b) => batch.place_bytes(&b),
-            Data::File(tmp) => batch.place_file(&tmp),
+            Data::File(tmp) => batch.place_file(&tmp, len),
         }
     }
 
@@ -153,19 +159,44 @@ impl Incoming {
     }
 }
 
-/// Visits bytes `[start, start+len)` of the concatenation of `segments`, chunk by chunk.
+/// A segment resolved for reading: a range of a blob file, or bytes the lookup already read
+/// from the index.
+#[derive(Debug, Clone)]
+pub enum Piece {
+    File { blob: BlobId, offset: u64, len: u64 },
+    Memory(Bytes),
+}
+
+impl Piece {
+    fn len(&self) -> u64 {
+        match self {
+            Piece::File { len, .. } => *len,
+            Piece::Memory(b) => b.len() as u64,
+        }
+    }
+}
+
+/// Visits bytes `[start, start+len)` of the concatenation of `pieces`, chunk by chunk.
 pub fn for_each_chunk(
     layout: &Layout,
-    segments: &[Segment],
+    pieces: &[Piece],
     start: u64,
     len: u64,
     mut f: impl FnMut(&[u8]) -> std::io::Result<()>,
 ) -> std::io::Result<()> {
-    let mut buf = vec![0u8; READ_CHUNK.min(len as usize)];
-    for (seg, seg_start, seg_len) in slice_segments(segments, start, len) {
-        let mut file = File::open(layout.blob(&seg.blob))?;
-        file.seek(SeekFrom::Start(seg.offset + seg_start))?;
-        let mut left = seg_len;
+    let mut buf = Vec::new();
+    for (piece, from, run) in slice_runs(pieces, Piece::len, start, len) {
+        let (blob, offset) = match piece {
+            Piece::Memory(bytes) => {
+                f(&bytes[from as usize..(from + run) as usize])?;
+                continue;
+            }
+            Piece::File { blob, offset, .. } => (blob, offset),
+        };
+        buf.resize(READ_CHUNK.min(len as usize), 0);
+        let mut file = File::open(layout.blob(blob))?;
+        file.seek(SeekFrom::Start(offset + from))?;
+        let mut left = run;
         while left > 0 {
             let want = left.min(buf.len() as u64) as usize;
             let n = file.read(&mut buf[..want])?;
@@ -179,21 +210,22 @@ pub fn for_each_chunk(
     Ok(())
 }
 
-/// The parts of `segments` covering `[start, start+len)`: each segment with the offset and
-/// length to use *within* it.
-pub fn slice_segments(segments: &[Segment], start: u64, len: u64) -> Vec<(&Segment, u64, u64)> {
+/// The runs of `items` (each `len_of` long, laid end to end) covering `[start, start+len)`: each
+/// item with the offset and length to use *within* it.
+fn slice_runs<T>(items: &[T], len_of: impl Fn(&T) -> u64, start: u64, len: u64) -> Vec<(&T, u64, u64)> {
     let end = start + len;
     let mut out = Vec::new();
     let mut pos = 0u64;
-    for seg in segments {
-        let (seg_begin, seg_end) = (pos, pos + seg.len);
-        pos = seg_end;
-        if seg_end <= start || seg_begin >= end || seg.len == 0 {
+    for item in items {
+        let item_len = len_of(item);
+        let (begin, item_end) = (pos, pos + item_len);
+        pos = item_end;
+        if item_end <= start || begin >= end || item_len == 0 {
             continue;
         }
-        let from = start.max(seg_begin) - seg_begin;
-        let to = end.min(seg_end) - seg_begin;
-        out.push((seg, from, to - from));
+        let from = start.max(begin) - begin;
+        let to = end.min(item_end) - begin;
+        out.push((item, from, to - from));
     }
     out
 }
@@ -201,17 +233,22 @@ pub fn slice_segments(segments: &[Segment], start: u64, len: u64) -> Vec<(&Segme
 /// The segments of `[start, start+len)` of an object, as segments of their own (a part copied
 /// from a range shares the source's blobs).
 pub fn sub_segments(segments: &[Segment], start: u64, len: u64) -> Vec<Segment> {
-    slice_segments(segments, start, len)
+    slice_runs(segments, |s| s.len, start, len)
         .into_iter()
-        .map(|(seg, from, len)| Segment { blob: seg.blob.clone(), offset: seg.offset + from, len })
+        .map(|(seg, from, len)| Segment {
+            blob: seg.blob.clone(),
+            offset: seg.offset + from,
+            len,
+            placement: seg.placement,
+        })
         .collect()
 }
 
 /// MD5 and CRC-64 of a byte range of an object.
-pub fn digest_range(layout: &Layout, segments: &[Segment], start: u64, len: u64) -> std::io::Result<([u8; 16], u64)> {
+pub fn digest_range(layout: &Layout, pieces: &[Piece], start: u64, len: u64) -> std::io::Result<([u8; 16], u64)> {
     let mut md5 = Md5::new();
     let mut crc = Crc64::new();
-    for_each_chunk(layout, segments, start, len, |chunk| {
+    for_each_chunk(layout, pieces, start, len, |chunk| {
         md5.update(chunk);
         crc.update(chunk);
         Ok(())
@@ -226,7 +263,7 @@ pub type ByteStream = std::pin::Pin<Box<dyn futures_util::Stream<Item = std::io:
 /// blocking thread that holds the pins until it is done.
 pub(super) fn stream(
     layout: Layout,
-    segments: Vec<Segment>,
+    pieces: Vec<Piece>,
     data: Option<Bytes>,
     pin: Pin,
     start: u64,
@@ -245,7 +282,7 @@ pub(super) fn stream(
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
     tokio::task::spawn_blocking(move || {
         let _pin = pin;
-        let sent = for_each_chunk(&layout, &segments, start, len, |chunk| {
+        let sent = for_each_chunk(&layout, &pieces, start, len, |chunk| {
             tx.blocking_send(Ok(Bytes::copy_from_slice(chunk)))
                 .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "client went away"))
         });
@@ -306,22 +343,23 @@ mod tests {
     use super::*;
 
     fn seg(blob: &BlobId, offset: u64, len: u64) -> Segment {
-        Segment { blob: blob.clone(), offset, len }
+        Segment { blob: blob.clone(), offset, len, placement: super::super::model::Placement::File }
     }
 
     #[test]
     fn slicing() {
         let (a, b, c) = (BlobId::new(), BlobId::new(), BlobId::new());
         let segs = vec![seg(&a, 0, 10), seg(&b, 5, 10), seg(&c, 0, 10)];
-        let got: Vec<_> = slice_segments(&segs, 8, 10).into_iter().map(|(s, o, l)| (s.blob.clone(), o, l)).collect();
+        let got: Vec<_> =
+            slice_runs(&segs, |s| s.len, 8, 10).into_iter().map(|(s, o, l)| (s.blob.clone(), o, l)).collect();
         assert_eq!(got, vec![(a.clone(), 8, 2), (b.clone(), 0, 8)]);
-        assert_eq!(slice_segments(&segs, 0, 30).len(), 3);
-        assert!(slice_segments(&segs, 30, 0).is_empty());
+        assert_eq!(slice_runs(&segs, |s| s.len, 0, 30).len(), 3);
+        assert!(slice_runs(&segs, |s| s.len, 30, 0).is_empty());
         assert_eq!(sub_segments(&segs, 8, 10), vec![seg(&a, 8, 2), seg(&b, 5, 8)]);
     }
 
     #[test]
-    fn ranged_reads_cross_segments() {
+    fn ranged_reads_cross_files_and_memory() {
         let dir = tempfile::tempdir().unwrap();
         let layout = Layout::new(dir.path());
         let (a, b) = (BlobId::new(), BlobId::new());
@@ -330,16 +368,20 @@ mod tests {
         }
         std::fs::write(layout.blob(&a), b"0123456789").unwrap();
         std::fs::write(layout.blob(&b), b"xxxxxABCDE").unwrap();
-        let segs = vec![seg(&a, 0, 10), seg(&b, 5, 5)];
+        let pieces = vec![
+            Piece::File { blob: a, offset: 0, len: 10 },
+            Piece::File { blob: b, offset: 5, len: 5 },
+            Piece::Memory(Bytes::from_static(b"fghij")),
+        ];
         let mut out = Vec::new();
-        for_each_chunk(&layout, &segs, 7, 6, |c| {
+        for_each_chunk(&layout, &pieces, 7, 10, |c| {
             out.extend_from_slice(c);
             Ok(())
         })
         .unwrap();
-        assert_eq!(out, b"789ABC");
-        let (_, crc) = digest_range(&layout, &segs, 0, 15).unwrap();
-        assert_eq!(crc, oss_protocol::crc64::checksum(b"0123456789ABCDE"));
+        assert_eq!(out, b"789ABCDEfg");
+        let (_, crc) = digest_range(&layout, &pieces, 0, 20).unwrap();
+        assert_eq!(crc, oss_protocol::crc64::checksum(b"0123456789ABCDEfghij"));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::ops::Bound;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{de::DeserializeOwned, Serialize};
 
-use super::model::{BlobId, BucketMeta, ObjectMeta, PartMeta, Segment, UploadMeta};
+use super::model::{BlobId, BucketMeta, ObjectMeta, PartMeta, Placement, Segment, UploadMeta};
 pub use crate::config::Durability;
 use crate::error::{OssError, Result};
 
@@ -32,6 +32,9 @@ CREATE TABLE IF NOT EXISTS parts(
 -- How many segments (of objects, versions and parts) list each blob file. A blob whose count
 -- reaches zero is deleted after the commit that dropped it.
 CREATE TABLE IF NOT EXISTS blobs(id TEXT PRIMARY KEY, refs INTEGER NOT NULL) WITHOUT ROWID;
+-- The bytes of small blobs (Placement::Index), apart from their counts so that the counts stay
+-- small rows. Created here for data directories of layout 2 written before it existed.
+CREATE TABLE IF NOT EXISTS small_blobs(id TEXT PRIMARY KEY, data BLOB NOT NULL);
 ";
 
 fn db_err(e: rusqlite::Error) -> OssError {
@@ -148,7 +151,8 @@ pub fn add_refs(conn: &Connection, segments: &[Segment], fresh: bool) -> Result<
     Ok(true)
 }
 
-/// Drops references; blobs nobody lists any more are appended to `freed`.
+/// Drops references. Small blobs nobody lists any more go with this transaction (readers
+/// hold their bytes, read in their own snapshot); blob files are appended to `freed`.
 pub fn drop_refs(conn: &Connection, segments: &[Segment], freed: &mut Vec<BlobId>) -> Result<()> {
     for seg in segments {
         let left: Option<i64> = conn
@@ -157,10 +161,28 @@ pub fn drop_refs(conn: &Connection, segments: &[Segment], freed: &mut Vec<BlobId
             .optional()?;
         if left.is_some_and(|n| n <= 0) {
             conn.prepare_cached("DELETE FROM blobs WHERE id = ?1")?.execute([seg.blob.as_str()])?;
-            freed.push(seg.blob.clone());
+            match seg.placement {
+                Placement::Index => {
+                    conn.prepare_cached("DELETE FROM small_blobs WHERE id = ?1")?.execute([seg.blob.as_str()])?;
+                }
+                Placement::File => freed.push(seg.blob.clone()),
+            }
         }
     }
     Ok(())
+}
+
+pub fn put_small_blob(conn: &Connection, id: &BlobId, data: &[u8]) -> Result<()> {
+    conn.prepare_cached("INSERT INTO small_blobs(id, data) VALUES (?1, ?2)")?.execute(params![id.as_str(), data])?;
+    Ok(())
+}
+
+/// A small blob's bytes; an error when a segment names one the index does not hold.
+pub fn small_blob(conn: &Connection, id: &BlobId) -> Result<Vec<u8>> {
+    conn.prepare_cached("SELECT data FROM small_blobs WHERE id = ?1")?
+        .query_row([id.as_str()], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| OssError::internal("index", format!("small blob {} is missing", id.as_str())))
 }
 
 pub fn blob_is_referenced(conn: &Connection, id: &BlobId) -> Result<bool> {

@@ -36,10 +36,11 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use bytes::Bytes;
 use rusqlite::Connection;
 
+use blob::Piece;
 pub use blob::{Data, Incoming, Received};
 pub use index::Durability;
 pub use layout::Layout;
-pub use model::{BlobId, BucketMeta, ObjectMeta, PartMeta, Segment, UploadMeta};
+pub use model::{BlobId, BucketMeta, ObjectMeta, PartMeta, Placement, Restore, RestoreState, Segment, UploadMeta};
 pub use reclaim::Pin;
 
 use crate::error::{Code, OssError, Result};
@@ -124,10 +125,12 @@ impl StoreHooks {
     }
 }
 
-/// An object found for reading: its metadata, its blobs pinned, and for small objects its bytes.
+/// An object found for reading: its metadata, where its bytes are (blob files pinned, small
+/// blobs already read), and for small objects the bytes themselves.
 #[derive(Debug)]
 pub struct Opened {
     pub meta: ObjectMeta,
+    pieces: Vec<Piece>,
     data: Option<Bytes>,
     pin: Pin,
 }
@@ -149,6 +152,24 @@ pub struct Store {
 
 fn invalid_data(message: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, message)
+}
+
+/// Where each segment's bytes are: blob files stay files, small blobs are read from the index.
+fn resolve(conn: &Connection, segments: &[Segment]) -> Result<Vec<Piece>> {
+    segments
+        .iter()
+        .map(|seg| match seg.placement {
+            Placement::File => Ok(Piece::File { blob: seg.blob.clone(), offset: seg.offset, len: seg.len }),
+            Placement::Index => {
+                let bytes = Bytes::from(index::small_blob(conn, &seg.blob)?);
+                let (from, to) = (seg.offset as usize, (seg.offset + seg.len) as usize);
+                if to > bytes.len() {
+                    return Err(OssError::internal("index", "a small blob is shorter than its segment"));
+                }
+                Ok(Piece::Memory(bytes.slice(from..to)))
+            }
+        })
+        .collect()
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
@@ -290,7 +311,9 @@ impl Store {
     /// parallel with other requests, before its commit is queued; the commit then only renames
     /// them and syncs directories and the index.
     async fn prepare(&self, data: Data) -> Result<Data> {
-        if self.inner.durability != Durability::Power {
+        let small = matches!(&data, Data::Bytes(b) if b.len() <= blob::INDEX_BLOB_MAX);
+        // A small body goes into the index, synced by the commit itself.
+        if self.inner.durability != Durability::Power || small {
             return Ok(data);
         }
         let (tmp_dir, hooks) = (self.inner.layout.tmp_dir(), self.inner.hooks.clone());
@@ -482,35 +505,54 @@ impl Store {
 
     fn open_blocking(&self, bucket: &str, key: &str, preload: u64) -> Result<Option<Opened>> {
         let reclaim = &self.inner.reclaim;
-        let (meta, pin) = {
+        let (meta, pieces, pin) = {
             let _lookup = reclaim.lookup();
-            let Some(meta) = self.read(|c| index::get_object(c, bucket, key))? else { return Ok(None) };
-            let pin = reclaim.pin(meta.segments.iter().map(|s| s.blob.clone()));
-            (meta, pin)
-        };
-        let data = if meta.size <= preload {
-            let mut buf = Vec::with_capacity(meta.size as usize);
-            blob::for_each_chunk(&self.inner.layout, &meta.segments, 0, meta.size, |chunk| {
-                buf.extend_from_slice(chunk);
-                Ok(())
+            let found = self.read(|c| {
+                // One snapshot for the row and its small blobs: a commit between the two reads
+                // could drop the blobs the row names.
+                let snapshot = c.unchecked_transaction()?;
+                let Some(meta) = index::get_object(&snapshot, bucket, key)? else { return Ok(None) };
+                let pieces = resolve(&snapshot, &meta.segments)?;
+                Ok(Some((meta, pieces)))
             })?;
-            Some(Bytes::from(buf))
-        } else {
-            None
+            let Some((meta, pieces)) = found else { return Ok(None) };
+            let files = meta.segments.iter().filter(|s| s.placement == Placement::File);
+            let pin = reclaim.pin(files.map(|s| s.blob.clone()));
+            (meta, pieces, pin)
         };
-        Ok(Some(Opened { meta, data, pin }))
+        let data = match pieces.as_slice() {
+            [Piece::Memory(bytes)] => Some(bytes.clone()),
+            _ if meta.size <= preload => {
+                let mut buf = Vec::with_capacity(meta.size as usize);
+                blob::for_each_chunk(&self.inner.layout, &pieces, 0, meta.size, |chunk| {
+                    buf.extend_from_slice(chunk);
+                    Ok(())
+                })?;
+                Some(Bytes::from(buf))
+            }
+            _ => None,
+        };
+        Ok(Some(Opened { meta, pieces, data, pin }))
     }
 
     /// Streams `len` bytes from `start` of an opened object. The stream holds the pins, so the
     /// bytes outlive any concurrent overwrite or delete until it is done.
     pub fn stream(&self, opened: Opened, start: u64, len: u64) -> blob::ByteStream {
-        blob::stream(self.inner.layout.clone(), opened.meta.segments, opened.data, opened.pin, start, len)
+        blob::stream(self.inner.layout.clone(), opened.pieces, opened.data, opened.pin, start, len)
     }
 
     /// MD5 and CRC-64 of a range of an opened object (UploadPartCopy's part ETag and CRC).
     pub async fn digest(&self, opened: &Opened, start: u64, len: u64) -> Result<([u8; 16], u64)> {
-        let (layout, segments) = (self.inner.layout.clone(), opened.meta.segments.clone());
-        blocking(move || Ok(blob::digest_range(&layout, &segments, start, len)?)).await
+        let layout = self.inner.layout.clone();
+        let pieces = match &opened.data {
+            Some(bytes) => vec![Piece::Memory(bytes.clone())],
+            None => opened.pieces.clone(),
+        };
+        // Bytes in memory need no blocking thread.
+        if pieces.iter().all(|p| matches!(p, Piece::Memory(_))) {
+            return Ok(blob::digest_range(&layout, &pieces, start, len)?);
+        }
+        blocking(move || Ok(blob::digest_range(&layout, &pieces, start, len)?)).await
     }
 
     /// Visits objects in key order: keys starting with `prefix`, after `after` when given, until
@@ -604,9 +646,7 @@ impl Store {
         let data = self.prepare(data).await?;
         let bucket = bucket.to_owned();
         self.write(move |b| {
-            let len = meta.size;
-            let blob = data.place(b)?;
-            meta.segments = vec![Segment { blob, offset: 0, len }];
+            meta.segments = vec![data.place(b, meta.size)?];
             publish(b, &bucket, &meta, true, check)?;
             Ok(meta)
         })
@@ -659,19 +699,20 @@ impl Store {
 
     /// Changes an object's metadata in place (its data stays), atomically with respect to every
     /// other write of the key.
-    pub async fn update_object(
+    pub async fn update_object<T: Send + 'static>(
         &self,
         bucket: &str,
         key: &str,
-        change: impl FnOnce(&mut ObjectMeta) + Send + 'static,
-    ) -> Result<ObjectMeta> {
+        change: impl FnOnce(&mut ObjectMeta) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         let (bucket, key) = (bucket.to_owned(), key.to_owned());
         self.write(move |b| {
             index::require_bucket(b.conn, &bucket)?;
             let mut meta = index::get_object(b.conn, &bucket, &key)?.ok_or_else(|| OssError::no_such_key(&key))?;
-            change(&mut meta);
+            // A change that fails stores nothing: the job's savepoint rolls back.
+            let out = change(&mut meta)?;
             index::put_object_row(b.conn, &bucket, &meta)?;
-            Ok(meta)
+            Ok(out)
         })
         .await
     }
@@ -722,8 +763,7 @@ impl Store {
             // job's rollback.
             let shared_from = match data {
                 PartData::Received(d) => {
-                    let blob = d.place(b)?;
-                    part.segments = vec![Segment { blob, offset: 0, len: part.size }];
+                    part.segments = vec![d.place(b, part.size)?];
                     None
                 }
                 PartData::Shared { segments, source_key } => {

@@ -1,7 +1,7 @@
 //! What the store keeps about buckets, objects, uploads and parts: plain data, serialised into
 //! the index by serde.
 
-use oss_protocol::{Acl, ObjectType, StorageClass};
+use oss_protocol::{Acl, ObjectType, RestoreTier, StorageClass};
 use serde::{Deserialize, Serialize};
 
 /// Identifies one immutable blob file: 128 random bits, so ids never collide across buckets,
@@ -11,8 +11,17 @@ use serde::{Deserialize, Serialize};
 pub struct BlobId(pub(crate) String);
 
 impl BlobId {
+    /// Random throughout: blob files are spread over shard directories by their first digits.
     pub fn new() -> Self {
         BlobId(format!("{:032x}", rand::random::<u128>()))
+    }
+
+    /// Ordered by creation time, then random: for blobs kept in the index, whose B-trees take
+    /// new ids at their right edge instead of dirtying a random page per insert (what makes
+    /// writes slow down as a bucket grows).
+    pub fn ordered() -> Self {
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+        BlobId(format!("{:016x}{:016x}", nanos as u64, rand::random::<u64>()))
     }
 
     /// Ids from the index or a directory listing: hex only, so they are safe as file names.
@@ -33,6 +42,26 @@ pub struct Segment {
     pub blob: BlobId,
     pub offset: u64,
     pub len: u64,
+    #[serde(default, skip_serializing_if = "Placement::is_file")]
+    pub placement: Placement,
+}
+
+/// Where a blob's bytes live.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Placement {
+    /// A file under `blobs/`.
+    #[default]
+    File,
+    /// A row of the index (small bodies): written by the commit that references it, so a small
+    /// PUT creates no file, and freed by the commit that drops its last reference.
+    Index,
+}
+
+impl Placement {
+    fn is_file(&self) -> bool {
+        *self == Placement::File
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,6 +76,9 @@ pub struct BucketMeta {
     /// Bucket tags (PutBucketTags), in the order given.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<(String, String)>,
+    /// PutBucketLifecycle's rules, validated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lifecycle: Option<crate::lifecycle::Lifecycle>,
 }
 
 /// Everything stored about one object version.
@@ -77,7 +109,42 @@ pub struct ObjectMeta {
     /// Object tags (`x-oss-tagging`, PutObjectTagging), in the order given.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<(String, String)>,
+    /// The last RestoreObject of an archived object (absent: frozen, never restored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore: Option<Restore>,
     pub segments: Vec<Segment>,
+}
+
+/// A restore of an archived object, in emulator time: readable from `ready_ms` until `expires_ms`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Restore {
+    pub ready_ms: i64,
+    pub expires_ms: i64,
+    /// The tier asked for (cold archives only).
+    pub tier: Option<RestoreTier>,
+}
+
+/// Where a restore stands at a given time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RestoreState {
+    /// Not restored (never, or the restored copy expired): the data cannot be read.
+    Frozen,
+    Ongoing,
+    Restored {
+        expires_ms: i64,
+    },
+}
+
+impl Restore {
+    pub fn state(&self, now_ms: i64) -> RestoreState {
+        if now_ms < self.ready_ms {
+            RestoreState::Ongoing
+        } else if now_ms < self.expires_ms {
+            RestoreState::Restored { expires_ms: self.expires_ms }
+        } else {
+            RestoreState::Frozen
+        }
+    }
 }
 
 impl ObjectMeta {
@@ -99,8 +166,17 @@ impl ObjectMeta {
             sse_key_id: None,
             sse_data_encryption: None,
             tags: Vec::new(),
+            restore: None,
             segments: Vec::new(),
         }
+    }
+
+    /// Where the object's restore stands; `None` for classes read without one.
+    pub fn restore_state(&self, now_ms: i64) -> Option<RestoreState> {
+        if !self.storage_class.is_archive() {
+            return None;
+        }
+        Some(self.restore.as_ref().map_or(RestoreState::Frozen, |r| r.state(now_ms)))
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {

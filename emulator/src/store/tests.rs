@@ -1,3 +1,4 @@
+use md5::Digest;
 use std::fs;
 
 use oss_protocol::{Acl, StorageClass};
@@ -14,6 +15,7 @@ fn bucket_meta(name: &str) -> BucketMeta {
         data_redundancy_type: "LRS".into(),
         created_ms: 0,
         tags: Vec::new(),
+        lifecycle: None,
     }
 }
 
@@ -48,8 +50,23 @@ async fn read_opened(store: &Store, opened: Opened) -> Vec<u8> {
     out
 }
 
-fn blob_count(dir: &std::path::Path) -> usize {
+fn blob_files(dir: &std::path::Path) -> usize {
     fs::read_dir(dir.join("blobs")).unwrap().map(|d| fs::read_dir(d.unwrap().path()).unwrap().count()).sum()
+}
+
+fn small_blobs(dir: &std::path::Path) -> usize {
+    let conn = index::connect(&dir.join("index.sqlite"), Durability::Process).unwrap();
+    conn.query_row("SELECT count(*) FROM small_blobs", [], |r| r.get::<_, i64>(0)).unwrap() as usize
+}
+
+/// Blobs stored either way: files, and small ones in the index.
+fn blob_count(dir: &std::path::Path) -> usize {
+    blob_files(dir) + small_blobs(dir)
+}
+
+/// A body stored in a blob file of its own.
+fn large(fill: u8) -> Vec<u8> {
+    vec![fill; blob::INDEX_BLOB_MAX + 1]
 }
 
 fn upload(key: &str) -> UploadMeta {
@@ -81,16 +98,47 @@ async fn overwrite_keeps_readers_and_frees_old_blobs_later() {
     let dir = tempfile::tempdir().unwrap();
     let store = open(dir.path());
     store.create_bucket(bucket_meta("bkt")).await.unwrap().unwrap();
-    put(&store, "bkt", "k", b"old").await;
+    put(&store, "bkt", "k", &large(1)).await;
     let reader = store.open_object("bkt", "k", 0).await.unwrap().unwrap();
-    put(&store, "bkt", "k", b"new").await;
+    put(&store, "bkt", "k", &large(2)).await;
     store.settle().await;
     // The reader holding the old version still reads it whole.
-    assert_eq!(blob_count(dir.path()), 2);
+    assert_eq!(blob_files(dir.path()), 2);
+    assert_eq!(read_opened(&store, reader).await, large(1));
+    assert_eq!(read_all(&store, "bkt", "k").await.unwrap(), large(2));
+    store.settle().await;
+    assert_eq!(blob_files(dir.path()), 1, "the old blob goes once its reader is done");
+}
+
+#[tokio::test]
+async fn small_bodies_live_in_the_index_and_go_with_the_commit_that_drops_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    store.create_bucket(bucket_meta("bkt")).await.unwrap().unwrap();
+    let stored = put(&store, "bkt", "k", b"old").await;
+    assert_eq!(stored.segments[0].placement, Placement::Index);
+    assert_eq!((blob_files(dir.path()), small_blobs(dir.path())), (0, 1), "no file for a small body");
+    let reader = store.open_object("bkt", "k", 0).await.unwrap().unwrap();
+    put(&store, "bkt", "k", b"new").await;
+    // The old bytes left the index with the overwrite; the reader read them in its snapshot.
+    assert_eq!(small_blobs(dir.path()), 1);
     assert_eq!(read_opened(&store, reader).await, b"old");
     assert_eq!(read_all(&store, "bkt", "k").await.unwrap(), b"new");
-    store.settle().await;
-    assert_eq!(blob_count(dir.path()), 1, "the old blob goes once its reader is done");
+    // A part copied from a small object shares its blob; so does an object assembled from it.
+    let up = upload("m");
+    store.create_upload("bkt", up.clone()).await.unwrap();
+    let src = store.open_object("bkt", "k", 0).await.unwrap().unwrap();
+    let shared = PartData::Shared { segments: blob::sub_segments(&src.meta.segments, 1, 2), source_key: "k".into() };
+    store.put_part("bkt", &up.upload_id, part(1, 2), shared).await.unwrap();
+    assert!(store.delete_object("bkt", "k").await.unwrap());
+    assert_eq!(small_blobs(dir.path()), 1, "the part still references it");
+    store.complete_upload("bkt", &up.upload_id, "m", assemble_all, no_check()).await.unwrap();
+    assert_eq!(read_all(&store, "bkt", "m").await.unwrap(), b"ew");
+    let opened = store.open_object("bkt", "m", 0).await.unwrap().unwrap();
+    let (md5, crc) = store.digest(&opened, 0, 2).await.unwrap();
+    assert_eq!((md5, crc), (<[u8; 16]>::from(md5::Md5::digest(b"ew")), oss_protocol::crc64::checksum(b"ew")));
+    assert!(store.delete_object("bkt", "m").await.unwrap());
+    assert_eq!(blob_count(dir.path()), 0);
 }
 
 #[tokio::test]
@@ -263,7 +311,7 @@ async fn power_mode_syncs_data_directory_and_index_before_answering() {
     let hooks = StoreHooks::enabled();
     let store = Store::open(dir.path(), Durability::Power, hooks.clone()).unwrap();
     store.create_bucket(bucket_meta("bkt")).await.unwrap().unwrap();
-    for body in [vec![1u8; 10], vec![2u8; blob::INLINE_MAX + 10]] {
+    for body in [vec![1u8; 10], vec![3u8; blob::INDEX_BLOB_MAX + 10], vec![2u8; blob::INLINE_MAX + 10]] {
         let before = hooks.synced().len();
         let received = if body.len() > blob::INLINE_MAX {
             let mut incoming = store.incoming();
@@ -280,6 +328,10 @@ async fn power_mode_syncs_data_directory_and_index_before_answering() {
         let shard = dir.path().join("blobs").join(&blob.as_str()[..2]);
         // Recorded before put_object returned, i.e. before any response could be written.
         let events = hooks.synced()[before..].to_vec();
+        if stored.segments[0].placement == Placement::Index {
+            assert_eq!(events, vec![SyncEvent::Index { synced: true }], "a small body is synced with the index");
+            continue;
+        }
         assert_eq!(
             events,
             vec![SyncEvent::Data(blob), SyncEvent::Dir(shard), SyncEvent::Index { synced: true }],

@@ -18,7 +18,7 @@ use rusqlite::Connection;
 use super::blob;
 use super::index::Durability;
 use super::layout::Layout;
-use super::model::BlobId;
+use super::model::{BlobId, Placement, Segment};
 use super::reclaim::Reclaimer;
 use super::StoreHooks;
 use crate::error::{OssError, Result};
@@ -43,8 +43,16 @@ pub struct Batch<'a> {
 }
 
 impl Batch<'_> {
-    /// Writes a small body straight into a new blob file.
-    pub fn place_bytes(&mut self, data: &[u8]) -> Result<BlobId> {
+    /// Writes a body held in memory: into the index when it is small (no file to create, and in
+    /// `power` mode nothing to sync but the commit), else straight into a new blob file.
+    pub fn place_bytes(&mut self, data: &[u8]) -> Result<Segment> {
+        let len = data.len() as u64;
+        if data.len() <= blob::INDEX_BLOB_MAX {
+            let id = BlobId::ordered();
+            // The savepoint's rollback takes the row with it if the job fails.
+            super::index::put_small_blob(self.conn, &id, data)?;
+            return Ok(Segment { blob: id, offset: 0, len, placement: Placement::Index });
+        }
         let id = BlobId::new();
         let path = self.layout.blob(&id);
         let written = fs::File::create(&path).and_then(|mut f| {
@@ -56,16 +64,16 @@ impl Batch<'_> {
         });
         self.adopt(id.clone());
         written?;
-        Ok(id)
+        Ok(Segment { blob: id, offset: 0, len, placement: Placement::File })
     }
 
-    /// Moves a received body from `tmp/` into the blob file its name says.
-    pub fn place_file(&mut self, tmp: &std::path::Path) -> Result<BlobId> {
+    /// Moves a received body of `len` bytes from `tmp/` into the blob file its name says.
+    pub fn place_file(&mut self, tmp: &std::path::Path, len: u64) -> Result<Segment> {
         let placed = blob::tmp_blob_id(tmp).and_then(|id| fs::rename(tmp, self.layout.blob(&id)).map(|()| id));
         match placed {
             Ok(id) => {
                 self.adopt(id.clone());
-                Ok(id)
+                Ok(Segment { blob: id, offset: 0, len, placement: Placement::File })
             }
             Err(e) => {
                 let _ = fs::remove_file(tmp);
