@@ -17,31 +17,46 @@ struct Started {
     child: Child,
     banner: Vec<String>,
     /// Kept open, as a terminal would be, until the test is done with the process.
-    _stdout: BufReader<std::process::ChildStdout>,
+    stdout: Option<BufReader<std::process::ChildStdout>>,
 }
 
 fn start_binary(args: &[&str]) -> Started {
-    let mut child = Command::new(BIN)
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("run the emulator binary");
-    let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
-    let mut banner = Vec::new();
+    // Owned by `Started` from the start, so its Drop reaps the process on every path.
+    let mut started = Started {
+        child: Command::new(BIN)
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run the emulator binary"),
+        banner: Vec::new(),
+        stdout: None,
+    };
+    let mut stdout = BufReader::new(started.child.stdout.take().expect("piped stdout"));
     loop {
         let mut line = String::new();
         let n = stdout.read_line(&mut line).expect("read the banner");
         if n == 0 {
             let mut err = String::new();
-            let _ = child.stderr.take().map(|mut e| e.read_to_string(&mut err));
-            panic!("the emulator exited before listening: {banner:?}\n{err}");
+            let _ = started.child.stderr.take().map(|mut e| e.read_to_string(&mut err));
+            panic!("the emulator exited before listening: {:?}\n{err}", started.banner);
         }
-        banner.push(line.trim_end().to_owned());
+        started.banner.push(line.trim_end().to_owned());
         if line.starts_with("listening on ") {
-            return Started { child, banner, _stdout: stdout };
+            started.stdout = Some(stdout);
+            return started;
+        }
+    }
+}
+
+/// A test that fails half-way leaves no emulator running.
+impl Drop for Started {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
         }
     }
 }
