@@ -21,14 +21,18 @@ struct Started {
 }
 
 fn start_binary(args: &[&str]) -> Started {
+    start_binary_logging(args, "warn", Stdio::piped())
+}
+
+fn start_binary_logging(args: &[&str], rust_log: &str, stderr: Stdio) -> Started {
     // Owned by `Started` from the start, so its Drop reaps the process on every path.
     let mut started = Started {
         child: Command::new(BIN)
             .args(args)
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", rust_log)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stderr(stderr)
             .spawn()
             .expect("run the emulator binary"),
         banner: Vec::new(),
@@ -107,6 +111,35 @@ fn banner_prints_values_as_typed() {
     let started = start_binary(&["--listen", "0", "--data-dir", dir.path().to_str().unwrap()]);
     assert_eq!(started.line("auth").trim(), "auth      strict");
     started.terminate();
+}
+
+/// A request's log line shows its duration in tenths of a millisecond, not 0.123456789.
+#[test]
+fn log_durations_are_rounded() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("emulator.log");
+    let file = std::fs::File::create(&log).unwrap();
+    let data = dir.path().join("data");
+    let started = start_binary_logging(&["--listen", "0", "--data-dir", data.to_str().unwrap()], "info", file.into());
+    let line = started.line("listening on").to_owned();
+    let addr = line.split_whitespace().nth(2).expect("an address").to_owned();
+    for _ in 0..5 {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        let _ = s.read_to_string(&mut answer);
+        assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    }
+    started.terminate();
+    let text = std::fs::read_to_string(&log).unwrap();
+    let durations: Vec<&str> =
+        text.split("duration_ms=").skip(1).filter_map(|rest| rest.split_whitespace().next()).collect();
+    assert_eq!(durations.len(), 5, "{text}");
+    for d in durations {
+        let decimals = d.split_once('.').map_or(0, |(_, frac)| frac.len());
+        assert!(decimals <= 1 && d.parse::<f64>().is_ok(), "duration_ms={d} in\n{text}");
+    }
 }
 
 /// `--ephemeral`: a temporary data directory, gone after a normal exit.
