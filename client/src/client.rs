@@ -111,6 +111,7 @@ pub(crate) struct Target {
 impl Client {
     pub fn new(config: Config) -> Result<Client, Error> {
         let endpoint = Endpoint::parse(&config.endpoint)?;
+        config.check_credentials()?;
         let addressing = config.addressing.unwrap_or(if endpoint.ip_or_localhost {
             Addressing::PathStyle
         } else {
@@ -139,6 +140,18 @@ impl Client {
         let local = endpoint.ip_or_localhost || !config.resolve.is_empty();
         if !config.system_proxy.unwrap_or(!local) {
             builder = builder.no_proxy();
+        }
+        let mut roots = Vec::new();
+        for pem in &config.root_certificates {
+            let certs = reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| Error::usage(format!("root certificate: not PEM certificates: {e}")))?;
+            if certs.is_empty() {
+                return Err(Error::usage("root certificate: no CERTIFICATE block in the PEM".to_owned()));
+            }
+            roots.extend(certs);
+        }
+        if !roots.is_empty() {
+            builder = builder.tls_certs_merge(roots);
         }
         let http = builder.build().map_err(|e| Error::usage(format!("building the HTTP client: {e}")))?;
         Ok(Client { inner: Arc::new(Inner { config, endpoint, addressing, http, clock_offset_ms: AtomicI64::new(0) }) })

@@ -51,6 +51,11 @@ pub struct Config {
     pub(crate) read_timeout: Option<Duration>,
     pub(crate) pool_max_idle_per_host: Option<usize>,
     pub(crate) pool_idle_timeout: Option<Duration>,
+    /// PEM certificate authorities trusted besides the system's (an emulator's generated CA).
+    pub(crate) root_certificates: Vec<Vec<u8>>,
+    /// Set by [`Config::credentials_from_env`]: the caller wants signed requests, so finding no
+    /// credentials is an error rather than a silent switch to anonymous requests.
+    pub(crate) credentials_required: bool,
 }
 
 impl Config {
@@ -79,14 +84,42 @@ impl Config {
             read_timeout: None,
             pool_max_idle_per_host: None,
             pool_idle_timeout: Some(Duration::from_secs(50)),
+            root_certificates: Vec::new(),
+            credentials_required: false,
         }
     }
 
+    /// Trusts the certificate authorities in `pem` (one or more `CERTIFICATE` blocks) besides the
+    /// system's: how a client verifies an emulator started with `--tls-self-signed`, whose CA is
+    /// `<data-dir>/tls/ca.pem`. Checked when the client is created.
+    pub fn root_certificate_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.root_certificates.push(pem.into());
+        self
+    }
+
     /// Credentials from `OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET` and `OSS_SESSION_TOKEN`,
-    /// as the official SDKs' environment provider reads them; unchanged when the first two are
-    /// not both set.
-    pub fn credentials_from_env(self) -> Self {
+    /// as the official SDKs' environment provider reads them. When the first two are not both
+    /// set, [`crate::Client::new`] fails saying so (instead of sending anonymous requests that
+    /// come back as AccessDenied); [`Config::anonymous`] afterwards asks for unsigned requests.
+    pub fn credentials_from_env(mut self) -> Self {
+        self.credentials_required = true;
         Profile::from_env().apply_credentials(self)
+    }
+
+    /// The error [`crate::Client::new`] reports for credentials that were asked for and are
+    /// missing or empty.
+    pub(crate) fn check_credentials(&self) -> Result<(), Error> {
+        match &self.access_key {
+            Some((ak, _)) if ak.is_empty() => Err(Error::usage("the AccessKeyId is empty".to_owned())),
+            Some((_, sk)) if sk.is_empty() => Err(Error::usage("the AccessKeySecret is empty".to_owned())),
+            None if self.credentials_required => Err(Error::usage(
+                "no credentials: OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET are not both set (for the \
+                 emulator: oss-emulator-ak and oss-emulator-secret); set them, or use \
+                 Config::credentials, or Config::anonymous for unsigned requests"
+                    .to_owned(),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// How failed requests are retried. [`Config::new`] starts with [`RetryPolicy::none`], since a
@@ -145,6 +178,7 @@ impl Config {
     pub fn anonymous(mut self) -> Self {
         self.access_key = None;
         self.security_token = None;
+        self.credentials_required = false;
         self
     }
 

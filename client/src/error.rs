@@ -326,6 +326,34 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
+            Error::Transport(e) if e.is_connect() => {
+                // reqwest's own text ("error sending request for url") hides the reason, which
+                // is at the bottom of the source chain ("Connection refused (os error 111)").
+                let mut cause: &(dyn std::error::Error + 'static) = e;
+                let mut refused = false;
+                while let Some(next) = cause.source() {
+                    cause = next;
+                    refused |= cause
+                        .downcast_ref::<std::io::Error>()
+                        .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
+                }
+                let url = e.url().map(|u| format!("{}://{}", u.scheme(), u.authority()));
+                let url = url.as_deref().unwrap_or("the endpoint");
+                write!(f, "cannot connect to {url}: {cause}")?;
+                let local = e.url().and_then(|u| u.host_str()).is_some_and(|h| {
+                    let h = h.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+                    h.parse::<std::net::IpAddr>()
+                        .map_or(h == "localhost" || h.ends_with(".localhost"), |ip| ip.is_loopback())
+                });
+                // Refused on this machine: almost always an emulator that is not running (yet).
+                if refused && local {
+                    write!(
+                        f,
+                        " (is the emulator running? start it with `oss-emulator` or `cargo run -p oss-emulator`)"
+                    )?;
+                }
+                Ok(())
+            }
             Error::Transport(e) => write!(f, "transport error: {e}"),
             Error::Integrity { operation, client_crc, server_crc, request_id } => write!(
                 f,

@@ -65,6 +65,43 @@ pub enum AuthMode {
     Off,
 }
 
+impl std::fmt::Display for AuthMode {
+    /// The spelling `--auth` takes, so the banner shows what was typed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            AuthMode::Strict => "strict",
+            AuthMode::ExpiryOnly => "expiry-only",
+            AuthMode::Off => "off",
+        })
+    }
+}
+
+/// Parses a listen address the way people type one: `127.0.0.1:9000`, `[::1]:9000`,
+/// `localhost:9000`, `:9000` or just `9000` (the last three on 127.0.0.1: an emulator holding
+/// development credentials should not be reachable from the network unless asked with an
+/// explicit `0.0.0.0:9000`).
+pub fn parse_listen_addr(text: &str) -> Result<SocketAddr, String> {
+    let text = text.trim();
+    let loopback = |port: &str| {
+        port.parse::<u16>()
+            .map(|p| SocketAddr::from(([127, 0, 0, 1], p)))
+            .map_err(|_| format!("invalid listen address {text:?}: {port:?} is not a port number"))
+    };
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    if !text.contains(':') {
+        return loopback(text);
+    }
+    match text.rsplit_once(':') {
+        Some(("", port)) => loopback(port),
+        Some((host, port)) if host.eq_ignore_ascii_case("localhost") => loopback(port),
+        _ => Err(format!(
+            "invalid listen address {text:?}: use HOST:PORT with an IP address or localhost, :PORT, or PORT"
+        )),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Listener {
     pub addr: SocketAddr,
@@ -289,6 +326,8 @@ pub struct Config {
     pub faults: Vec<crate::fault::FaultRule>,
     /// Named fault rule sets, selected per request by `x-oss-emulator-fault-set`.
     pub fault_sets: std::collections::BTreeMap<String, Vec<crate::fault::FaultRule>>,
+    /// HTTPS on every listener (`[tls]`: `cert` and `key`, or `self_signed = true`).
+    pub tls: crate::tls::TlsConfig,
 }
 
 impl Default for Config {
@@ -313,6 +352,7 @@ impl Default for Config {
             seed: None,
             faults: Vec::new(),
             fault_sets: std::collections::BTreeMap::new(),
+            tls: crate::tls::TlsConfig::default(),
         }
     }
 }
@@ -345,6 +385,7 @@ impl Config {
         if self.listeners().is_empty() {
             return Err("at least one listener is required".into());
         }
+        self.tls.validate()?;
         for region in std::iter::once(&self.region).chain(self.region_listeners.iter().map(|l| &l.region)) {
             if !is_region_name(region) {
                 return Err(format!("invalid region name {region:?} (use the generic form, e.g. cn-hangzhou)"));
@@ -383,6 +424,19 @@ mod tests {
         assert_eq!(c.limits.copy_cross_bucket_max, 1_048_576);
         assert_eq!(c.limits.min_part_size, 102_400);
         assert!(Config::from_toml("nonsense = 1").is_err());
+    }
+
+    #[test]
+    fn listen_addresses_as_typed() {
+        let local = |port| SocketAddr::from(([127, 0, 0, 1], port));
+        assert_eq!(parse_listen_addr("9000"), Ok(local(9000)));
+        assert_eq!(parse_listen_addr(":9000"), Ok(local(9000)));
+        assert_eq!(parse_listen_addr("localhost:9000"), Ok(local(9000)));
+        assert_eq!(parse_listen_addr("0.0.0.0:9000"), Ok(SocketAddr::from(([0, 0, 0, 0], 9000))));
+        assert_eq!(parse_listen_addr("[::1]:9000").map(|a| a.is_ipv6()), Ok(true));
+        assert!(parse_listen_addr("example.com:9000").unwrap_err().contains("example.com:9000"));
+        assert!(parse_listen_addr("99999").is_err());
+        assert_eq!(AuthMode::ExpiryOnly.to_string(), "expiry-only");
     }
 
     #[test]

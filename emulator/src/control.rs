@@ -82,6 +82,7 @@ fn filter_from_query(query: &[(String, String)]) -> Result<Filter, Problem> {
             "since_time" => f.since_time = Some(value.clone()),
             "since_request_id" => f.since_request_id = Some(value.clone()),
             "limit" => f.limit = Some(number(value)? as usize),
+            "tail" => f.tail = Some(number(value)? as usize),
             "timeout_ms" => {}
             _ => return Err(problem(StatusCode::BAD_REQUEST, format!("unknown journal filter {name}"))),
         }
@@ -118,7 +119,8 @@ pub async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Body
     let segments: Vec<&str> = path.split('/').collect();
     let result: Result<Response<Body>, Problem> = async {
         Ok(match (method, segments.as_slice()) {
-            (Method::GET, ["health"]) => json_response(StatusCode::OK, &info(state)),
+            // HEAD too: load balancers and `curl -I` probe with it (hyper leaves out the body).
+            (Method::GET | Method::HEAD, ["health"]) => json_response(StatusCode::OK, &info(state)),
             (Method::POST, ["reset"]) => {
                 let bucket = param("bucket");
                 let deleted = state.reset(bucket.as_deref()).await.map_err(|e| {
@@ -212,10 +214,11 @@ fn clock(state: &State) -> serde_json::Value {
 
 fn info(state: &State) -> serde_json::Value {
     let c = &state.config;
+    let scheme = if c.tls.enabled() { "https" } else { "http" };
     json!({
         "version": env!("CARGO_PKG_VERSION"),
         "region": c.region,
-        "listeners": state.listeners().iter().map(|(region, addr)| json!({ "region": region, "addr": addr.to_string(), "endpoint": format!("http://{addr}") })).collect::<Vec<_>>(),
+        "listeners": state.listeners().iter().map(|(region, addr)| json!({ "region": region, "addr": addr.to_string(), "endpoint": format!("{scheme}://{addr}") })).collect::<Vec<_>>(),
         "accounts": c.accounts.iter().map(|a| json!({ "access_key_id": a.access_key_id, "owner_id": a.id })).collect::<Vec<_>>(),
         "auth": c.auth,
         "durability": c.durability,

@@ -1,7 +1,8 @@
 //! Deterministic fault injection. A rule matches requests by operation, bucket, key prefix and
-//! access key, fires from its `nth` match on, `times` times (0 = forever), optionally with a
-//! probability drawn from an RNG seeded per rule, and then acts: an OSS error, a delay, a
-//! throttled or cut or stalled body, or committing the operation and dropping the connection.
+//! access key, fires from its `nth` match on, `times` times (default 1: once; 0 = forever),
+//! optionally with a probability drawn from an RNG seeded per rule, and then acts: an OSS error, a
+//! delay, a throttled or cut or stalled body, or committing the operation and dropping the
+//! connection.
 //!
 //! Global rules apply to every request. Named rule sets apply only to requests that carry
 //! `x-oss-emulator-fault-set: <name>`, so tests running in parallel do not see each other's.
@@ -46,7 +47,8 @@ pub struct FaultRule {
     /// Fire from the nth matching request on (1 = the first; 3 = "the 3rd UploadPartCopy").
     #[serde(default = "one")]
     pub nth: u64,
-    /// How many times to fire; 0 = every match from the nth on.
+    /// How many times to fire: 1 when not given (a rule without `times` fires once); 0 = every
+    /// match from the nth on.
     #[serde(default = "one")]
     pub times: u64,
     /// Chance to fire on each eligible match, drawn from an RNG seeded with `seed`.

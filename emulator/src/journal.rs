@@ -56,6 +56,8 @@ pub struct Filter {
     pub since_request_id: Option<String>,
     /// At most this many (the newest are dropped, so paging forward with since_id works).
     pub limit: Option<usize>,
+    /// Only the newest this many matches (still oldest first): "what happened last".
+    pub tail: Option<usize>,
 }
 
 impl Filter {
@@ -78,6 +80,8 @@ pub struct Journal {
     /// request path.
     file: Option<Mutex<std::sync::mpsc::Sender<String>>>,
     appended: tokio::sync::Notify,
+    /// Set at shutdown: long polls answer at once instead of holding their connection open.
+    closed: std::sync::atomic::AtomicBool,
 }
 
 /// Appends lines to the journal file as they come, flushing whenever the queue is empty.
@@ -112,6 +116,7 @@ impl Journal {
             next_id: AtomicU64::new(1),
             file: file.and_then(file_writer).map(Mutex::new),
             appended: tokio::sync::Notify::new(),
+            closed: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -140,6 +145,9 @@ impl Journal {
             None => 0,
         };
         let mut out: Vec<Entry> = entries.iter().skip(start).filter(|e| filter.matches(e)).cloned().collect();
+        if let Some(tail) = filter.tail {
+            out.drain(..out.len().saturating_sub(tail));
+        }
         if let Some(limit) = filter.limit {
             out.truncate(limit);
         }
@@ -153,13 +161,19 @@ impl Journal {
         loop {
             let notified = self.appended.notified();
             let found = self.query(filter);
-            if !found.is_empty() {
+            if !found.is_empty() || self.closed.load(Ordering::Relaxed) {
                 return found;
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
                 return Vec::new();
             }
         }
+    }
+
+    /// Ends every long poll, now and from now on (the emulator is shutting down).
+    pub fn close(&self) {
+        self.closed.store(true, Ordering::Relaxed);
+        self.appended.notify_waiters();
     }
 
     pub fn clear(&self) {

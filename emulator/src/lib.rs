@@ -30,6 +30,7 @@ mod route;
 pub mod seed;
 mod server;
 mod store;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -121,6 +122,18 @@ impl EmulatorBuilder {
 
     pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.data_dir = Some(dir.into());
+        self
+    }
+
+    /// A fresh temporary data directory, deleted when the emulator is dropped (`--ephemeral`).
+    pub fn ephemeral(mut self) -> Self {
+        self.data_dir = None;
+        self
+    }
+
+    /// HTTPS on every listener (plain HTTP stays answered on the same ports).
+    pub fn tls(mut self, tls: tls::TlsConfig) -> Self {
+        self.config.tls = tls;
         self
     }
 
@@ -216,6 +229,14 @@ impl EmulatorBuilder {
             }
         }
         self.config.validate().map_err(invalid)?;
+        // Every port first: an address in use is refused before anything is created on disk.
+        let mut bound = Vec::new();
+        for l in self.config.listeners() {
+            let listener = tokio::net::TcpListener::bind(l.addr).await.map_err(|e| {
+                std::io::Error::new(e.kind(), format!("cannot listen on {} (region {}): {e}", l.addr, l.region))
+            })?;
+            bound.push((l.region, listener));
+        }
         let temp = match &self.data_dir {
             Some(_) => None,
             None => Some(tempfile::Builder::new().prefix("oss-emulator-").tempdir()?),
@@ -227,10 +248,26 @@ impl EmulatorBuilder {
         };
         self.config.data_dir = data_dir.clone();
         let durability = self.config.durability;
-        let store =
-            tokio::task::spawn_blocking(move || store::Store::open(data_dir, durability, store::StoreHooks::default()))
-                .await
-                .map_err(std::io::Error::other)??;
+        let store = tokio::task::spawn_blocking(move || {
+            check_data_dir(&data_dir)?;
+            store::Store::open(&data_dir, durability, store::StoreHooks::default()).map_err(|e| {
+                // Name the directory, unless the store's message already does.
+                let shown = data_dir.display().to_string();
+                match e.to_string().contains(&shown) {
+                    true => e,
+                    false => std::io::Error::new(e.kind(), format!("data directory {shown}: {e}")),
+                }
+            })
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        // After the data directory is checked: a generated certificate is written into it.
+        let tls = if self.config.tls.enabled() {
+            let names = tls::local_names(&self.config.served_regions(), &self.config.host_names);
+            Some(tls::setup(&self.config.tls, &self.config.data_dir, &names).map_err(invalid)?)
+        } else {
+            None
+        };
         let journal_file = match &self.config.journal_file {
             Some(path) => Some(std::fs::OpenOptions::new().create(true).append(true).open(path)?),
             None => None,
@@ -256,25 +293,57 @@ impl EmulatorBuilder {
         });
         if let Some(path) = self.config.seed.clone() {
             let now = ops::to_ms(state.clock.now());
-            seed::seed_path(&state.store, &state.config.accounts, &state.config.region, now, &path)
-                .await
-                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("seeding: {e}")))?;
+            seed::seed_path(&state.store, &state.config.accounts, &state.config.region, now, &path).await.map_err(
+                |e| std::io::Error::new(std::io::ErrorKind::InvalidData, format!("seed {}: {e}", path.display())),
+            )?;
         }
         let (shutdown_tx, shutdown_rx) = watch::channel(false);
         let mut listeners = Vec::new();
         let mut tasks = Vec::new();
-        for l in self.config.listeners() {
-            let listener = tokio::net::TcpListener::bind(l.addr).await?;
-            listeners.push((l.region.clone(), listener.local_addr()?));
-            tasks.push(tokio::spawn(server::serve(listener, l.region, state.clone(), shutdown_rx.clone())));
+        let acceptor = tls.as_ref().map(|t| t.acceptor.clone());
+        for (region, listener) in bound {
+            listeners.push((region.clone(), listener.local_addr()?));
+            tasks.push(tokio::spawn(server::serve(
+                listener,
+                region,
+                state.clone(),
+                acceptor.clone(),
+                shutdown_rx.clone(),
+            )));
         }
         *state.listeners.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = listeners.clone();
         if let Some(secs) = self.config.lifecycle_interval_secs.filter(|s| *s > 0) {
             let interval = std::time::Duration::from_secs(secs);
             tasks.push(tokio::spawn(lifecycle::every(interval, state.clone(), shutdown_rx.clone())));
         }
-        Ok(RunningEmulator { state, listeners, shutdown_tx, tasks, _temp: temp })
+        let tls_ca = tls.and_then(|t| t.generated_ca);
+        Ok(RunningEmulator { state, listeners, shutdown_tx, tasks, tls_ca, _temp: temp })
     }
+}
+
+/// Refuses a data directory the emulator could not write, at start rather than with a 500 on
+/// every write: a path that is a file, a directory that cannot be created, or one that is
+/// unwritable or on a read-only file system (probed by creating and removing a file).
+fn check_data_dir(dir: &Path) -> std::io::Result<()> {
+    let shown = dir.display();
+    let fail =
+        |e: std::io::Error, what: &str| std::io::Error::new(e.kind(), format!("data directory {shown} {what}: {e}"));
+    match std::fs::metadata(dir) {
+        Ok(meta) if !meta.is_dir() => {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                format!("data directory {shown} is a file, not a directory"),
+            ))
+        }
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::create_dir_all(dir).map_err(|e| fail(e, "cannot be created"))?
+        }
+        Err(e) => return Err(fail(e, "cannot be read")),
+    }
+    let probe = dir.join(format!(".write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| fail(e, "is not writable"))?;
+    std::fs::remove_file(&probe).map_err(|e| fail(e, "is not writable"))
 }
 
 /// A started emulator. Dropping it stops accepting connections; [`RunningEmulator::shutdown`]
@@ -284,6 +353,7 @@ pub struct RunningEmulator {
     listeners: Vec<(String, SocketAddr)>,
     shutdown_tx: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
+    tls_ca: Option<PathBuf>,
     _temp: Option<tempfile::TempDir>,
 }
 
@@ -293,14 +363,29 @@ impl RunningEmulator {
         self.listeners[0].1
     }
 
-    /// `http://<first listener>`
-    pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr())
+    /// `https` when TLS is configured (plain `http` is still answered on the same ports), else `http`.
+    pub fn scheme(&self) -> &'static str {
+        if self.state.config.tls.enabled() {
+            "https"
+        } else {
+            "http"
+        }
     }
 
-    /// `http://<address>` of the first listener serving `region`.
+    /// `http://<first listener>` (`https://` with TLS).
+    pub fn endpoint(&self) -> String {
+        format!("{}://{}", self.scheme(), self.addr())
+    }
+
+    /// `http://<address>` (`https://` with TLS) of the first listener serving `region`.
     pub fn endpoint_for(&self, region: &str) -> Option<String> {
-        self.listeners.iter().find(|(r, _)| r == region).map(|(_, a)| format!("http://{a}"))
+        self.listeners.iter().find(|(r, _)| r == region).map(|(_, a)| format!("{}://{a}", self.scheme()))
+    }
+
+    /// The certificate authority to trust, when the emulator generated its certificate
+    /// (`--tls-self-signed`).
+    pub fn tls_ca_file(&self) -> Option<&Path> {
+        self.tls_ca.as_deref()
     }
 
     /// Every listener with its region.
@@ -353,6 +438,9 @@ impl RunningEmulator {
     /// Stops accepting, lets open requests finish, and waits for the listeners to close.
     pub async fn shutdown(mut self) {
         let _ = self.shutdown_tx.send(true);
+        // A journal long poll would otherwise hold its connection, and so the shutdown, open
+        // until its timeout.
+        self.state.journal.close();
         for task in self.tasks.drain(..) {
             let _ = task.await;
         }
@@ -362,5 +450,6 @@ impl RunningEmulator {
 impl Drop for RunningEmulator {
     fn drop(&mut self) {
         let _ = self.shutdown_tx.send(true);
+        self.state.journal.close();
     }
 }

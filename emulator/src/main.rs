@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use clap::Parser;
-use oss_emulator::config::{Account, AuthMode, Config, Durability, Listener};
+use oss_emulator::config::{parse_listen_addr, Account, AuthMode, Config, Durability, Listener};
 use oss_emulator::EmulatorBuilder;
 
 /// A local, filesystem-backed Alibaba Cloud OSS emulator.
@@ -14,12 +14,27 @@ use oss_emulator::EmulatorBuilder;
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Cli {
-    /// Address to listen on (repeatable), serving the default region [default: 127.0.0.1:9000]
-    #[arg(long, env = "OSS_EMULATOR_LISTEN", value_delimiter = ',')]
+    /// Address to listen on (repeatable), serving the default region: HOST:PORT, localhost:PORT,
+    /// :PORT or PORT (the last three on 127.0.0.1) [default: 127.0.0.1:9000]
+    #[arg(long, env = "OSS_EMULATOR_LISTEN", value_delimiter = ',', value_parser = parse_listen_addr)]
     listen: Vec<SocketAddr>,
     /// Directory holding all buckets and objects [default: ./oss-data]
-    #[arg(long, env = "OSS_EMULATOR_DATA_DIR")]
+    #[arg(long, env = "OSS_EMULATOR_DATA_DIR", conflicts_with = "ephemeral")]
     data_dir: Option<PathBuf>,
+    /// Keep the data in a fresh temporary directory, deleted at exit (throwaway runs)
+    #[arg(long, env = "OSS_EMULATOR_EPHEMERAL")]
+    ephemeral: bool,
+    /// Serve HTTPS with this PEM certificate chain (needs --tls-key). Every port then answers
+    /// both https:// and plain http://
+    #[arg(long, env = "OSS_EMULATOR_TLS_CERT", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert
+    #[arg(long, env = "OSS_EMULATOR_TLS_KEY", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a generated certificate for localhost, 127.0.0.1, *.localhost and
+    /// *.oss-<region>.aliyuncs.com, signed by a CA written to <data-dir>/tls/ca.pem (trust that)
+    #[arg(long, env = "OSS_EMULATOR_TLS_SELF_SIGNED", conflicts_with_all = ["tls_cert", "tls_key"])]
+    tls_self_signed: bool,
     /// What a write survives before it is acknowledged: none, process (kill -9), power (power
     /// cut; data, directories and index synced) [default: process]
     #[arg(long, env = "OSS_EMULATOR_DURABILITY", value_enum)]
@@ -120,7 +135,7 @@ impl Cli {
         for spec in &self.region_listen {
             let (region, addr) =
                 spec.split_once('=').ok_or_else(|| format!("--region-listen wants REGION=ADDR, got {spec:?}"))?;
-            let addr = addr.parse().map_err(|e| format!("--region-listen {spec:?}: {e}"))?;
+            let addr = parse_listen_addr(addr).map_err(|e| format!("--region-listen {spec:?}: {e}"))?;
             config.region_listeners.push(Listener { addr, region: region.to_owned() });
         }
         if !self.account.is_empty() {
@@ -128,6 +143,14 @@ impl Cli {
         }
         if let Some(auth) = self.auth {
             config.auth = auth;
+        }
+        if self.tls_cert.is_some() {
+            config.tls.cert = self.tls_cert;
+            config.tls.key = self.tls_key;
+            config.tls.self_signed = false;
+        }
+        if self.tls_self_signed {
+            config.tls = oss_emulator::tls::TlsConfig { self_signed: true, ..Default::default() };
         }
         config.host_names.extend(self.host_name);
         if self.seed.is_some() {
@@ -184,21 +207,27 @@ impl Cli {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Resolves on Ctrl-C or SIGTERM. The handlers are installed when this is called, not when the
+/// future is first polled: it is called before the banner is printed, so a script that sends
+/// SIGTERM as soon as it reads "listening on" gets a clean shutdown, not the default kill.
+fn shutdown_signal() -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>> {
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => return std::future::pending().await,
-        };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+        use tokio::signal::unix::{signal, SignalKind};
+        match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
+            (Ok(mut term), Ok(mut int)) => Box::pin(async move {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }),
+            _ => Box::pin(std::future::pending()),
         }
     }
     #[cfg(not(unix))]
-    let _ = ctrl_c.await;
+    Box::pin(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
 }
 
 #[tokio::main]
@@ -211,36 +240,54 @@ async fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let config = match Cli::parse().into_config() {
+    let cli = Cli::parse();
+    let ephemeral = cli.ephemeral;
+    let config = match cli.into_config() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("oss-emulator: {e}");
             return std::process::ExitCode::from(2);
         }
     };
-    let emulator = match EmulatorBuilder::from_config(config).start().await {
+    let mut builder = EmulatorBuilder::from_config(config);
+    if ephemeral {
+        builder = builder.ephemeral();
+    }
+    let emulator = match builder.start().await {
         Ok(e) => e,
         Err(e) => {
             eprintln!("oss-emulator: cannot start: {e}");
             return std::process::ExitCode::FAILURE;
         }
     };
+    let shutdown = shutdown_signal();
     let cfg = emulator.config();
-    println!("OSS emulator {} — data in {}", env!("CARGO_PKG_VERSION"), cfg.data_dir.display());
+    let removed = if ephemeral { " (temporary, removed at exit)" } else { "" };
+    println!("OSS emulator {} — data in {}{removed}", env!("CARGO_PKG_VERSION"), cfg.data_dir.display());
     for account in &cfg.accounts {
         println!(
             "  account   AccessKeyId={} AccessKeySecret={} (owner {})",
             account.access_key_id, account.access_key_secret, account.id
         );
     }
-    println!("  auth      {:?}", cfg.auth);
+    println!("  auth      {}", cfg.auth);
     println!("  durability {} (see README: what survives a crash)", cfg.durability);
     println!("  control   http://{}/_emulator/health", emulator.addr());
-    for (region, addr) in emulator.listeners() {
-        println!("listening on {addr} (region {region}, endpoint http://{addr})");
+    if let Some(ca) = emulator.tls_ca_file() {
+        // Scripts and the Python package read the path from this line.
+        println!("  tls       CA certificate: {}", ca.display());
     }
-    shutdown_signal().await;
-    println!("shutting down");
+    if cfg.tls.enabled() {
+        println!("  tls       every port answers https:// and plain http://");
+    }
+    let scheme = emulator.scheme();
+    for (region, addr) in emulator.listeners() {
+        println!("listening on {addr} (region {region}, endpoint {scheme}://{addr})");
+    }
+    shutdown.await;
+    // Not println!: whoever read the banner may have closed the pipe since, and a failed
+    // write must not turn a clean shutdown into a panic.
+    let _ = std::io::Write::write_all(&mut std::io::stdout(), b"shutting down\n");
     emulator.shutdown().await;
     std::process::ExitCode::SUCCESS
 }

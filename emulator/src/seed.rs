@@ -63,6 +63,13 @@ fn invalid(message: String) -> OssError {
     OssError::new(Code::InvalidArgument).message(message)
 }
 
+/// Prefixes an error with the object it is about: a seed that fails at start must say which
+/// entry to fix.
+fn at(bucket: &str, key: &str, e: OssError) -> OssError {
+    let message = format!("bucket {bucket:?}, key {key:?}: {}", e.message);
+    e.message(message)
+}
+
 /// Applies a manifest: buckets are created if missing (existing ones are reused), objects
 /// overwritten.
 pub async fn apply(
@@ -82,7 +89,9 @@ pub async fn apply(
             None => accounts.first().ok_or_else(|| invalid("no accounts configured".into()))?,
         };
         if !oss_protocol::is_valid_bucket_name(&b.name) {
-            return Err(OssError::new(Code::InvalidBucketName).with("BucketName", b.name.as_str()));
+            return Err(OssError::new(Code::InvalidBucketName)
+                .with("BucketName", b.name.as_str())
+                .message(format!("bucket {:?}: not a valid bucket name", b.name)));
         }
         let acl = match b.acl.as_deref() {
             None => Acl::Private,
@@ -102,7 +111,11 @@ pub async fn apply(
             tags: Vec::new(),
             lifecycle: None,
         };
-        let bucket = match store.create_bucket(meta).await? {
+        let created = store.create_bucket(meta).await.map_err(|e| {
+            let message = format!("bucket {:?}: {}", b.name, e.message);
+            e.message(message)
+        })?;
+        let bucket = match created {
             Ok(created) => {
                 seeded.buckets += 1;
                 created
@@ -110,21 +123,20 @@ pub async fn apply(
             Err(existing) => existing,
         };
         for o in &b.objects {
+            let at = |e| at(&b.name, &o.key, e);
             let data = match (&o.content, &o.content_base64) {
                 (Some(text), None) => text.clone().into_bytes(),
                 (None, Some(b64)) => base64::engine::general_purpose::STANDARD
                     .decode(b64)
-                    .map_err(|e| invalid(format!("object {}: content_base64: {e}", o.key)))?,
+                    .map_err(|e| at(invalid(format!("content_base64: {e}"))))?,
                 (None, None) => Vec::new(),
-                (Some(_), Some(_)) => {
-                    return Err(invalid(format!("object {}: content and content_base64 both set", o.key)))
-                }
+                (Some(_), Some(_)) => return Err(at(invalid("content and content_base64 both set".into()))),
             };
-            crate::ops::validate_key(&o.key)?;
+            crate::ops::validate_key(&o.key).map_err(at)?;
             let mut meta = ObjectMeta::new(o.key.clone(), StorageClass::Standard);
             meta.acl = match o.acl.as_deref() {
                 None => Acl::Default,
-                Some(text) => text.parse().map_err(|e| invalid(format!("object {}: {e}", o.key)))?,
+                Some(text) => text.parse().map_err(|e| at(invalid(format!("{e}"))))?,
             };
             meta.last_modified_ms = now_ms;
             meta.headers = vec![(
@@ -134,7 +146,7 @@ pub async fn apply(
             meta.user_meta =
                 o.metadata.iter().map(|(k, v)| (format!("x-oss-meta-{}", k.to_ascii_lowercase()), v.clone())).collect();
             let received = store.receive_bytes(data);
-            store_object(store, &bucket.name, meta, received).await?;
+            store_object(store, &bucket.name, meta, received).await.map_err(at)?;
             seeded.objects += 1;
         }
     }
@@ -190,10 +202,11 @@ pub fn manifest_from_dir(dir: &Path) -> std::io::Result<(Manifest, Vec<SeedFile>
 pub async fn seed_path(store: &Store, accounts: &[Account], region: &str, now_ms: i64, path: &Path) -> Result<Seeded> {
     let path = path.to_path_buf();
     let (manifest, files) = tokio::task::spawn_blocking(move || -> Result<(Manifest, Vec<SeedFile>)> {
+        let unreadable = |e: std::io::Error| invalid(format!("seed {}: {e}", path.display()));
         if path.is_dir() {
-            Ok(manifest_from_dir(&path)?)
+            Ok(manifest_from_dir(&path).map_err(unreadable)?)
         } else {
-            let text = std::fs::read_to_string(&path)?;
+            let text = std::fs::read_to_string(&path).map_err(unreadable)?;
             let manifest = serde_json::from_str(&text).map_err(|e| invalid(format!("{}: {e}", path.display())))?;
             Ok((manifest, Vec::new()))
         }
@@ -202,13 +215,17 @@ pub async fn seed_path(store: &Store, accounts: &[Account], region: &str, now_ms
     .map_err(|e| OssError::internal("seed", e))??;
     let mut seeded = apply(store, accounts, region, now_ms, &manifest).await?;
     for SeedFile { bucket: bucket_name, key, path: file } in files {
-        let bucket = store.bucket(&bucket_name).ok_or_else(|| OssError::no_such_bucket(&bucket_name))?;
-        crate::ops::validate_key(&key)?;
+        let at = |e| at(&bucket_name, &key, e);
+        let bucket = store.bucket(&bucket_name).ok_or_else(|| at(OssError::no_such_bucket(&bucket_name)))?;
+        crate::ops::validate_key(&key).map_err(at)?;
         let mut meta = ObjectMeta::new(key.clone(), StorageClass::Standard);
         meta.last_modified_ms = now_ms;
         meta.headers = vec![("content-type".into(), default_content_type(&key).into())];
-        let received = store.receive_file(file).await?;
-        store_object(store, &bucket.name, meta, received).await?;
+        // The I/O error itself, not the InternalError it would become: the file is the user's.
+        let shown = file.display().to_string();
+        tokio::fs::File::open(&file).await.map_err(|e| at(invalid(format!("reading {shown}: {e}"))))?;
+        let received = store.receive_file(file).await.map_err(at)?;
+        store_object(store, &bucket.name, meta, received).await.map_err(at)?;
         seeded.objects += 1;
     }
     Ok(seeded)

@@ -20,6 +20,7 @@ use oss_protocol::error::ErrorDocument;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
+use tokio_rustls::TlsAcceptor;
 
 use crate::auth::{AuthRequest, Authenticator, Principal};
 use crate::body::{self, Body};
@@ -50,7 +51,13 @@ impl std::error::Error for Dropped {}
 /// connection closes when its request headers take longer than the header timeout (which also
 /// bounds the wait for a kept-alive connection's next request) or no byte moves on it for the
 /// idle timeout, so idle clients cannot lock everyone else out.
-pub async fn serve(listener: TcpListener, region: String, state: Arc<State>, mut shutdown: watch::Receiver<bool>) {
+pub async fn serve(
+    listener: TcpListener,
+    region: String,
+    state: Arc<State>,
+    tls: Option<TlsAcceptor>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let region: Arc<str> = region.into();
     let settings = &state.config.connections;
@@ -85,15 +92,29 @@ pub async fn serve(listener: TcpListener, region: String, state: Arc<State>, mut
             async move { handle(state, &region, req).await }
         });
         let (stream, activity) = Watched::new(stream);
-        let conn = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(header_timeout)
-            .keep_alive(true)
-            .serve_connection(TokioIo::new(stream), service);
-        let conn = graceful.watch(conn);
+        let watcher = graceful.watcher();
+        let tls = tls.clone();
         let serving = tokio::spawn(async move {
             let _slot = slot;
-            if let Err(e) = conn.await {
+            // The handshake runs here, not in the accept loop, so a slow client delays only
+            // itself; the header timeout bounds it as it bounds a plain request's headers.
+            let io = match tokio::time::timeout(header_timeout, Conn::open(stream, tls.as_ref())).await {
+                Ok(Ok(io)) => io,
+                Ok(Err(e)) => {
+                    tracing::debug!("TLS handshake failed: {e}");
+                    return;
+                }
+                Err(_) => {
+                    tracing::debug!("no request or TLS handshake within {header_timeout:?}");
+                    return;
+                }
+            };
+            let conn = http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .keep_alive(true)
+                .serve_connection(TokioIo::new(io), service);
+            if let Err(e) = watcher.watch(conn).await {
                 tracing::debug!("connection ended: {e}");
             }
         });
@@ -151,6 +172,62 @@ impl Watched {
     fn new(inner: TcpStream) -> (Watched, Arc<Activity>) {
         let activity = Arc::new(Activity { opened: Instant::now(), last_ms: AtomicU64::new(0) });
         (Watched { inner, activity: activity.clone() }, activity)
+    }
+}
+
+/// The first byte of a TLS connection: a handshake record (RFC 8446, 5.1). No HTTP request
+/// starts with it, so one port can serve both.
+const TLS_HANDSHAKE: u8 = 0x16;
+
+/// A connection, plain or TLS. With TLS configured a listener serves both: the first byte the
+/// client sends tells a ClientHello from an HTTP request line, so `http://` and `https://`
+/// endpoints share every port and the control API stays reachable without certificates.
+enum Conn {
+    Plain(Watched),
+    Tls(Box<tokio_rustls::server::TlsStream<Watched>>),
+}
+
+impl Conn {
+    async fn open(stream: Watched, tls: Option<&TlsAcceptor>) -> std::io::Result<Conn> {
+        let Some(acceptor) = tls else { return Ok(Conn::Plain(stream)) };
+        let mut first = [0u8; 1];
+        if stream.inner.peek(&mut first).await? == 1 && first[0] == TLS_HANDSHAKE {
+            Ok(Conn::Tls(Box::new(acceptor.accept(stream).await?)))
+        } else {
+            Ok(Conn::Plain(stream))
+        }
+    }
+}
+
+impl AsyncRead for Conn {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Conn::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Conn::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Conn {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Conn::Plain(s) => Pin::new(s).poll_write(cx, data),
+            Conn::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, data),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Conn::Plain(s) => Pin::new(s).poll_flush(cx),
+            Conn::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Conn::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Conn::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+        }
     }
 }
 
@@ -222,7 +299,10 @@ pub async fn handle(
     }
     let mut resp = record.finish(resp, now);
     let body_fault = match record.action.take() {
-        Some(FaultAction::ResetRequestAfter { .. } | FaultAction::CommitThenDrop) => return Err(Dropped),
+        Some(FaultAction::ResetRequestAfter { .. } | FaultAction::CommitThenDrop) => {
+            record.write();
+            return Err(Dropped);
+        }
         Some(FaultAction::Throttle { bytes_per_sec }) => Some(BodyFault::Throttle(bytes_per_sec)),
         Some(FaultAction::ResetResponseAfter { bytes }) => Some(BodyFault::CutAfter(bytes)),
         Some(FaultAction::StallAfter { bytes }) => Some(BodyFault::StallAfter(bytes)),
@@ -231,7 +311,77 @@ pub async fn handle(
     if let Some(fault) = body_fault {
         resp = resp.map(|b| FaultyBody::new(b, fault).boxed_unsync());
     }
-    Ok(resp)
+    Ok(Journaled::wrap(record, resp, is_head))
+}
+
+/// A response body counted on its way out. The journal entry is written when the body's last
+/// byte is handed to the connection, or when it ends early (an error, a client gone), so
+/// `bytes_out` counts streamed bodies and `duration_ms` runs to the end of the body. Written
+/// while that last piece is produced rather than after it is sent, so a client that has read the
+/// whole answer always finds the entry in the journal.
+struct Journaled {
+    inner: Body,
+    record: Option<Record>,
+    sent: u64,
+    /// The Content-Length the response declares: reaching it is the end.
+    expected: Option<u64>,
+}
+
+impl Journaled {
+    fn wrap(mut record: Record, resp: Response<Body>, is_head: bool) -> Response<Body> {
+        // A HEAD answer's body is never sent, an empty one ends before it starts.
+        if is_head || resp.body().is_end_stream() {
+            record.write();
+            return resp;
+        }
+        let expected = resp.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+        resp.map(|inner| Journaled { inner, record: Some(record), sent: 0, expected }.boxed_unsync())
+    }
+
+    fn done(&mut self) {
+        if let Some(mut record) = self.record.take() {
+            record.entry.bytes_out = self.sent;
+            record.write();
+        }
+    }
+}
+
+impl http_body::Body for Journaled {
+    type Data = bytes::Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<std::result::Result<http_body::Frame<bytes::Bytes>, std::io::Error>>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.inner).poll_frame(cx);
+        match &polled {
+            Poll::Ready(Some(Ok(frame))) => {
+                this.sent += frame.data_ref().map_or(0, |d| d.len() as u64);
+                if this.expected.is_some_and(|n| this.sent >= n) || this.inner.is_end_stream() {
+                    this.done();
+                }
+            }
+            Poll::Ready(Some(Err(_)) | None) => this.done(),
+            Poll::Pending => {}
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+impl Drop for Journaled {
+    fn drop(&mut self) {
+        self.done();
+    }
 }
 
 /// Where and when a request arrived.
@@ -385,13 +535,12 @@ impl Record {
         }
     }
 
-    /// Adds the headers every response carries and writes the entry.
+    /// Adds the headers every response carries; the entry is written once the body is out
+    /// (see [`Journaled`]).
     fn finish(&mut self, mut resp: Response<Body>, now: SystemTime) -> Response<Body> {
         let elapsed = self.started.elapsed();
         respond::finish(&mut resp, &self.entry.request_id, now, elapsed.as_millis());
         self.entry.status = resp.status().as_u16();
-        self.entry.bytes_out = resp.body().size_hint().exact().unwrap_or(0);
-        self.write();
         resp
     }
 
@@ -464,7 +613,8 @@ fn log(entry: &Entry, uri: &http::Uri) {
         fault = entry.fault.as_deref().unwrap_or("-"),
         bytes_in = entry.bytes_in,
         bytes_out = entry.bytes_out,
-        duration_ms = entry.duration_ms,
+        // Tenths of a millisecond: the journal keeps the full value, a log line is for reading.
+        duration_ms = (entry.duration_ms * 10.0).round() / 10.0,
         "{} {uri}",
         entry.method
     );
