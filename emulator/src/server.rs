@@ -268,12 +268,22 @@ async fn run(
         }
     }
 
-    let principal = authenticate(state, &parts, &query, &target, now)?;
+    let principal = authenticate(state, &parts, &query, &target, now).inspect_err(|e| {
+        record.entry.auth_error = Some(format!("{}: {}", e.code.as_str(), e.message));
+        record.entry.signature = crate::auth::signature_detail(e);
+    })?;
     record.entry.auth = principal.kind.name().to_owned();
     record.entry.access_key_id = principal.access_key_id.clone();
 
     let endpoint = endpoint.map_err(|rejected| rejected.error)?;
-    let grant = access::authorize(&state.store, &principal, &target.region, &endpoint.needs()).await?;
+    let grant = access::authorize(&state.store, &principal, &target.region, &endpoint.needs())
+        .await
+        // Only a refusal is an authorization verdict; a missing bucket is just that.
+        .inspect_err(|e| {
+            if e.code == Code::AccessDenied {
+                record.entry.auth_error = Some(format!("{}: {}", e.code.as_str(), e.message));
+            }
+        })?;
 
     let facts = RequestFacts {
         operation: endpoint.operation(),
@@ -363,6 +373,10 @@ impl Record {
             duration_ms: 0.0,
             copy_source: None,
             fault: None,
+            uri: crate::journal::masked_uri(&parts.uri),
+            headers: crate::journal::masked_headers(&parts.headers),
+            auth_error: None,
+            signature: None,
         };
         Record {
             state,
