@@ -20,6 +20,9 @@ pub enum AuthKind {
     V4,
     V1Presigned,
     V4Presigned,
+    /// Made by the web console on an account's behalf: the admin token vouched for the caller,
+    /// so there is no signature to check.
+    Console,
 }
 
 impl AuthKind {
@@ -30,6 +33,7 @@ impl AuthKind {
             AuthKind::V4 => "v4",
             AuthKind::V1Presigned => "v1-presigned",
             AuthKind::V4Presigned => "v4-presigned",
+            AuthKind::Console => "console",
         }
     }
 }
