@@ -147,7 +147,7 @@ function setView(section, title, ...content) {
   }
   document.title = `${title} · OSS emulator`;
   const main = document.getElementById('main');
-  main.replaceChildren(h('h1', { id: 'view-title', tabindex: '-1' }, title), ...content);
+  main.replaceChildren(h('h1', { id: 'view-title', tabindex: '-1' }, title), ...content.flat().filter((c) => c));
 }
 
 async function route() {
@@ -194,7 +194,7 @@ views.buckets = async () => {
     const spec = { name: f.get('name').trim(), region: f.get('region'), acl: f.get('acl'), storage_class: f.get('storage_class'), owner: f.get('owner') };
     try { await api('POST', 'buckets', spec); toast(`Created bucket ${spec.name}`); route(); } catch (e) { toast(errorText(e), true); }
   } },
-  field('Name', h('input', { name: 'name', id: 'f-bucket-name', required: true, pattern: '[a-z0-9][a-z0-9-]{1,61}[a-z0-9]', placeholder: 'my-bucket', autocomplete: 'off' }), 'grow'),
+  field('Name', h('input', { name: 'name', id: 'f-bucket-name', required: true, pattern: '[a-z0-9][a-z0-9\\-]{1,61}[a-z0-9]', placeholder: 'my-bucket', autocomplete: 'off' }), 'grow'),
   field('Region', select('region', data.regions, data.regions[0])),
   field('ACL', select('acl', ['private', 'public-read', 'public-read-write'], 'private')),
   field('Storage class', select('storage_class', ['Standard', 'IA', 'Archive', 'ColdArchive', 'DeepColdArchive'], 'Standard')),
@@ -218,7 +218,7 @@ views.bucket = async ([bucket], params) => {
     crumbs.push(h('span', { 'aria-hidden': 'true' }, '/'), h('a', { href: prefixHref(bucket, acc) }, piece));
   }
   const folderRows = data.folders.map((f) => h('tr', { class: 'folder' },
-    h('td', {}, h('a', { href: prefixHref(bucket, f) }, '📁 ' + f.slice(prefix.length))),
+    h('td', {}, h('a', { href: prefixHref(bucket, f) }, h('span', { class: 'folder-icon', 'aria-hidden': 'true' }), f.slice(prefix.length))),
     h('td', { class: 'num' }, ''), h('td', {}, 'folder'), h('td', {}), h('td', {}), h('td', {}), h('td', {}), h('td', {}), h('td', {})));
   const objectRows = data.objects.map((o) => h('tr', { 'data-key': o.key },
     h('td', {}, h('a', { href: objectHref(bucket, o.key) }, o.key.slice(prefix.length) || o.key)),
@@ -296,7 +296,8 @@ views.object = async ([bucket], params) => {
       .then(async (r) => {
         const text = await r.text();
         const cut = o.size > 65536 ? h('p', { class: 'muted' }, `First 64 KiB of ${fmtBytes(o.size)}.`) : null;
-        preview.replaceChildren(r.ok ? h('pre', { class: 'block', id: 'preview-text' }, text) : h('p', { class: 'error' }, `Preview failed: HTTP ${r.status}`), cut);
+        const shown = r.ok ? h('pre', { class: 'block', id: 'preview-text' }, text) : h('p', { class: 'error' }, `Preview failed: HTTP ${r.status}`);
+        preview.replaceChildren(...[shown, cut].filter((c) => c));
       })
       .catch((e) => preview.replaceChildren(h('p', { class: 'error' }, `Preview failed: ${e}`)));
   }
@@ -553,7 +554,7 @@ views.faults = async () => {
   const removeGlobal = (r) => async () => {
     try { await api('DELETE', `faults/${enc(r.id)}`); toast(`Removed ${r.id}`); refresh(); } catch (e) { toast(errorText(e), true); }
   };
-  const actionFields = h('div', { class: 'row', id: 'action-fields' });
+  const actionFields = h('div', { class: 'inline-fields', id: 'action-fields' });
   const showActionFields = (type) => {
     const num = (name, label, value) => field(label, h('input', { name, id: `f-${name}`, type: 'number', min: 0, value, required: true }));
     const byType = {
@@ -638,7 +639,7 @@ async function refreshClock() {
   S.clock = c;
   S.clockSkewMs = Date.parse(c.now) - Math.round((before + Date.now()) / 2);
   const badge = document.getElementById('clock-badge');
-  badge.textContent = `${c.mode === 'system' ? '🕒' : c.mode === 'frozen' ? '❄' : '⏩'} ${fmtTime(c.now)} (${c.mode})`;
+  badge.textContent = `${fmtTime(c.now)} (${c.mode})`;
   badge.className = 'badge' + (c.mode === 'system' ? '' : ' frozen');
   return c;
 }

@@ -308,6 +308,7 @@ async fn run(
     let principal = authenticated.inspect_err(|e| {
         record.entry.auth_error = Some(format!("{}: {}", e.code.as_str(), e.message));
         record.entry.signature = crate::auth::signature_detail(e);
+        record.entry.access_key_id = crate::auth::named_access_key(e);
     })?;
     record.entry.auth = principal.kind.name().to_owned();
     record.entry.access_key_id = principal.access_key_id.clone();

@@ -232,6 +232,7 @@ async fn a_signature_mismatch_is_journaled_with_what_the_emulator_signed() {
     let entries = control(&em, Method::GET, "journal", None).await.json();
     let entry = &entries["entries"][0];
     assert_eq!(entry["error_code"], "SignatureDoesNotMatch");
+    assert_eq!(entry["access_key_id"], "oss-emulator-ak", "whose request it was");
     assert!(entry["auth_error"].as_str().is_some_and(|e| e.starts_with("SignatureDoesNotMatch")), "{entry}");
     let sig = &entry["signature"];
     assert_eq!(sig["version"], "v1");

@@ -207,6 +207,12 @@ pub fn signature_detail(err: &OssError) -> Option<SignatureDetail> {
     Some(SignatureDetail { version: version.to_owned(), canonical_request, string_to_sign, signed_headers })
 }
 
+/// The access key a refused request named, when the error says (a signature mismatch, an
+/// unknown key), so the journal can show whose request it was.
+pub fn named_access_key(err: &OssError) -> Option<String> {
+    err.extra.iter().find(|(n, _)| *n == "OSSAccessKeyId").map(|(_, v)| v.clone())
+}
+
 /// A V4 canonical request is method, URI, query, one `name:value` line per signed header, an
 /// empty line, the additional-header list and the payload hash: the header lines are the names.
 fn v4_signed_headers(canonical: &str) -> Vec<String> {
