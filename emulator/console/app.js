@@ -706,7 +706,9 @@ async function followJournal() {
 async function start() {
   document.getElementById('conn').textContent = 'live';
   try {
-    const [health, ops, journal] = await Promise.all([api('GET', 'health'), api('GET', 'operations'), api('GET', 'journal')]);
+    // Only the newest entries the page keeps: limit=0 answers just next_id, the start of the tail.
+    const [health, ops, head] = await Promise.all([api('GET', 'health'), api('GET', 'operations'), api('GET', 'journal?limit=0')]);
+    const journal = await api('GET', `journal?since_id=${Math.max(0, head.next_id - 1 - JOURNAL_KEEP)}`);
     S.health = health;
     S.operations = ops.operations;
     S.lastId = journal.next_id - 1;

@@ -1,5 +1,6 @@
 //! Accept loop and per-request pipeline: control plane or OSS; for OSS requests route →
 //! authenticate → fault rules → operation → wire form, then one journal entry and one log line.
+//! The web console's OSS requests enter the same pipeline at [`handle_console`].
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -279,7 +280,7 @@ async fn run(
     record: &mut Record,
     arrival: &Arrival<'_>,
     parts: http::request::Parts,
-    (body, read_to_end): (body::RequestBody, body::ReadToEnd),
+    (mut body, read_to_end): (body::RequestBody, body::ReadToEnd),
 ) -> Result<Response<Body>> {
     let Arrival { host, listener_region, now, console } = *arrival;
     let query = parse_query(parts.uri.query().unwrap_or_default());
@@ -334,7 +335,6 @@ async fn run(
     record.entry.fault = fault.as_ref().map(|(id, _)| id.clone());
     record.action = fault.map(|(_, action)| action);
 
-    let mut body = body;
     record.body_read = Some(read_to_end);
     match &record.action {
         Some(FaultAction::ResetRequestAfter { bytes }) => {
