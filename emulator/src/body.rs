@@ -25,6 +25,11 @@ pub fn request_body(incoming: hyper::body::Incoming) -> (RequestBody, ReadToEnd)
 pub struct ReadToEnd(std::sync::Arc<std::sync::atomic::AtomicBool>);
 
 impl ReadToEnd {
+    /// For a body made in memory (a console request): there is no connection to keep in step.
+    pub fn done() -> Self {
+        ReadToEnd(std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true)))
+    }
+
     pub fn get(&self) -> bool {
         self.0.load(std::sync::atomic::Ordering::Relaxed)
     }

@@ -1,6 +1,7 @@
 //! The control plane under `/_emulator/`: health and info, reset, seed, the request journal,
 //! fault rules and the clock, as JSON. No bucket can collide with it (bucket names cannot start
-//! with `_`). When an admin token is configured, requests need `Authorization: Bearer <token>`.
+//! with `_`). When an admin token is configured, requests need `Authorization: Bearer <token>`,
+//! or the web console's login cookie ([`crate::console`]).
 //!
 //! | method and path                      | what                                          |
 //! |--------------------------------------|-----------------------------------------------|
@@ -14,6 +15,17 @@
 //! | `DELETE /_emulator/faults/<id>`      | remove one rule                               |
 //! | `GET /_emulator/fault-sets`, `PUT/DELETE /_emulator/fault-sets/<name>` | named rule sets |
 //! | `GET/POST /_emulator/clock`          | read, freeze, offset or reset the clock       |
+//! | `GET /_emulator/operations`          | the OSS operation names fault rules accept    |
+//! | `GET/POST /_emulator/buckets`, `DELETE /_emulator/buckets/<b>` | buckets with their totals; create, delete |
+//! | `GET /_emulator/buckets/<b>/objects?prefix=&delimiter=` | objects and folders, one page  |
+//! | `GET/PUT/DELETE /_emulator/buckets/<b>/object?key=` | one object's metadata; upload; delete |
+//! | `GET /_emulator/buckets/<b>/object/content?key=` | its bytes (`download=1`: as attachment) |
+//! | `GET /_emulator/buckets/<b>/uploads` | multipart uploads in flight with their parts  |
+//! | `GET /_emulator/ui/`                 | the web console ([`crate::console`])          |
+//!
+//! The bucket and object changes run as OSS requests of the bucket owner's account through the
+//! normal pipeline ([`crate::server::handle_console`]), so they are journaled and fault rules
+//! apply; the listings read the store directly and leave no journal entries.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,7 +46,7 @@ pub const PREFIX: &str = "/_emulator/";
 /// Control request bodies are small JSON documents.
 const MAX_BODY: usize = 16 * 1024 * 1024;
 
-fn json_response(status: StatusCode, value: &impl Serialize) -> Response<Body> {
+pub(crate) fn json_response(status: StatusCode, value: &impl Serialize) -> Response<Body> {
     let text = serde_json::to_string_pretty(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     let mut resp = Response::new(body::full(text));
     *resp.status_mut() = status;
@@ -43,19 +55,19 @@ fn json_response(status: StatusCode, value: &impl Serialize) -> Response<Body> {
 }
 
 /// A control request that cannot be served: its status and a one-line reason, sent as JSON.
-struct Problem(StatusCode, String);
+pub(crate) struct Problem(StatusCode, String);
 
-fn problem(status: StatusCode, message: impl Into<String>) -> Problem {
+pub(crate) fn problem(status: StatusCode, message: impl Into<String>) -> Problem {
     Problem(status, message.into())
 }
 
 impl Problem {
-    fn into_response(self) -> Response<Body> {
+    pub(crate) fn into_response(self) -> Response<Body> {
         json_response(self.0, &json!({ "error": self.1 }))
     }
 }
 
-async fn read_json<T: for<'de> Deserialize<'de>>(state: &State, body: Incoming) -> Result<T, Problem> {
+pub(crate) async fn read_json<T: for<'de> Deserialize<'de>>(state: &State, body: Incoming) -> Result<T, Problem> {
     let buffered = state.body_budget.read(body, MAX_BODY).await.map_err(|e| match e {
         BufferError::TooLarge => problem(StatusCode::PAYLOAD_TOO_LARGE, format!("the body is over {MAX_BODY} bytes")),
         BufferError::OverBudget => {
@@ -104,15 +116,16 @@ struct ClockChange {
     reset: bool,
 }
 
-pub async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Body> {
-    if let Some(token) = &state.config.admin_token {
-        let presented = req.headers().get("authorization").and_then(|v| v.to_str().ok());
-        if presented != Some(format!("Bearer {token}").as_str()) {
-            return problem(StatusCode::UNAUTHORIZED, "the control API needs 'Authorization: Bearer <admin token>'")
-                .into_response();
-        }
+pub async fn handle(state: &Arc<State>, listener_region: &str, req: Request<Incoming>) -> Response<Body> {
+    let raw_path = req.uri().path().trim_start_matches(PREFIX);
+    // The console's pages do their own admission: without the token they answer a login form.
+    if raw_path == "ui" || raw_path.starts_with("ui/") {
+        return crate::console::serve(state, req).await;
     }
-    let path = req.uri().path().trim_start_matches(PREFIX).trim_end_matches('/').to_owned();
+    if let Err(refused) = crate::console::admit(state, req.method(), req.headers()) {
+        return refused.into_response();
+    }
+    let path = raw_path.trim_end_matches('/').to_owned();
     let query = parse_query(req.uri().query().unwrap_or_default());
     let param = |name: &str| query.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone());
     let method = req.method().clone();
@@ -199,6 +212,13 @@ pub async fn handle(state: &Arc<State>, req: Request<Incoming>) -> Response<Body
                 }
                 json_response(StatusCode::OK, &clock(state))
             }
+            (Method::GET, ["operations"]) => json_response(
+                StatusCode::OK,
+                &json!({ "operations": crate::Operation::ALL.iter().map(|o| o.name()).collect::<Vec<_>>() }),
+            ),
+            (_, ["buckets", ..]) => {
+                return crate::console::api::handle(state, listener_region, req, &segments[1..], &query).await
+            }
             (method, _) => {
                 return Err(problem(StatusCode::NOT_FOUND, format!("no control endpoint {method} {PREFIX}{path}")))
             }
@@ -227,5 +247,6 @@ fn info(state: &State) -> serde_json::Value {
         "data_dir": c.data_dir,
         "journal_size": c.journal_size,
         "host_names": c.host_names,
+        "admin_token": c.admin_token.is_some(),
     })
 }

@@ -1,7 +1,8 @@
 //! The request journal: every request the emulator answered, in a bounded ring, queryable and
 //! followable, optionally appended to a JSON-lines file. It lets a test assert what a program
 //! did ("exactly 11 UploadPartCopy, all V4 signed, then one CompleteMultipartUpload"). Secrets
-//! and signatures are never recorded.
+//! and signatures are never recorded: request headers and the URI are kept for the web console's
+//! detail view with credentials masked ([`masked_headers`], [`masked_uri`]).
 
 use std::collections::VecDeque;
 use std::io::Write;
@@ -37,6 +38,93 @@ pub struct Entry {
     pub copy_source: Option<String>,
     /// The fault rule that fired on this request, if any.
     pub fault: Option<String>,
+    /// Path and query as requested, signatures and tokens masked.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub uri: String,
+    /// Request headers in arrival order (lowercase names), credentials masked.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub headers: Vec<(String, String)>,
+    /// Why authentication or authorization refused the request (`Code: message`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_error: Option<String>,
+    /// For a SignatureDoesNotMatch: what the emulator signed, to diff against a client's log.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<SignatureDetail>,
+}
+
+/// What the emulator computed when a signature did not match. None of it is secret: the
+/// string-to-sign and canonical request are what OSS itself returns in the error body.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SignatureDetail {
+    /// `v1` or `v4`.
+    pub version: String,
+    /// V4 only: the canonical request the string-to-sign hashes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub canonical_request: Option<String>,
+    pub string_to_sign: String,
+    /// The headers that went into the signature, lowercase, in signing order.
+    pub signed_headers: Vec<String>,
+}
+
+/// Header values that carry credentials. `authorization` keeps its scheme and access key id,
+/// which identify the caller; the rest is replaced.
+const SECRET_HEADERS: &[&str] =
+    &["x-oss-security-token", "cookie", "proxy-authorization", "x-oss-emulator-admin-token"];
+
+/// Query parameters that carry signatures or tokens.
+const SECRET_PARAMS: &[&str] = &["signature", "x-oss-signature", "security-token", "x-oss-security-token"];
+
+const MASK: &str = "****";
+
+/// `OSS ak:sig` → `OSS ak:****`; `OSS4-HMAC-SHA256 Credential=…,Signature=sig` keeps everything
+/// but the signature, so a reader still sees the scope and the additional headers.
+fn mask_authorization(value: &str) -> String {
+    if let Some(rest) = value.strip_prefix("OSS ") {
+        return match rest.split_once(':') {
+            Some((ak, _)) => format!("OSS {ak}:{MASK}"),
+            None => format!("OSS {MASK}"),
+        };
+    }
+    if value.starts_with("OSS4-HMAC-SHA256") {
+        if let Some(at) = value.find("Signature=") {
+            return format!("{}Signature={MASK}", &value[..at]);
+        }
+        return value.to_owned();
+    }
+    match value.split_once(' ') {
+        Some((scheme, _)) => format!("{scheme} {MASK}"),
+        None => MASK.to_owned(),
+    }
+}
+
+/// The request's headers as the journal keeps them.
+pub fn masked_headers(headers: &http::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let value = String::from_utf8_lossy(value.as_bytes());
+            let shown = match name.as_str() {
+                "authorization" => mask_authorization(&value),
+                n if SECRET_HEADERS.contains(&n) => MASK.to_owned(),
+                _ => value.into_owned(),
+            };
+            (name.as_str().to_owned(), shown)
+        })
+        .collect()
+}
+
+/// The path and query with the values of signature and token parameters masked.
+pub fn masked_uri(uri: &http::Uri) -> String {
+    let path = uri.path();
+    let Some(query) = uri.query() else { return path.to_owned() };
+    let masked: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if SECRET_PARAMS.iter().any(|s| name.eq_ignore_ascii_case(s)) => format!("{name}={MASK}"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{path}?{}", masked.join("&"))
 }
 
 /// Filters for [`Journal::query`]; every field set must match.
@@ -183,5 +271,35 @@ impl Journal {
     /// The id the next entry will get: remember it before an action, then query `since_id`.
     pub fn next_id(&self) -> u64 {
         self.next_id.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_masked_but_the_caller_stays_visible() {
+        let mut h = http::HeaderMap::new();
+        h.insert("authorization", http::HeaderValue::from_static("OSS ak1:c2lnbmF0dXJl"));
+        h.insert("x-oss-security-token", http::HeaderValue::from_static("tok"));
+        h.insert("content-type", http::HeaderValue::from_static("text/plain"));
+        let shown = masked_headers(&h);
+        assert!(shown.contains(&("authorization".into(), "OSS ak1:****".into())));
+        assert!(shown.contains(&("x-oss-security-token".into(), "****".into())));
+        assert!(shown.contains(&("content-type".into(), "text/plain".into())));
+        let v4 = "OSS4-HMAC-SHA256 Credential=ak/20250101/cn-hangzhou/oss/aliyun_v4_request,AdditionalHeaders=host,Signature=abc123";
+        assert_eq!(
+            mask_authorization(v4),
+            "OSS4-HMAC-SHA256 Credential=ak/20250101/cn-hangzhou/oss/aliyun_v4_request,AdditionalHeaders=host,Signature=****"
+        );
+    }
+
+    #[test]
+    fn presigned_signatures_are_masked_in_the_uri() {
+        let uri: http::Uri = "/b/k?OSSAccessKeyId=ak&Expires=1&Signature=abc%2B&acl".parse().expect("uri");
+        assert_eq!(masked_uri(&uri), "/b/k?OSSAccessKeyId=ak&Expires=1&Signature=****&acl");
+        let uri: http::Uri = "/b/k?x-oss-signature=ff&x-oss-credential=ak".parse().expect("uri");
+        assert_eq!(masked_uri(&uri), "/b/k?x-oss-signature=****&x-oss-credential=ak");
     }
 }

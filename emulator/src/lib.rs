@@ -11,13 +11,15 @@
 //! Request flow: [`server`] accepts, [`route`] resolves Host and path to a target, [`endpoint`]
 //! names the OSS operation and its parameters, [`auth`] verifies the signature, [`access`]
 //! checks what the endpoint needs (ownership, ACLs, region) once, [`ops`] runs the operation's
-//! handler against the [`store`], and [`respond`] writes the wire form.
+//! handler against the [`store`], and [`respond`] writes the wire form. Under `/_emulator/`,
+//! [`control`] is the JSON control plane and [`console`] the web console that uses it.
 
 mod access;
 mod auth;
 mod body;
 pub mod clock;
 pub mod config;
+mod console;
 mod control;
 mod endpoint;
 mod error;

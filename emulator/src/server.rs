@@ -1,5 +1,6 @@
 //! Accept loop and per-request pipeline: control plane or OSS; for OSS requests route →
 //! authenticate → fault rules → operation → wire form, then one journal entry and one log line.
+//! The web console's OSS requests enter the same pipeline at [`handle_console`].
 
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,7 +23,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, Semaphore};
 use tokio_rustls::TlsAcceptor;
 
-use crate::auth::{AuthRequest, Authenticator, Principal};
+use crate::auth::{AuthKind, AuthRequest, Authenticator, Principal};
 use crate::body::{self, Body};
 use crate::endpoint::Endpoint;
 use crate::error::{Code, OssError, Result};
@@ -272,10 +273,37 @@ pub async fn handle(
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Dropped> {
     if req.uri().path().starts_with(control::PREFIX) {
-        return Ok(control::handle(&state, req).await);
+        return Ok(control::handle(&state, listener_region, req).await);
     }
-    let now = state.clock.now();
     let (parts, incoming) = req.into_parts();
+    let (body, read_to_end) = body::request_body(incoming);
+    pipeline(state, listener_region, parts, body, read_to_end, None).await
+}
+
+/// An OSS request the web console makes for `account` (upload, download, delete, create): the
+/// same pipeline as a client's, journaled and subject to fault rules, so what the console does
+/// shows up in the journal like anything else. Only the signature check is skipped, because the
+/// control plane's admin token already admitted the caller.
+pub async fn handle_console(
+    state: Arc<State>,
+    region: &str,
+    parts: http::request::Parts,
+    body: body::RequestBody,
+    read_to_end: body::ReadToEnd,
+    account: crate::config::Account,
+) -> Result<Response<Body>, Dropped> {
+    pipeline(state, region, parts, body, read_to_end, Some(account)).await
+}
+
+async fn pipeline(
+    state: Arc<State>,
+    listener_region: &str,
+    parts: http::request::Parts,
+    body: body::RequestBody,
+    read_to_end: body::ReadToEnd,
+    console: Option<crate::config::Account>,
+) -> Result<Response<Body>, Dropped> {
+    let now = state.clock.now();
     let host = parts
         .headers
         .get(HOST)
@@ -288,8 +316,8 @@ pub async fn handle(
     let is_head = parts.method == Method::HEAD;
 
     let declares_body = body_declared(&parts.headers);
-    let arrival = Arrival { host: &host, listener_region, now };
-    let outcome = run(&state, &mut record, &arrival, parts, incoming).await;
+    let arrival = Arrival { host: &host, listener_region, now, console: console.as_ref() };
+    let outcome = run(&state, &mut record, &arrival, parts, (body, read_to_end)).await;
     let mut resp = outcome.unwrap_or_else(|err| {
         record.entry.error_code = Some(err.code.as_str().to_owned());
         respond::error(&err, is_head, &request_id, &host)
@@ -390,6 +418,8 @@ struct Arrival<'a> {
     host: &'a str,
     listener_region: &'a str,
     now: SystemTime,
+    /// The account a console request acts as (no signature to verify).
+    console: Option<&'a crate::config::Account>,
 }
 
 /// The OSS stages of [`handle`]: the response, or the error to answer. The fault that fired, and
@@ -400,9 +430,9 @@ async fn run(
     record: &mut Record,
     arrival: &Arrival<'_>,
     parts: http::request::Parts,
-    incoming: Incoming,
+    (mut body, read_to_end): (body::RequestBody, body::ReadToEnd),
 ) -> Result<Response<Body>> {
-    let Arrival { host, listener_region, now } = *arrival;
+    let Arrival { host, listener_region, now, console } = *arrival;
     let query = parse_query(parts.uri.query().unwrap_or_default());
     let target = route::target(host, parts.uri.path(), listener_region, &state.config.host_names)?;
     record.entry.region = target.region.clone();
@@ -418,12 +448,31 @@ async fn run(
         }
     }
 
-    let principal = authenticate(state, &parts, &query, &target, now)?;
+    let authenticated = match console {
+        Some(account) => Ok(Principal {
+            kind: AuthKind::Console,
+            account: Some(account.clone()),
+            access_key_id: Some(account.access_key_id.clone()),
+        }),
+        None => authenticate(state, &parts, &query, &target, now),
+    };
+    let principal = authenticated.inspect_err(|e| {
+        record.entry.auth_error = Some(format!("{}: {}", e.code.as_str(), e.message));
+        record.entry.signature = crate::auth::signature_detail(e);
+        record.entry.access_key_id = crate::auth::named_access_key(e);
+    })?;
     record.entry.auth = principal.kind.name().to_owned();
     record.entry.access_key_id = principal.access_key_id.clone();
 
     let endpoint = endpoint.map_err(|rejected| rejected.error)?;
-    let grant = access::authorize(&state.store, &principal, &target.region, &endpoint.needs()).await?;
+    let grant = access::authorize(&state.store, &principal, &target.region, &endpoint.needs())
+        .await
+        // Only a refusal is an authorization verdict; a missing bucket is just that.
+        .inspect_err(|e| {
+            if e.code == Code::AccessDenied {
+                record.entry.auth_error = Some(format!("{}: {}", e.code.as_str(), e.message));
+            }
+        })?;
 
     let facts = RequestFacts {
         operation: endpoint.operation(),
@@ -436,7 +485,6 @@ async fn run(
     record.entry.fault = fault.as_ref().map(|(id, _)| id.clone());
     record.action = fault.map(|(_, action)| action);
 
-    let (mut body, read_to_end) = body::request_body(incoming);
     record.body_read = Some(read_to_end);
     match &record.action {
         Some(FaultAction::ResetRequestAfter { bytes }) => {
@@ -513,6 +561,10 @@ impl Record {
             duration_ms: 0.0,
             copy_source: None,
             fault: None,
+            uri: crate::journal::masked_uri(&parts.uri),
+            headers: crate::journal::masked_headers(&parts.headers),
+            auth_error: None,
+            signature: None,
         };
         Record {
             state,

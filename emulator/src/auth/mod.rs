@@ -11,6 +11,7 @@ use oss_protocol::time::format_iso8601;
 
 use crate::config::{Account, AuthMode};
 use crate::error::{Code, OssError, Result};
+use crate::journal::SignatureDetail;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthKind {
@@ -19,6 +20,9 @@ pub enum AuthKind {
     V4,
     V1Presigned,
     V4Presigned,
+    /// Made by the web console on an account's behalf: the admin token vouched for the caller,
+    /// so there is no signature to check.
+    Console,
 }
 
 impl AuthKind {
@@ -29,6 +33,7 @@ impl AuthKind {
             AuthKind::V4 => "v4",
             AuthKind::V1Presigned => "v1-presigned",
             AuthKind::V4Presigned => "v4-presigned",
+            AuthKind::Console => "console",
         }
     }
 }
@@ -186,6 +191,51 @@ fn signature_mismatch(ec: &'static str, access_key_id: &str, provided: &str, str
         // Uppercase hex, as OSS writes it (`50 55 54 0A …`).
         .with("StringToSignBytes", oss_protocol::sign::string_to_sign_bytes(string_to_sign).to_ascii_uppercase())
         .ec(ec)
+}
+
+/// For a SignatureDoesNotMatch, what the emulator signed, for the journal: the web console shows
+/// it beside the request so a developer can diff it against the client's debug log. Read from
+/// the error's own elements (the ones OSS returns), so it is exactly what the verifier computed.
+pub fn signature_detail(err: &OssError) -> Option<SignatureDetail> {
+    if err.code != Code::SignatureDoesNotMatch {
+        return None;
+    }
+    let element = |name: &str| err.extra.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
+    let string_to_sign = element("StringToSign")?;
+    let canonical_request = element("CanonicalRequest");
+    let signed_headers = match &canonical_request {
+        Some(canonical) => v4_signed_headers(canonical),
+        None => v1_signed_headers(&string_to_sign),
+    };
+    let version = if canonical_request.is_some() { "v4" } else { "v1" };
+    Some(SignatureDetail { version: version.to_owned(), canonical_request, string_to_sign, signed_headers })
+}
+
+/// The access key a refused request named, when the error says (a signature mismatch, an
+/// unknown key), so the journal can show whose request it was.
+pub fn named_access_key(err: &OssError) -> Option<String> {
+    err.extra.iter().find(|(n, _)| *n == "OSSAccessKeyId").map(|(_, v)| v.clone())
+}
+
+/// A V4 canonical request is method, URI, query, one `name:value` line per signed header, an
+/// empty line, the additional-header list and the payload hash: the header lines are the names.
+fn v4_signed_headers(canonical: &str) -> Vec<String> {
+    canonical
+        .split('\n')
+        .skip(3)
+        .take_while(|line| !line.is_empty())
+        .filter_map(|line| line.split_once(':').map(|(name, _)| name.to_owned()))
+        .collect()
+}
+
+/// A V1 string-to-sign is method, Content-MD5, Content-Type, date, then one `x-oss-*:value`
+/// line per signed header, then the resource.
+fn v1_signed_headers(sts: &str) -> Vec<String> {
+    let lines: Vec<&str> = sts.split('\n').collect();
+    let mut names = vec!["content-md5".to_owned(), "content-type".to_owned(), "date".to_owned()];
+    let oss_lines = lines.get(4..lines.len().saturating_sub(1)).unwrap_or_default();
+    names.extend(oss_lines.iter().filter_map(|line| line.split_once(':').map(|(name, _)| name.to_owned())));
+    names
 }
 
 #[cfg(test)]

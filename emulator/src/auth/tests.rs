@@ -271,3 +271,37 @@ proptest::proptest! {
         let _ = authenticate(&accounts, 1672223261, &r);
     }
 }
+
+#[test]
+fn a_mismatch_explains_what_the_emulator_signed() {
+    let accounts = accounts();
+    let case = &fixtures()["v4_header"].as_array().unwrap().iter().find(|c| c["product"] == "oss").unwrap().clone();
+    let time = case["time"].as_i64().unwrap();
+    let query = pairs(&case["query"]);
+    let mut headers = pairs(&case["headers"]);
+    headers.push(("x-oss-date".into(), format_v4_datetime(from_unix_seconds(time))));
+    headers.push(("authorization".into(), case["authorization"].as_str().unwrap().into()));
+    tamper(&mut headers, "x-oss-head1");
+    let region = case["region"].as_str().unwrap();
+    let err = authenticate(&accounts, time, &request(case, &query, &headers, region)).unwrap_err();
+    let detail = signature_detail(&err).expect("a mismatch has details");
+    assert_eq!(detail.version, "v4");
+    let canonical = detail.canonical_request.as_deref().unwrap();
+    assert!(detail.string_to_sign.starts_with("OSS4-HMAC-SHA256\n"), "{}", detail.string_to_sign);
+    assert!(detail.signed_headers.iter().any(|h| h == "x-oss-head1"), "{:?} from {canonical}", detail.signed_headers);
+    assert!(detail.signed_headers.iter().all(|h| h.starts_with("x-oss-") || h.starts_with("content-") || h == "host"));
+
+    let v1 = fixtures()["v1_header"].as_array().unwrap()[0].clone();
+    let query = pairs(&v1["query"]);
+    let mut headers = pairs(&v1["headers"]);
+    headers.push(("authorization".into(), v1["authorization"].as_str().unwrap().into()));
+    headers.retain(|(n, _)| n != "x-oss-date");
+    headers.push(("x-oss-date".into(), "Wed, 28 Dec 2022 10:27:42 GMT".into()));
+    let err = authenticate(&accounts, 1672223261, &request(&v1, &query, &headers, "cn-hangzhou")).unwrap_err();
+    let detail = signature_detail(&err).expect("a V1 mismatch has details");
+    assert_eq!((detail.version.as_str(), detail.canonical_request.as_ref()), ("v1", None));
+    assert_eq!(&detail.signed_headers[..3], ["content-md5", "content-type", "date"]);
+    assert!(detail.signed_headers.iter().any(|h| h == "x-oss-date"), "{:?}", detail.signed_headers);
+    // Other errors have none.
+    assert!(signature_detail(&OssError::new(Code::AccessDenied)).is_none());
+}
