@@ -7,8 +7,8 @@
 # and sees the next upload fail, and freezes the clock. Screenshots of every view are left in
 # <target>/console-screenshots/ (CARGO_TARGET_DIR, else ./target).
 #
-# Needs node, npm (and the npm registry the first time) and chromium; fails saying so when one is
-# missing, never skips. OSS_EMULATOR_BIN runs an already built binary instead of building one.
+# Needs node, npm (and the npm registry the first time) and chromium (installed from Debian's
+# packages when missing and this runs as root); fails saying so when one is missing, never skips. OSS_EMULATOR_BIN runs an already built binary instead of building one.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 root="$PWD"
@@ -31,6 +31,15 @@ if [ -z "$chromium" ]; then
             break
         fi
     done
+fi
+# A fresh CI machine has no browser: install Debian's, as the interop scripts install their SDKs.
+if [ -z "$chromium" ] && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "console-browser: installing Debian's chromium"
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1; then
+        apt-get update -qq >/dev/null 2>&1 || true
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null 2>&1 || true
+    fi
+    [ -x /usr/bin/chromium ] && chromium=/usr/bin/chromium
 fi
 [ -n "$chromium" ] && [ -x "$chromium" ] || fail "chromium is not installed (Debian: apt-get install -y chromium), or set CHROMIUM"
 
