@@ -984,3 +984,24 @@ async fn frozen_clock_gives_exact_skew_and_expiry_boundaries() {
     assert_eq!(err.message, EXPIRED);
     emulator.clock().reset();
 }
+
+/// A shift of minutes makes real-time signatures skewed (clients' skew handling is tested so);
+/// a shift of days is time travel, and requests signed with the real time are still in time.
+#[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "needs the emulator's clock")]
+async fn a_clock_shifted_by_minutes_is_skew_and_by_days_is_time_travel() {
+    let target = Target::start().await;
+    let emulator = target.require_emulator();
+    let bucket = target.bucket("travel").await;
+    let client = target.client();
+    put(&client, &bucket.name, "k", b"v").await;
+    let get = || client.request(Method::GET, Some(&bucket.name), Some("k")).send_raw();
+    emulator.clock().offset_millis(20 * 60 * 1000);
+    let skewed = get().await.expect("send").into_service_error();
+    assert_error_ec(&skewed, 403, "RequestTimeTooSkewed", "0002-00000504");
+    emulator.clock().offset_millis(2 * 86_400_000);
+    assert_eq!(get().await.expect("send").status, 200, "after a shift of two days");
+    emulator.clock().offset_millis(-31 * 86_400_000);
+    assert_eq!(get().await.expect("send").status, 200, "and of a month back");
+    emulator.clock().reset();
+}
