@@ -190,14 +190,6 @@ fn object_view(meta: &ObjectMeta) -> ObjectView {
     }
 }
 
-#[derive(Default)]
-struct Listing {
-    objects: Vec<ObjectView>,
-    folders: Vec<String>,
-    truncated: bool,
-    last: Option<String>,
-}
-
 async fn list_objects(state: &Arc<State>, bucket: &str, query: &[(String, String)]) -> Result<Response<Body>, Problem> {
     existing_bucket(state, bucket)?;
     let prefix = param(query, "prefix").unwrap_or_default().to_owned();
@@ -208,43 +200,19 @@ async fn list_objects(state: &Arc<State>, bucket: &str, query: &[(String, String
         None => PAGE_DEFAULT,
     }
     .clamp(1, PAGE_MAX);
-    let prefix_len = prefix.len();
-    let after = marker.clone();
     // The same folding as ListObjects (one visit per folder: the scan skips what is under it).
-    let visit = move |page: &mut Listing, meta: &ObjectMeta| {
-        let folder = crate::ops::list::common_prefix(&meta.key, prefix_len, &delimiter);
-        if let Some(f) = folder {
-            if page.folders.last().map(String::as_str) == Some(f) || after.as_deref().is_some_and(|a| f <= a) {
-                return Step::SkipPrefix(f.to_owned());
-            }
-        }
-        if page.objects.len() + page.folders.len() == max {
-            page.truncated = true;
-            return Step::Stop;
-        }
-        match folder {
-            Some(f) => {
-                page.folders.push(f.to_owned());
-                page.last = Some(f.to_owned());
-                Step::SkipPrefix(f.to_owned())
-            }
-            None => {
-                page.objects.push(object_view(meta));
-                page.last = Some(meta.key.clone());
-                Step::Next
-            }
-        }
-    };
-    let page = state.store.scan(bucket, &prefix, marker.as_deref(), Listing::default(), visit).await.map_err(|e| {
-        problem(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string())
-    })?;
+    let page = crate::ops::list::fold(&state.store, bucket, &prefix, &delimiter, marker.as_deref(), max, object_view)
+        .await
+        .map_err(|e| {
+            problem(StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), e.to_string())
+        })?;
     let next_marker = if page.truncated { page.last.clone() } else { None };
     Ok(json_response(
         StatusCode::OK,
         &json!({
             "bucket": bucket,
             "prefix": prefix,
-            "folders": page.folders,
+            "folders": page.prefixes,
             "objects": page.objects,
             "truncated": page.truncated,
             "next_marker": next_marker,

@@ -8,11 +8,11 @@ use super::{encode_if, iso, parse_max, Ctx};
 use crate::body::Body;
 use crate::error::{OssError, Result};
 use crate::respond;
-use crate::store::{BucketMeta, ObjectMeta, Step};
+use crate::store::{BucketMeta, ObjectMeta, Step, Store};
 
-/// One page of a listing, before it is dressed as v1 or v2.
-pub struct Page {
-    pub objects: Vec<ObjectSummary>,
+/// One page of a listing, before it is dressed as v1 or v2 (or as the console's JSON).
+pub struct Page<T = ObjectSummary> {
+    pub objects: Vec<T>,
     pub prefixes: Vec<String>,
     pub truncated: bool,
     /// The last key or common prefix returned: where the next page starts after.
@@ -20,22 +20,20 @@ pub struct Page {
 }
 
 /// Keys `> after` starting with `prefix`, folded into common prefixes at `delimiter`, at most
-/// `max` entries (keys and prefixes together). A common prefix is read once: the scan skips
-/// every other key under it.
-pub async fn page(
-    ctx: &Ctx,
-    bucket: &BucketMeta,
+/// `max` entries (keys and prefixes together), each key made into an item by `item`. A common
+/// prefix is read once: the scan skips every other key under it.
+pub async fn fold<T: Send + 'static>(
+    store: &Store,
+    bucket: &str,
     prefix: &str,
     delimiter: &str,
     after: Option<&str>,
     max: usize,
-    owner: bool,
-) -> Result<Page> {
+    item: impl Fn(&ObjectMeta) -> T + Send + 'static,
+) -> Result<Page<T>> {
     let page = Page { objects: Vec::new(), prefixes: Vec::new(), truncated: false, last: None };
-    let owner_xml = owner.then(|| owner_of(bucket));
     let (prefix_len, delimiter, after_owned) = (prefix.len(), delimiter.to_owned(), after.map(str::to_owned));
-    let now = ctx.now_ms();
-    let visit = move |page: &mut Page, meta: &ObjectMeta| {
+    let visit = move |page: &mut Page<T>, meta: &ObjectMeta| {
         let common = common_prefix(&meta.key, prefix_len, &delimiter);
         if let Some(cp) = common {
             // A prefix already returned (or the marker itself) is not repeated.
@@ -54,22 +52,38 @@ pub async fn page(
                 Step::SkipPrefix(cp.to_owned())
             }
             None => {
-                page.objects.push(ObjectSummary {
-                    key: meta.key.clone(),
-                    last_modified: iso(meta.last_modified_ms),
-                    etag: meta.etag.clone(),
-                    object_type: meta.object_type.to_string(),
-                    size: meta.size,
-                    storage_class: meta.storage_class.to_string(),
-                    restore_info: super::restore::restore_info(meta, now),
-                    owner: owner_xml.clone(),
-                });
+                page.objects.push(item(meta));
                 page.last = Some(meta.key.clone());
                 Step::Next
             }
         }
     };
-    ctx.store().scan(&bucket.name, prefix, after, page, visit).await
+    store.scan(bucket, prefix, after, page, visit).await
+}
+
+/// A ListObjects page of `bucket`: [`fold`] with the `<Contents>` of each key.
+pub async fn page(
+    ctx: &Ctx,
+    bucket: &BucketMeta,
+    prefix: &str,
+    delimiter: &str,
+    after: Option<&str>,
+    max: usize,
+    owner: bool,
+) -> Result<Page> {
+    let owner_xml = owner.then(|| owner_of(bucket));
+    let now = ctx.now_ms();
+    let summary = move |meta: &ObjectMeta| ObjectSummary {
+        key: meta.key.clone(),
+        last_modified: iso(meta.last_modified_ms),
+        etag: meta.etag.clone(),
+        object_type: meta.object_type.to_string(),
+        size: meta.size,
+        storage_class: meta.storage_class.to_string(),
+        restore_info: super::restore::restore_info(meta, now),
+        owner: owner_xml.clone(),
+    };
+    fold(ctx.store(), &bucket.name, prefix, delimiter, after, max, summary).await
 }
 
 /// The common prefix a key rolls up into: through the first `delimiter` after the listing's
