@@ -11,7 +11,7 @@ use oss_protocol::crc64::Crc64;
 use tokio::io::AsyncWriteExt;
 
 use super::layout::Layout;
-use super::model::{BlobId, Segment};
+use super::model::{BlobId, Placement, Segment};
 use super::reclaim::Pin;
 use super::writer::Batch;
 use crate::error::Result;
@@ -40,11 +40,18 @@ pub enum Data {
 impl Data {
     /// Puts the bytes in a blob file as part of a write job: only the writer thread ever adds
     /// files to `blobs/`, which is what lets the crash sweep tell orphans exactly.
-    pub(super) fn place(self, batch: &mut Batch<'_>, len: u64) -> Result<Segment> {
+    /// `kind` says whether a small body may go into the index ([`Placement::Index`]) or must
+    /// be a file.
+    pub(super) fn place(self, batch: &mut Batch<'_>, len: u64, kind: Placement) -> Result<Segment> {
         match self {
-            Data::Bytes(b) => batch.place_bytes(&b),
+            Data::Bytes(b) => batch.place_bytes(&b, kind),
             Data::File(tmp) => batch.place_file(&tmp, len),
         }
+    }
+
+    /// Whether [`Data::place`] will put these bytes into the index.
+    pub(super) fn goes_to_index(&self, kind: Placement) -> bool {
+        kind == Placement::Index && matches!(self, Data::Bytes(b) if b.len() <= INDEX_BLOB_MAX)
     }
 
     /// Makes the bytes durable in `tmp/` (`power` mode), off the writer thread: the commit then

@@ -156,12 +156,21 @@ fn invalid_data(message: String) -> io::Error {
 
 /// Where each segment's bytes are: blob files stay files, small blobs are read from the index.
 fn resolve(conn: &Connection, segments: &[Segment]) -> Result<Vec<Piece>> {
+    // Parts copied from one small object all name its blob: read it once, slice it for each.
+    let mut read: std::collections::HashMap<&BlobId, Bytes> = std::collections::HashMap::new();
     segments
         .iter()
         .map(|seg| match seg.placement {
             Placement::File => Ok(Piece::File { blob: seg.blob.clone(), offset: seg.offset, len: seg.len }),
             Placement::Index => {
-                let bytes = Bytes::from(index::small_blob(conn, &seg.blob)?);
+                let bytes = match read.get(&seg.blob) {
+                    Some(b) => b.clone(),
+                    None => {
+                        let b = Bytes::from(index::small_blob(conn, &seg.blob)?);
+                        read.insert(&seg.blob, b.clone());
+                        b
+                    }
+                };
                 let (from, to) = (seg.offset as usize, (seg.offset + seg.len) as usize);
                 if to > bytes.len() {
                     return Err(OssError::internal("index", "a small blob is shorter than its segment"));
@@ -310,10 +319,9 @@ impl Store {
     /// In `power` mode a body's bytes are synced by the request's own blocking call, in
     /// parallel with other requests, before its commit is queued; the commit then only renames
     /// them and syncs directories and the index.
-    async fn prepare(&self, data: Data) -> Result<Data> {
-        let small = matches!(&data, Data::Bytes(b) if b.len() <= blob::INDEX_BLOB_MAX);
+    async fn prepare(&self, data: Data, kind: Placement) -> Result<Data> {
         // A small body goes into the index, synced by the commit itself.
-        if self.inner.durability != Durability::Power || small {
+        if self.inner.durability != Durability::Power || data.goes_to_index(kind) {
             return Ok(data);
         }
         let (tmp_dir, hooks) = (self.inner.layout.tmp_dir(), self.inner.hooks.clone());
@@ -643,10 +651,10 @@ fn publish(b: &mut Batch<'_>, bucket: &str, meta: &ObjectMeta, fresh: bool, chec
 impl Store {
     /// Stores a new object from a received body.
     pub async fn put_object(&self, bucket: &str, mut meta: ObjectMeta, data: Data, check: Check) -> Result<ObjectMeta> {
-        let data = self.prepare(data).await?;
+        let data = self.prepare(data, Placement::Index).await?;
         let bucket = bucket.to_owned();
         self.write(move |b| {
-            meta.segments = vec![data.place(b, meta.size)?];
+            meta.segments = vec![data.place(b, meta.size, Placement::Index)?];
             publish(b, &bucket, &meta, true, check)?;
             Ok(meta)
         })
@@ -754,7 +762,9 @@ impl Store {
         data: PartData,
     ) -> Result<PartMeta> {
         let data = match data {
-            PartData::Received(d) => PartData::Received(self.prepare(d).await?),
+            // Parts are always files: an object of many small parts (a lowered --min-part-size)
+            // would otherwise be read whole into memory when opened.
+            PartData::Received(d) => PartData::Received(self.prepare(d, Placement::File).await?),
             shared => shared,
         };
         let (bucket, upload_id) = (bucket.to_owned(), upload_id.to_owned());
@@ -763,7 +773,7 @@ impl Store {
             // job's rollback.
             let shared_from = match data {
                 PartData::Received(d) => {
-                    part.segments = vec![d.place(b, part.size)?];
+                    part.segments = vec![d.place(b, part.size, Placement::File)?];
                     None
                 }
                 PartData::Shared { segments, source_key } => {

@@ -237,7 +237,8 @@ async fn complete_and_abort_are_one_transaction_each() {
     store.create_upload("bkt", up.clone()).await.unwrap();
     for n in 1..=3 {
         let data = store.receive_bytes(vec![n as u8; 10]).data;
-        store.put_part("bkt", &up.upload_id, part(n, 10), PartData::Received(data)).await.unwrap();
+        let stored = store.put_part("bkt", &up.upload_id, part(n, 10), PartData::Received(data)).await.unwrap();
+        assert_eq!(stored.segments[0].placement, Placement::File, "received parts are files, however small");
     }
     let done = store.complete_upload("bkt", &up.upload_id, "m", assemble_all, no_check()).await.unwrap();
     assert_eq!(done.size, 30);

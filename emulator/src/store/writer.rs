@@ -43,11 +43,12 @@ pub struct Batch<'a> {
 }
 
 impl Batch<'_> {
-    /// Writes a body held in memory: into the index when it is small (no file to create, and in
-    /// `power` mode nothing to sync but the commit), else straight into a new blob file.
-    pub fn place_bytes(&mut self, data: &[u8]) -> Result<Segment> {
+    /// Writes a body held in memory: into the index when it is small and `kind` allows it (no
+    /// file to create, and in `power` mode nothing to sync but the commit), else straight into a
+    /// new blob file.
+    pub fn place_bytes(&mut self, data: &[u8], kind: Placement) -> Result<Segment> {
         let len = data.len() as u64;
-        if data.len() <= blob::INDEX_BLOB_MAX {
+        if kind == Placement::Index && data.len() <= blob::INDEX_BLOB_MAX {
             let id = BlobId::ordered();
             // The savepoint's rollback takes the row with it if the job fails.
             super::index::put_small_blob(self.conn, &id, data)?;
