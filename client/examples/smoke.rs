@@ -86,7 +86,7 @@ async fn run(c: &Client, bucket: &str) -> Result<(), String> {
     if head.content_length != Some(11) || head.etag != put.etag || head.meta("author") != Some("alice") {
         return Err(format!("head_object meta {:?}", head.data));
     }
-    step("get_object_meta", c.get_object_meta(b, key).await)?;
+    step("get_object_meta", c.get_object_meta(b, key, None).await)?;
     let got = step("get_object", c.get_object(b, key, &GetObjectOptions::default()).await)?;
     if got.body.as_ref() != b"hello world" {
         return Err("get_object body differs".into());
@@ -102,8 +102,8 @@ async fn run(c: &Client, bucket: &str) -> Result<(), String> {
     }
     expect_code("head missing", c.head_object(b, "nope", &GetObjectOptions::default()).await, "NoSuchKey")?;
     expect_code("get missing", c.get_object(b, "nope", &GetObjectOptions::default()).await, "NoSuchKey")?;
-    step("put_object_acl", c.put_object_acl(b, key, "public-read").await)?;
-    step("get_object_acl", c.get_object_acl(b, key).await)?;
+    step("put_object_acl", c.put_object_acl(b, key, "public-read", None).await)?;
+    step("get_object_acl", c.get_object_acl(b, key, None).await)?;
 
     let v1 =
         ListObjectsOptions { prefix: Some("dir/".into()), encoding_type: Some("url".into()), ..Default::default() };

@@ -286,7 +286,7 @@ async fn head_errors_come_from_x_oss_err() {
     })
     .await;
     let c = server.client(|c| c);
-    let e = c.get_object_meta("b", "k").await.unwrap_err();
+    let e = c.get_object_meta("b", "k", None).await.unwrap_err();
     assert_eq!(e.code(), Some("NoSuchBucket"));
     assert_eq!(e.service().unwrap().extra("BucketName"), Some("b"));
     assert_eq!(e.request_id(), Some("RID0001"));

@@ -107,7 +107,8 @@ impl TestBucket {
 /// Aborts uploads, deletes every object, then the bucket. A bucket that is already gone counts
 /// as removed (several cases delete their bucket themselves).
 pub async fn empty_and_delete(client: &Client, bucket: &str) -> Result<(), String> {
-    use oss_client::{ListMultipartUploadsOptions, ListObjectsV2Options};
+    use oss_client::protocol::xml::VersionEntry;
+    use oss_client::{ListMultipartUploadsOptions, ListObjectVersionsOptions};
     let gone = |e: &Error| matches!(e, Error::Service(s) if s.code == "NoSuchBucket");
     loop {
         let uploads = match client.list_multipart_uploads(bucket, &ListMultipartUploadsOptions::default()).await {
@@ -125,19 +126,29 @@ pub async fn empty_and_delete(client: &Client, bucket: &str) -> Result<(), Strin
                 .map_err(|e| format!("AbortMultipartUpload {:?}: {e}", u.key))?;
         }
     }
+    // Every version and delete marker, by id: one loop for versioned buckets and for unversioned
+    // ones (whose objects are listed as their `null` version).
     loop {
-        let opts = ListObjectsV2Options { max_keys: Some(1000), ..Default::default() };
-        let page = match client.list_objects_v2(bucket, &opts).await {
+        let opts = ListObjectVersionsOptions { max_keys: Some(1000), ..Default::default() };
+        let page = match client.list_object_versions(bucket, &opts).await {
             Ok(page) => page,
             Err(e) if gone(&e) => return Ok(()),
-            Err(e) => return Err(format!("ListObjectsV2: {e}")),
+            Err(e) => return Err(format!("ListObjectVersions: {e}")),
         };
-        if page.contents.is_empty() {
+        let versions: Vec<(String, Option<String>)> = page
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                VersionEntry::Version(v) => Some((v.key.clone(), Some(v.version_id.clone()))),
+                VersionEntry::DeleteMarker(m) => Some((m.key.clone(), Some(m.version_id.clone()))),
+                VersionEntry::CommonPrefixes(_) => None,
+            })
+            .collect();
+        if versions.is_empty() {
             break;
         }
-        let keys: Vec<String> = page.contents.iter().map(|o| o.key.clone()).collect();
         client
-            .delete_multiple_objects(bucket, &keys, true, None)
+            .delete_object_versions(bucket, &versions, true)
             .await
             .map_err(|e| format!("DeleteMultipleObjects: {e}"))?;
     }

@@ -120,7 +120,7 @@ async fn v1_and_v4_header_signatures_are_accepted() {
     assert_eq!(get_body(&v1, &bucket.name, "v4/obj").await, b"four");
     // Sub-resources are signed too (?acl on bucket and object).
     assert_eq!(v1.get_bucket_acl(&bucket.name).await.expect("V1 GetBucketAcl").access_control_list.grant, "private");
-    assert_eq!(v4.get_object_acl(&bucket.name, "v1/obj").await.expect("V4 GetObjectAcl").status, 200);
+    assert_eq!(v4.get_object_acl(&bucket.name, "v1/obj", None).await.expect("V4 GetObjectAcl").status, 200);
     // A V4 request declaring Host as an additional header.
     let resp = v4
         .request(Method::GET, Some(&bucket.name), Some("v4/obj"))
@@ -820,11 +820,11 @@ async fn object_acl_beats_bucket_acl_both_ways() {
     let private = target.bucket("aclpriv").await;
     put(&client, &private.name, "open", b"open").await;
     put(&client, &private.name, "closed", b"closed").await;
-    client.put_object_acl(&private.name, "open", "public-read").await.expect("PutObjectAcl");
+    client.put_object_acl(&private.name, "open", "public-read", None).await.expect("PutObjectAcl");
     assert_eq!(get_body(&anonymous, &private.name, "open").await, b"open");
     assert_error(&service_error(anonymous.get_object(&private.name, "closed", &get_opts()).await), 403, "AccessDenied");
     // public-read-write on the object lets anonymous overwrite it, and only it.
-    client.put_object_acl(&private.name, "open", "public-read-write").await.expect("PutObjectAcl");
+    client.put_object_acl(&private.name, "open", "public-read-write", None).await.expect("PutObjectAcl");
     anonymous.put_object(&private.name, "open", &b"rewritten"[..], &put_opts()).await.expect("anonymous overwrite");
     assert_eq!(get_body(&client, &private.name, "open").await, b"rewritten");
     assert_error(
@@ -836,9 +836,9 @@ async fn object_acl_beats_bucket_acl_both_ways() {
     // Public-read bucket, private object; back to default follows the bucket again.
     let public = target.bucket_with(&client, "aclpub", Some("public-read")).await;
     put(&client, &public.name, "hidden", b"hidden").await;
-    client.put_object_acl(&public.name, "hidden", "private").await.expect("PutObjectAcl");
+    client.put_object_acl(&public.name, "hidden", "private", None).await.expect("PutObjectAcl");
     assert_error(&service_error(anonymous.get_object(&public.name, "hidden", &get_opts()).await), 403, "AccessDenied");
-    client.put_object_acl(&public.name, "hidden", "default").await.expect("PutObjectAcl default");
+    client.put_object_acl(&public.name, "hidden", "default", None).await.expect("PutObjectAcl default");
     assert_eq!(get_body(&anonymous, &public.name, "hidden").await, b"hidden");
 }
 

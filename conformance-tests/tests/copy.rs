@@ -408,7 +408,7 @@ async fn copy_sets_object_acl() {
 
     // The ACL is not copied: without the header the copy has `default`.
     client.copy_object(&CopyObjectRequest::new(b.name(), "src", b.name(), "plain")).await.expect("copy");
-    let acl = client.get_object_acl(b.name(), "plain").await.expect("GetObjectAcl");
+    let acl = client.get_object_acl(b.name(), "plain", None).await.expect("GetObjectAcl");
     assert_eq!(acl.access_control_list.grant, "default");
     let err = service_error(target.anonymous().get_object(b.name(), "plain", &GetObjectOptions::default()).await);
     assert_error(&err, 403, "AccessDenied");
@@ -418,7 +418,7 @@ async fn copy_sets_object_acl() {
         ..CopyObjectRequest::new(b.name(), "src", b.name(), "public")
     };
     client.copy_object(&req).await.expect("copy with x-oss-object-acl");
-    let acl = client.get_object_acl(b.name(), "public").await.expect("GetObjectAcl");
+    let acl = client.get_object_acl(b.name(), "public", None).await.expect("GetObjectAcl");
     assert_eq!(acl.access_control_list.grant, "public-read");
     let anon =
         target.anonymous().get_object(b.name(), "public", &GetObjectOptions::default()).await.expect("anonymous read");

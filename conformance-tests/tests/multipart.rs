@@ -130,7 +130,7 @@ async fn initiate_result_and_stored_headers() {
     assert_eq!(m.object_type.as_deref(), Some("Multipart"));
     assert_eq!(m.content_md5, None, "no Content-MD5 on a Multipart object");
     assert_eq!(m.storage_class.as_deref(), Some("IA"));
-    let acl = client.get_object_acl(b.name(), key).await.expect("GetObjectAcl");
+    let acl = client.get_object_acl(b.name(), key, None).await.expect("GetObjectAcl");
     assert_eq!(acl.access_control_list.grant, "public-read");
     assert_eq!(get(&client, b.name(), key).await, body);
     client.abort_multipart_upload(b.name(), key, &second).await.expect("the other upload is unaffected");
@@ -815,7 +815,7 @@ async fn complete_sets_object_acl() {
     let opts =
         oss_client::CompleteMultipartUploadOptions { object_acl: Some("public-read".into()), ..Default::default() };
     client.complete_multipart_upload(b.name(), "k", &id, &parts(&[(1, &e1)]), &opts).await.expect("complete");
-    let acl = client.get_object_acl(b.name(), "k").await.expect("acl");
+    let acl = client.get_object_acl(b.name(), "k", None).await.expect("acl");
     assert_eq!(acl.data.access_control_list.grant, "public-read");
     let anonymous = target.anonymous();
     assert_eq!(get(&anonymous, b.name(), "k").await, b"x");

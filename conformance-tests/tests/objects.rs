@@ -227,11 +227,14 @@ async fn put_object_acl_and_storage_class_headers() {
     let bucket = target.bucket("putacl").await;
     let opts = PutObjectOptions { acl: Some("public-read".into()), ..Default::default() };
     client.put_object(&bucket.name, "pub", &b"open"[..], &opts).await.unwrap();
-    assert_eq!(client.get_object_acl(&bucket.name, "pub").await.unwrap().access_control_list.grant, "public-read");
+    assert_eq!(
+        client.get_object_acl(&bucket.name, "pub", None).await.unwrap().access_control_list.grant,
+        "public-read"
+    );
     let anon = target.anonymous().get_object(&bucket.name, "pub", &get_opts()).await.expect("anonymous GET");
     assert_eq!(anon.body.as_ref(), b"open");
     put(&client, &bucket.name, "priv", b"closed").await;
-    assert_eq!(client.get_object_acl(&bucket.name, "priv").await.unwrap().access_control_list.grant, "default");
+    assert_eq!(client.get_object_acl(&bucket.name, "priv", None).await.unwrap().access_control_list.grant, "default");
     let err = service_error(target.anonymous().get_object(&bucket.name, "priv", &get_opts()).await);
     assert_error(&err, 403, "AccessDenied");
 
@@ -524,7 +527,7 @@ async fn get_object_response_header_overrides() {
     assert_eq!(plain.content_type.as_deref(), Some("text/plain"));
 
     // Anonymous callers may read a public object, but not with overrides.
-    client.put_object_acl(&bucket.name, "o", "public-read").await.unwrap();
+    client.put_object_acl(&bucket.name, "o", "public-read", None).await.unwrap();
     let anonymous = target.anonymous();
     assert_eq!(anonymous.get_object(&bucket.name, "o", &get_opts()).await.unwrap().body.as_ref(), b"body");
     let one = GetObjectOptions { response_content_type: Some("text/html".into()), ..Default::default() };
@@ -588,8 +591,11 @@ async fn awkward_keys_round_trip_with_both_signatures() {
             assert_eq!(got.body.as_ref(), body.as_bytes(), "{key:?}");
             let head = client.head_object(&bucket.name, key, &get_opts()).await.unwrap();
             assert_eq!(head.content_length, Some(body.len() as u64), "{key:?}");
-            client.put_object_acl(&bucket.name, key, "private").await.unwrap();
-            assert_eq!(client.get_object_acl(&bucket.name, key).await.unwrap().access_control_list.grant, "private");
+            client.put_object_acl(&bucket.name, key, "private", None).await.unwrap();
+            assert_eq!(
+                client.get_object_acl(&bucket.name, key, None).await.unwrap().access_control_list.grant,
+                "private"
+            );
         }
         let opts = ListObjectsOptions { encoding_type: Some("url".into()), max_keys: Some(1000), ..Default::default() };
         let listed = client.list_objects(&bucket.name, &opts).await.unwrap();
@@ -699,7 +705,7 @@ async fn get_object_meta_returns_only_the_basics() {
         ..Default::default()
     };
     client.put_object(&bucket.name, "m", body.clone(), &opts).await.unwrap();
-    let meta = client.get_object_meta(&bucket.name, "m").await.expect("GetObjectMeta");
+    let meta = client.get_object_meta(&bucket.name, "m", None).await.expect("GetObjectMeta");
     assert_eq!(meta.status, 200);
     assert_eq!(meta.etag.as_deref(), Some(md5_etag(&body).as_str()));
     assert_eq!(meta.content_length, Some(777));
@@ -709,7 +715,7 @@ async fn get_object_meta_returns_only_the_basics() {
     assert_eq!(meta.object_type, None);
     assert_common_headers("GetObjectMeta", &meta.headers);
 
-    let err = service_error(client.get_object_meta(&bucket.name, "none").await);
+    let err = service_error(client.get_object_meta(&bucket.name, "none", None).await);
     assert_error_ec(&err, 404, "NoSuchKey", "0026-00000001");
 }
 
@@ -847,9 +853,9 @@ async fn object_acl_round_trips_all_values() {
     let bucket = target.bucket("objacl").await;
     put(&client, &bucket.name, "o", b"x").await;
     for acl in ["public-read", "public-read-write", "private", "default"] {
-        let put = client.put_object_acl(&bucket.name, "o", acl).await.unwrap_or_else(|e| panic!("{acl}: {e}"));
+        let put = client.put_object_acl(&bucket.name, "o", acl, None).await.unwrap_or_else(|e| panic!("{acl}: {e}"));
         assert_eq!(put.status, 200);
-        let got = client.get_object_acl(&bucket.name, "o").await.unwrap();
+        let got = client.get_object_acl(&bucket.name, "o", None).await.unwrap();
         assert_eq!(got.access_control_list.grant, acl);
         assert!(!got.owner.id.is_empty());
     }
@@ -863,11 +869,11 @@ async fn object_acl_round_trips_all_values() {
     assert_eq!(root_name(&text).as_deref(), Some("AccessControlPolicy"));
     assert!(text.contains("<Grant>default</Grant>") && !text.contains("xmlns"), "{text}");
 
-    let err = service_error(client.put_object_acl(&bucket.name, "o", "nobody").await);
+    let err = service_error(client.put_object_acl(&bucket.name, "o", "nobody", None).await);
     assert_error(&err, 400, "InvalidArgument");
     for err in [
-        service_error(client.put_object_acl(&bucket.name, "absent", "private").await),
-        service_error(client.get_object_acl(&bucket.name, "absent").await),
+        service_error(client.put_object_acl(&bucket.name, "absent", "private", None).await),
+        service_error(client.get_object_acl(&bucket.name, "absent", None).await),
     ] {
         assert_error_ec(&err, 404, "NoSuchKey", "0026-00000001");
     }
@@ -881,20 +887,20 @@ async fn object_acl_governs_anonymous_access() {
     put(&client, &bucket.name, "o", b"x").await;
     let anonymous = target.anonymous();
     assert_error(&service_error(anonymous.get_object(&bucket.name, "o", &get_opts()).await), 403, "AccessDenied");
-    client.put_object_acl(&bucket.name, "o", "public-read").await.unwrap();
+    client.put_object_acl(&bucket.name, "o", "public-read", None).await.unwrap();
     assert_eq!(anonymous.get_object(&bucket.name, "o", &get_opts()).await.unwrap().body.as_ref(), b"x");
     let head = anonymous.head_object(&bucket.name, "o", &get_opts()).await.expect("anonymous HEAD");
     assert_eq!(head.content_length, Some(1));
     // Reading is not writing.
     let err = service_error(anonymous.put_object(&bucket.name, "o", &b"y"[..], &put_opts()).await);
     assert_error(&err, 403, "AccessDenied");
-    client.put_object_acl(&bucket.name, "o", "private").await.unwrap();
+    client.put_object_acl(&bucket.name, "o", "private", None).await.unwrap();
     let err = service_error(anonymous.head_object(&bucket.name, "o", &get_opts()).await);
     assert_eq!(err.status, 403);
     // A configured second account must take part; only a target without one leaves this out.
     if cfg!(not(oss_no_second_account)) {
         let second = target.second_account();
-        assert_error(&service_error(second.get_object_acl(&bucket.name, "o").await), 403, "AccessDenied");
+        assert_error(&service_error(second.get_object_acl(&bucket.name, "o", None).await), 403, "AccessDenied");
     }
 }
 

@@ -136,7 +136,10 @@ async fn objects_metadata_acls_buckets_and_uploads_survive_a_restart() {
     assert_eq!(after.metadata, before.metadata);
     assert_eq!(after.object_type.as_deref(), Some("Normal"));
     // Object ACLs: the private object stays private under the public-read bucket.
-    assert_eq!(client.get_object_acl(&bucket.name, "dir/obj").await.expect("acl").access_control_list.grant, "private");
+    assert_eq!(
+        client.get_object_acl(&bucket.name, "dir/obj", None).await.expect("acl").access_control_list.grant,
+        "private"
+    );
     let anonymous = target.anonymous();
     assert_error(&service_error(anonymous.get_object(&bucket.name, "dir/obj", &get_opts()).await), 403, "AccessDenied");
     assert_eq!(get_body(&anonymous, &bucket.name, "open").await, b"open to all");

@@ -63,7 +63,10 @@ fn rule(action: Action, on_object: bool) -> Rule {
         // ([UNCONFIRMED]: OSS's ACL table does not list RestoreObject).
         A::PutObject | A::DeleteObject | A::AbortMultipartUpload | A::RestoreObject if on_object => Rule::ObjectWrite,
         A::DeleteObject | A::PutObject => Rule::BucketWrite,
-        A::ListObjects | A::ListMultipartUploads | A::ListParts | A::GetObject => Rule::BucketRead,
+        // Listing versions reveals what listing objects does, and older versions of it.
+        A::ListObjects | A::ListObjectVersions | A::ListMultipartUploads | A::ListParts | A::GetObject => {
+            Rule::BucketRead
+        }
         A::ListBuckets
         | A::DescribeRegions
         | A::PutBucket
@@ -85,6 +88,8 @@ fn rule(action: Action, on_object: bool) -> Rule {
         | A::PutBucketLifecycle
         | A::GetBucketLifecycle
         | A::DeleteBucketLifecycle
+        | A::PutBucketVersioning
+        | A::GetBucketVersioning
         | A::Unimplemented => Rule::Owner,
     }
 }
@@ -115,7 +120,7 @@ async fn check(store: &Store, principal: &Principal, region: &str, need: &Need<'
             judge(principal, &bucket, None, rule(need.action, false))?;
             grant.bucket = Some(bucket);
         }
-        Resource::Object { bucket: name, key } => {
+        Resource::Object { bucket: name, key, version } => {
             let bucket = lookup(store, name)?;
             check_region(&bucket, region)?;
             let rule = rule(need.action, true);
@@ -125,19 +130,19 @@ async fn check(store: &Store, principal: &Principal, region: &str, need: &Need<'
             match rule {
                 _ if is_owner(principal, &bucket) => judge(principal, &bucket, None, rule)?,
                 Rule::ObjectRead => {
-                    let object = store.open_object(name, key, PRELOAD_MAX).await?;
-                    judge(principal, &bucket, object.as_ref().map(|o| &o.meta), rule)?;
+                    let object = store.open_object(name, key, version, PRELOAD_MAX).await?;
+                    judge(principal, &bucket, object.as_ref().map(|o| &o.meta).filter(|m| !m.delete_marker), rule)?;
                     *grant.object.get_mut().unwrap_or_else(PoisonError::into_inner) = Some(object);
                 }
                 Rule::ObjectWrite => {
-                    let object = store.head(name, key).await?;
-                    judge(principal, &bucket, object.as_ref(), rule)?;
+                    let object = store.head(name, key, None).await?;
+                    judge(principal, &bucket, object.as_ref().filter(|m| !m.delete_marker), rule)?;
                 }
                 _ => judge(principal, &bucket, None, rule)?,
             }
             grant.bucket = Some(bucket);
         }
-        Resource::CopySource { bucket: name, key } => {
+        Resource::CopySource { bucket: name, key, version } => {
             if !oss_protocol::is_valid_bucket_name(name) {
                 return Err(OssError::no_such_bucket(name));
             }
@@ -149,8 +154,8 @@ async fn check(store: &Store, principal: &Principal, region: &str, need: &Need<'
                 )
                 .ec("0016-00000306"));
             }
-            let object = store.open_object(name, key, 0).await?;
-            judge(principal, &bucket, object.as_ref().map(|o| &o.meta), Rule::ObjectRead)?;
+            let object = store.open_object(name, key, version, 0).await?;
+            judge(principal, &bucket, object.as_ref().map(|o| &o.meta).filter(|m| !m.delete_marker), Rule::ObjectRead)?;
             grant.source = Some(bucket);
             *grant.source_object.get_mut().unwrap_or_else(PoisonError::into_inner) = object;
         }

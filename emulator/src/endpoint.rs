@@ -9,6 +9,7 @@ use std::str::FromStr;
 
 use http::{HeaderMap, Method};
 use oss_protocol::headers::COPY_SOURCE;
+use oss_protocol::VersionId;
 
 use crate::error::{Code, OssError, Result};
 use crate::route::Target;
@@ -34,7 +35,7 @@ macro_rules! operations {
 operations! {
     ListBuckets, DescribeRegions, PutBucket, DeleteBucket, GetBucketLocation, GetBucketInfo, PutBucketAcl, GetBucketAcl,
     PutBucketTags, GetBucketTags, DeleteBucketTags, PutBucketLifecycle, GetBucketLifecycle, DeleteBucketLifecycle,
-    ListObjects, ListObjectsV2, DeleteMultipleObjects, ListMultipartUploads,
+    PutBucketVersioning, GetBucketVersioning, ListObjectVersions, ListObjects, ListObjectsV2, DeleteMultipleObjects, ListMultipartUploads,
     PutObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, PutObjectAcl, GetObjectAcl,
     PutObjectTagging, GetObjectTagging, DeleteObjectTagging, RestoreObject,
     InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
@@ -113,14 +114,28 @@ impl PartNumber {
 pub struct CopySource {
     pub bucket: String,
     pub key: String,
-    pub version_id: Option<String>,
+    pub version_id: Option<VersionId>,
 }
 
-/// An object addressed by a request: bucket and decoded key.
+/// An object addressed by a request: bucket, decoded key, and the version `?versionId=` names
+/// (writes, which always make a new version, ignore it).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectPath {
     pub bucket: String,
     pub key: String,
+    pub version: Option<VersionId>,
+}
+
+/// A `versionId` as a request spells it: `null`, or an id of the shape OSS hands out.
+pub fn parse_version_id(raw: &str) -> Result<VersionId> {
+    if raw.is_empty() {
+        return Err(
+            OssError::invalid_argument("Version id can not be the empty string.", "versionId", raw).ec("0012-00000201")
+        );
+    }
+    VersionId::parse(raw).ok_or_else(|| {
+        OssError::invalid_argument("Invalid version id specified.", "versionId", raw).ec("0012-00000202")
+    })
 }
 
 /// One variant per OSS operation, with the parameters that identify what it acts on.
@@ -166,6 +181,15 @@ pub enum Endpoint {
         bucket: String,
     },
     DeleteBucketLifecycle {
+        bucket: String,
+    },
+    PutBucketVersioning {
+        bucket: String,
+    },
+    GetBucketVersioning {
+        bucket: String,
+    },
+    ListObjectVersions {
         bucket: String,
     },
     ListObjects {
@@ -280,6 +304,9 @@ pub enum Action {
     PutBucketLifecycle,
     GetBucketLifecycle,
     DeleteBucketLifecycle,
+    PutBucketVersioning,
+    GetBucketVersioning,
+    ListObjectVersions,
     AbortMultipartUpload,
     /// An operation the emulator does not implement; only the bucket owner gets as far as
     /// being told so.
@@ -316,6 +343,9 @@ impl Action {
             Action::PutBucketLifecycle => "oss:PutBucketLifecycle",
             Action::GetBucketLifecycle => "oss:GetBucketLifecycle",
             Action::DeleteBucketLifecycle => "oss:DeleteBucketLifecycle",
+            Action::PutBucketVersioning => "oss:PutBucketVersioning",
+            Action::GetBucketVersioning => "oss:GetBucketVersioning",
+            Action::ListObjectVersions => "oss:ListObjectVersions",
             Action::AbortMultipartUpload => "oss:AbortMultipartUpload",
             Action::Unimplemented => "oss:*",
         }
@@ -331,11 +361,13 @@ pub enum Resource<'a> {
     Object {
         bucket: &'a str,
         key: &'a str,
+        version: Option<&'a VersionId>,
     },
     /// The source of a copy: the same rules as an object, with the copy's own region error.
     CopySource {
         bucket: &'a str,
         key: &'a str,
+        version: Option<&'a VersionId>,
     },
 }
 
@@ -389,8 +421,6 @@ const UNIMPLEMENTED: &[&str] = &[
     "symlink",
     "transferAcceleration",
     "userDefinedLogFieldsConfig",
-    "versioning",
-    "versions",
     "website",
     "worm",
     "wormExtend",
@@ -461,6 +491,9 @@ impl Endpoint {
                 "PUT" if has("lifecycle") => E::PutBucketLifecycle { bucket },
                 "GET" if has("lifecycle") => E::GetBucketLifecycle { bucket },
                 "DELETE" if has("lifecycle") => E::DeleteBucketLifecycle { bucket },
+                "PUT" if has("versioning") => E::PutBucketVersioning { bucket },
+                "GET" if has("versioning") => E::GetBucketVersioning { bucket },
+                "GET" if has("versions") => E::ListObjectVersions { bucket },
                 "GET" if has("tagging") => E::GetBucketTags { bucket },
                 "DELETE" if has("tagging") => E::DeleteBucketTags { bucket },
                 "PUT" => E::PutBucket { bucket },
@@ -478,7 +511,15 @@ impl Endpoint {
             };
             return Ok(endpoint);
         };
-        let object = ObjectPath { bucket, key };
+        let version = match query.iter().find(|(n, _)| n == "versionId") {
+            Some((_, raw)) => Some(parse_version_id(raw).map_err(|error| Rejected {
+                operation:
+                    Endpoint::parse(method, target, &without_version(query), headers).ok().map(|e| e.operation()),
+                error,
+            })?),
+            None => None,
+        };
+        let object = ObjectPath { bucket, key, version };
         let endpoint = match method.as_str() {
             "POST" if has("restore") => E::RestoreObject { object },
             // `?restore` is only ever a POST; any other method must not fall through to a plain
@@ -536,6 +577,9 @@ impl Endpoint {
             E::PutBucketLifecycle { .. } => O::PutBucketLifecycle,
             E::GetBucketLifecycle { .. } => O::GetBucketLifecycle,
             E::DeleteBucketLifecycle { .. } => O::DeleteBucketLifecycle,
+            E::PutBucketVersioning { .. } => O::PutBucketVersioning,
+            E::GetBucketVersioning { .. } => O::GetBucketVersioning,
+            E::ListObjectVersions { .. } => O::ListObjectVersions,
             E::ListObjects { .. } => O::ListObjects,
             E::ListObjectsV2 { .. } => O::ListObjectsV2,
             E::DeleteMultipleObjects { .. } => O::DeleteMultipleObjects,
@@ -586,6 +630,9 @@ impl Endpoint {
             | E::PutBucketLifecycle { bucket }
             | E::GetBucketLifecycle { bucket }
             | E::DeleteBucketLifecycle { bucket }
+            | E::PutBucketVersioning { bucket }
+            | E::GetBucketVersioning { bucket }
+            | E::ListObjectVersions { bucket }
             | E::ListObjects { bucket }
             | E::ListObjectsV2 { bucket }
             | E::DeleteMultipleObjects { bucket }
@@ -655,6 +702,9 @@ impl Endpoint {
             E::PutBucketLifecycle { bucket } => vec![on_bucket(A::PutBucketLifecycle, bucket)],
             E::GetBucketLifecycle { bucket } => vec![on_bucket(A::GetBucketLifecycle, bucket)],
             E::DeleteBucketLifecycle { bucket } => vec![on_bucket(A::DeleteBucketLifecycle, bucket)],
+            E::PutBucketVersioning { bucket } => vec![on_bucket(A::PutBucketVersioning, bucket)],
+            E::GetBucketVersioning { bucket } => vec![on_bucket(A::GetBucketVersioning, bucket)],
+            E::ListObjectVersions { bucket } => vec![on_bucket(A::ListObjectVersions, bucket)],
             E::ListObjects { bucket } | E::ListObjectsV2 { bucket } => vec![on_bucket(A::ListObjects, bucket)],
             E::DeleteMultipleObjects { bucket } => vec![on_bucket(A::DeleteObject, bucket)],
             E::ListMultipartUploads { bucket } => vec![on_bucket(A::ListMultipartUploads, bucket)],
@@ -698,11 +748,17 @@ fn on_bucket(action: Action, bucket: &str) -> Need<'_> {
 }
 
 fn on_object(action: Action, o: &ObjectPath) -> Need<'_> {
-    Need { action, resource: Resource::Object { bucket: &o.bucket, key: &o.key } }
+    Need { action, resource: Resource::Object { bucket: &o.bucket, key: &o.key, version: o.version.as_ref() } }
 }
 
 fn from_source(s: &CopySource) -> Need<'_> {
-    Need { action: Action::GetObject, resource: Resource::CopySource { bucket: &s.bucket, key: &s.key } }
+    let resource = Resource::CopySource { bucket: &s.bucket, key: &s.key, version: s.version_id.as_ref() };
+    Need { action: Action::GetObject, resource }
+}
+
+/// The query without `versionId`, to name the operation of a request whose version id is bad.
+fn without_version(query: &[(String, String)]) -> Vec<(String, String)> {
+    query.iter().filter(|(n, _)| n != "versionId").cloned().collect()
 }
 
 fn bad_source() -> OssError {
@@ -721,8 +777,11 @@ pub fn parse_copy_source(raw: &str) -> Result<CopySource> {
         return Err(bad_source().ec("0042-00000302"));
     }
     let (path, query) = raw.split_once('?').unwrap_or((raw, ""));
-    let version_id =
-        oss_protocol::encoding::parse_query(query).into_iter().find(|(n, _)| n == "versionId").map(|(_, v)| v);
+    let version_id = oss_protocol::encoding::parse_query(query)
+        .into_iter()
+        .find(|(n, _)| n == "versionId")
+        .map(|(_, v)| parse_version_id(&v))
+        .transpose()?;
     let decoded = String::from_utf8(oss_protocol::encoding::percent_decode(path, true)).map_err(|_| bad_source())?;
     let rest = decoded.strip_prefix('/').ok_or_else(bad_source)?;
     let (bucket, key) = rest.split_once('/').ok_or_else(bad_source)?;

@@ -55,6 +55,10 @@ impl OssError {
         Self::new(Code::NoSuchKey).with("Key", key).ec("0026-00000001")
     }
 
+    pub fn no_such_version(version_id: &str) -> Self {
+        Self::new(Code::NoSuchVersion).with("VersionId", version_id).ec("0012-00000203")
+    }
+
     pub fn no_such_upload(upload_id: &str) -> Self {
         Self::new(Code::NoSuchUpload).with("UploadId", upload_id).ec("0042-00000002")
     }

@@ -82,6 +82,20 @@ impl State {
         format!("{:032X}", self.random_u128())
     }
 
+    /// A version id in the shape OSS hands out: 64 characters, `CAEQ` and then base62 (so it
+    /// needs no escaping in a URL or a copy source).
+    pub fn new_version_id(&self) -> oss_protocol::VersionId {
+        const ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+        let mut id = String::from("CAEQ");
+        let mut bits = [self.random_u128(), self.random_u128(), self.random_u128()];
+        for i in 0..oss_protocol::VersionId::LEN - id.len() {
+            let word = &mut bits[i % 3];
+            id.push(char::from(ALPHABET[(*word % 62) as usize]));
+            *word /= 62;
+        }
+        oss_protocol::VersionId::parse(&id).unwrap_or_else(oss_protocol::VersionId::null)
+    }
+
     pub fn listeners(&self) -> Vec<(String, SocketAddr)> {
         self.listeners.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
     }
@@ -319,7 +333,7 @@ impl EmulatorBuilder {
             tasks.push(tokio::spawn(lifecycle::every(interval, state.clone(), shutdown_rx.clone())));
         }
         let tls_ca = tls.and_then(|t| t.generated_ca);
-        Ok(RunningEmulator { state, listeners, shutdown_tx, tasks, tls_ca, _temp: temp })
+        Ok(RunningEmulator { state, listeners, shutdown_tx, tasks, tls_ca, temp })
     }
 }
 
@@ -356,7 +370,7 @@ pub struct RunningEmulator {
     shutdown_tx: watch::Sender<bool>,
     tasks: Vec<JoinHandle<()>>,
     tls_ca: Option<PathBuf>,
-    _temp: Option<tempfile::TempDir>,
+    temp: Option<tempfile::TempDir>,
 }
 
 impl RunningEmulator {
@@ -446,6 +460,9 @@ impl RunningEmulator {
         for task in self.tasks.drain(..) {
             let _ = task.await;
         }
+        // Before the temporary data directory goes: a thread still writing into it would
+        // leave it behind half removed.
+        self.state.store.close().await;
     }
 }
 
@@ -453,5 +470,9 @@ impl Drop for RunningEmulator {
     fn drop(&mut self) {
         let _ = self.shutdown_tx.send(true);
         self.state.journal.close();
+        if self.temp.is_some() {
+            // The directory is removed next; see `shutdown`.
+            self.state.store.close_blocking();
+        }
     }
 }

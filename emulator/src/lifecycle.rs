@@ -13,6 +13,7 @@ use oss_protocol::StorageClass;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Code, OssError, Result};
+use crate::store::Delete;
 
 const DAY_MS: i64 = 86_400_000;
 const MAX_RULES: usize = 1000;
@@ -548,9 +549,14 @@ pub(crate) async fn apply(state: &crate::State, only: Option<&str>) -> Result<Re
         };
         for (key, action) in due {
             let applied = match action {
-                Action::Expire => store.delete_object(&bucket.name, &key).await.map(|_| (None, "Expiration")),
+                Action::Expire => {
+                    // In a versioned bucket this leaves a delete marker, as OSS's expiration does.
+                    let delete =
+                        Delete { key: key.clone(), version: None, marker_id: state.new_version_id(), now_ms: now };
+                    store.delete_object(&bucket.name, delete).await.map(|_| (None, "Expiration"))
+                }
                 Action::Transition(class) => store
-                    .update_object(&bucket.name, &key, move |meta| {
+                    .update_object(&bucket.name, &key, None, move |meta| {
                         meta.storage_class = class;
                         // A transition to an archive class starts frozen.
                         meta.restore = None;

@@ -110,6 +110,7 @@ pub async fn apply(
             created_ms: now_ms,
             tags: Vec::new(),
             lifecycle: None,
+            versioning: None,
         };
         let created = store.create_bucket(meta).await.map_err(|e| {
             let message = format!("bucket {:?}: {}", b.name, e.message);

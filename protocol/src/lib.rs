@@ -14,7 +14,7 @@ pub mod time;
 pub mod types;
 pub mod xml;
 
-pub use types::{Acl, ObjectType, RestoreTier, StorageClass};
+pub use types::{Acl, ObjectType, RestoreTier, StorageClass, VersionId, VersioningStatus};
 
 /// Quoted uppercase hex MD5, the ETag of a Normal object or an uploaded part.
 pub fn etag_from_md5(digest: &[u8]) -> String {

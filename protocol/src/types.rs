@@ -126,12 +126,57 @@ impl StorageClass {
 }
 
 wire_enum! {
+    /// `<VersioningConfiguration><Status>`: a bucket that was never configured has neither.
+    VersioningStatus, "versioning status" {
+        Enabled => "Enabled",
+        Suspended => "Suspended",
+    }
+}
+
+wire_enum! {
     /// `x-oss-object-type`, `<Type>` in listings: how an object came to be.
     ObjectType, "object type" {
         Normal => "Normal",
         Multipart => "Multipart",
         Appendable => "Appendable",
         Symlink => "Symlink",
+    }
+}
+
+/// An object version's id, as OSS spells it: `null` for the version written while a bucket was
+/// unversioned or suspended, else an opaque 64-character id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct VersionId(String);
+
+impl VersionId {
+    pub const NULL: &'static str = "null";
+    /// The length of the ids OSS hands out (the Java SDK's tests assert it).
+    pub const LEN: usize = 64;
+
+    pub fn null() -> VersionId {
+        VersionId(Self::NULL.to_owned())
+    }
+
+    pub fn is_null(&self) -> bool {
+        self.0 == Self::NULL
+    }
+
+    /// `null`, or 64 characters of the base64-like alphabet OSS ids are drawn from. Anything else
+    /// (`234`, `IllegalVersion`) is what OSS calls an invalid version id.
+    pub fn parse(s: &str) -> Option<VersionId> {
+        let id_char = |b: u8| b.is_ascii_alphanumeric() || b"._-+/=".contains(&b);
+        (s == Self::NULL || (s.len() == Self::LEN && s.bytes().all(id_char))).then(|| VersionId(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for VersionId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
     }
 }
 
@@ -151,6 +196,16 @@ mod tests {
         assert_eq!("Multipart".parse::<ObjectType>(), Ok(ObjectType::Multipart));
         let err = "Public-Read".parse::<Acl>().unwrap_err();
         assert_eq!(err.to_string(), "\"Public-Read\" is not a valid ACL");
+    }
+
+    #[test]
+    fn version_ids_are_null_or_sixty_four_characters() {
+        assert!(VersionId::parse("null").is_some_and(|v| v.is_null()));
+        let id = format!("CAEQ{}", "a".repeat(60));
+        assert_eq!(VersionId::parse(&id).map(|v| v.to_string()), Some(id));
+        for bad in ["", "234", "IllegalVersion", "NULL", &"%".repeat(64)] {
+            assert!(VersionId::parse(bad).is_none(), "{bad:?}");
+        }
     }
 
     #[test]

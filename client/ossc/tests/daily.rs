@@ -158,7 +158,7 @@ async fn recursive_copies_with_globs_jobs_and_a_summary() {
     let stat = json(&cli.ok(&["--json", "stat", "oss://trees/all/sub/deep/d.txt"]).await);
     assert_eq!(stat["storage_class"], "IA");
     let c = common::client(&em, oss_client::RetryPolicy::none());
-    let acl = c.get_object_acl("trees", "all/a.txt").await.unwrap();
+    let acl = c.get_object_acl("trees", "all/a.txt", None).await.unwrap();
     assert_eq!(acl.access_control_list.grant, "public-read");
 
     // OSS → OSS on the server: CopyObject only, never a GET.

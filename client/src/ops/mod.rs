@@ -7,6 +7,7 @@ mod multipart;
 mod object;
 mod restore;
 mod tagging;
+mod versioning;
 
 use std::collections::BTreeMap;
 use std::ops::Deref;
@@ -34,6 +35,7 @@ pub use object::{
     ObjectStream, PutObjectOptions, PutObjectResult,
 };
 pub use restore::{RestoreOptions, RestoreResult, RestoreStatus};
+pub use versioning::{DeleteObjectResult, ListObjectVersionsOptions};
 
 /// A typed result plus the answer's status and headers. Derefs to the result.
 #[derive(Debug, Clone)]
@@ -104,6 +106,8 @@ pub struct ObjectMeta {
     pub cache_control: Option<String>,
     pub expires: Option<String>,
     pub version_id: Option<String>,
+    /// `x-oss-delete-marker: true` (on the 404 of a key whose current version is a marker).
+    pub delete_marker: bool,
     pub server_side_encryption: Option<String>,
     pub tagging_count: Option<u64>,
     /// `x-oss-restore` of an archived object (see [`ObjectMeta::restore_status`]).
@@ -146,7 +150,8 @@ impl ObjectMeta {
             content_language: text("content-language"),
             cache_control: text("cache-control"),
             expires: text("expires"),
-            version_id: text("x-oss-version-id"),
+            version_id: text(h::VERSION_ID),
+            delete_marker: text(h::DELETE_MARKER).is_some_and(|v| v.eq_ignore_ascii_case("true")),
             server_side_encryption: text(h::SERVER_SIDE_ENCRYPTION),
             tagging_count: header_u64(status, headers, h::TAGGING_COUNT)?,
             restore: text(h::RESTORE),

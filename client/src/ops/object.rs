@@ -14,6 +14,7 @@ use oss_protocol::xml::{
 };
 use reqwest::Method;
 
+use super::versioning::DeleteObjectResult;
 use super::{check_crc, content_md5, empty, is_url_encoded, url_decode, url_decode_opt, CrcTap, ObjectMeta, Output};
 use crate::client::Client;
 use crate::error::Error;
@@ -400,14 +401,40 @@ impl Client {
     }
 
     /// GetObjectMeta: `HEAD ?objectMeta`.
-    pub async fn get_object_meta(&self, bucket: &str, key: &str) -> Result<Output<ObjectMeta>, Error> {
-        let resp = self.request(Method::HEAD, Some(bucket), Some(key)).query("objectMeta", "").send().await?;
+    pub async fn get_object_meta(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<Output<ObjectMeta>, Error> {
+        let req = self
+            .request(Method::HEAD, Some(bucket), Some(key))
+            .query("objectMeta", "")
+            .query_opt("versionId", version_id);
+        let resp = req.send().await?;
         let meta = ObjectMeta::from_headers(resp.status, &resp.headers)?;
         Ok(Output::from_response(resp, meta))
     }
 
-    pub async fn delete_object(&self, bucket: &str, key: &str) -> Result<Output<()>, Error> {
-        Ok(empty(self.request(Method::DELETE, Some(bucket), Some(key)).send().await?))
+    /// DeleteObject of the current version: in a versioned bucket, a new delete marker hides it
+    /// (see [`Client::delete_object_version`] to remove a version for good).
+    pub async fn delete_object(&self, bucket: &str, key: &str) -> Result<Output<DeleteObjectResult>, Error> {
+        self.delete_object_at(bucket, key, None).await
+    }
+
+    pub(crate) async fn delete_object_at(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<Output<DeleteObjectResult>, Error> {
+        let req = self.request(Method::DELETE, Some(bucket), Some(key)).query_opt("versionId", version_id);
+        let resp = req.send().await?;
+        let data = DeleteObjectResult {
+            version_id: resp.header(h::VERSION_ID).map(str::to_owned),
+            delete_marker: resp.header(h::DELETE_MARKER).is_some_and(|v| v.eq_ignore_ascii_case("true")),
+        };
+        Ok(Output::from_response(resp, data))
     }
 
     /// DeleteMultipleObjects (`POST /?delete`) with a computed Content-MD5. Keys in the answer are
@@ -423,6 +450,15 @@ impl Client {
             quiet: Some(quiet.to_string()),
             objects: keys.iter().map(|k| DeleteObjectEntry { key: k.as_ref().to_owned(), version_id: None }).collect(),
         };
+        self.delete_entries(bucket, doc, encoding_type).await
+    }
+
+    pub(crate) async fn delete_entries(
+        &self,
+        bucket: &str,
+        doc: Delete,
+        encoding_type: Option<&str>,
+    ) -> Result<Output<DeleteResult>, Error> {
         let body = xml::to_xml("Delete", &doc);
         let resp = self
             .request(Method::POST, Some(bucket), None)
@@ -497,13 +533,31 @@ impl Client {
         Ok(Output::from_response(resp, data))
     }
 
-    pub async fn put_object_acl(&self, bucket: &str, key: &str, acl: &str) -> Result<Output<()>, Error> {
-        let req = self.request(Method::PUT, Some(bucket), Some(key)).query("acl", "").header(h::OBJECT_ACL, acl);
+    /// Sets the ACL of the current version, or of `version_id`.
+    pub async fn put_object_acl(
+        &self,
+        bucket: &str,
+        key: &str,
+        acl: &str,
+        version_id: Option<&str>,
+    ) -> Result<Output<()>, Error> {
+        let req = self
+            .request(Method::PUT, Some(bucket), Some(key))
+            .query("acl", "")
+            .query_opt("versionId", version_id)
+            .header(h::OBJECT_ACL, acl);
         Ok(empty(req.send().await?))
     }
 
-    pub async fn get_object_acl(&self, bucket: &str, key: &str) -> Result<Output<AccessControlPolicy>, Error> {
-        let resp = self.request(Method::GET, Some(bucket), Some(key)).query("acl", "").send().await?;
+    pub async fn get_object_acl(
+        &self,
+        bucket: &str,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<Output<AccessControlPolicy>, Error> {
+        let req =
+            self.request(Method::GET, Some(bucket), Some(key)).query("acl", "").query_opt("versionId", version_id);
+        let resp = req.send().await?;
         let data = resp.xml("AccessControlPolicy")?;
         Ok(Output::from_response(resp, data))
     }

@@ -224,9 +224,10 @@ async fn object_meta(state: &Arc<State>, bucket: &str, key: &str) -> Result<Resp
     let b = existing_bucket(state, bucket)?;
     let meta = state
         .store
-        .head(bucket, key)
+        .head(bucket, key, None)
         .await
         .map_err(|e| problem(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        .filter(|m| !m.delete_marker)
         .ok_or_else(|| problem(StatusCode::NOT_FOUND, format!("no object {key} in {bucket}")))?;
     let acl = if meta.acl == oss_protocol::Acl::Default {
         format!("default (bucket: {})", b.acl)

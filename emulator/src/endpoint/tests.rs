@@ -37,8 +37,10 @@ fn needs(endpoint: &Endpoint) -> Vec<String> {
             let on = match n.resource {
                 Resource::Account => "account".to_owned(),
                 Resource::Bucket(b) => format!("bucket {b}"),
-                Resource::Object { bucket, key } => format!("object {bucket}/{key}"),
-                Resource::CopySource { bucket, key } => format!("source {bucket}/{key}"),
+                Resource::Object { bucket, key, version: None } => format!("object {bucket}/{key}"),
+                Resource::Object { bucket, key, version: Some(v) } => format!("object {bucket}/{key}@{v}"),
+                Resource::CopySource { bucket, key, version: None } => format!("source {bucket}/{key}"),
+                Resource::CopySource { bucket, key, version: Some(v) } => format!("source {bucket}/{key}@{v}"),
             };
             format!("{} on {on}", n.action.policy_name())
         })
@@ -72,7 +74,7 @@ fn every_operation_has_a_row() {
         ("PUT /b/k?acl", None, O::PutObjectAcl, &["oss:PutObjectAcl on object b/k"]),
         ("GET /b/k?acl", None, O::GetObjectAcl, &["oss:GetObjectAcl on object b/k"]),
         ("PUT /b/k?tagging", None, O::PutObjectTagging, &["oss:PutObjectTagging on object b/k"]),
-        ("GET /b/k?tagging&versionId=null", None, O::GetObjectTagging, &["oss:GetObjectTagging on object b/k"]),
+        ("GET /b/k?tagging&versionId=null", None, O::GetObjectTagging, &["oss:GetObjectTagging on object b/k@null"]),
         ("DELETE /b/k?tagging", None, O::DeleteObjectTagging, &["oss:DeleteObjectTagging on object b/k"]),
         ("POST /b/k?restore", None, O::RestoreObject, &["oss:RestoreObject on object b/k"]),
         ("PUT /b?tagging", None, O::PutBucketTags, &["oss:PutBucketTagging on bucket b"]),
@@ -81,6 +83,9 @@ fn every_operation_has_a_row() {
         ("PUT /b?lifecycle", None, O::PutBucketLifecycle, &["oss:PutBucketLifecycle on bucket b"]),
         ("GET /b?lifecycle", None, O::GetBucketLifecycle, &["oss:GetBucketLifecycle on bucket b"]),
         ("DELETE /b?lifecycle", None, O::DeleteBucketLifecycle, &["oss:DeleteBucketLifecycle on bucket b"]),
+        ("PUT /b?versioning", None, O::PutBucketVersioning, &["oss:PutBucketVersioning on bucket b"]),
+        ("GET /b?versioning", None, O::GetBucketVersioning, &["oss:GetBucketVersioning on bucket b"]),
+        ("GET /b?versions&key-marker=k", None, O::ListObjectVersions, &["oss:ListObjectVersions on bucket b"]),
         ("POST /b/k?uploads", None, O::InitiateMultipartUpload, &["oss:PutObject on object b/k"]),
         ("PUT /b/k?partNumber=1&uploadId=U", None, O::UploadPart, &["oss:PutObject on object b/k"]),
         ("PUT /b/k?partNumber=2&uploadId=U", src, O::UploadPartCopy, &["oss:PutObject on object b/k", "oss:GetObject on source src/s.txt"]),
@@ -101,11 +106,11 @@ fn every_operation_has_a_row() {
 
 #[test]
 fn typed_parameters() {
-    let e = parse("PUT /b/dir/k?partNumber=7&uploadId=ABC", Some("/src/a%2Fb?versionId=v1")).unwrap();
+    let e = parse("PUT /b/dir/k?partNumber=7&uploadId=ABC", Some("/src/a%2Fb?versionId=null")).unwrap();
     let Endpoint::UploadPartCopy { object, upload_id, part_number, source } = e else { panic!("{e:?}") };
     assert_eq!((object.bucket.as_str(), object.key.as_str()), ("b", "dir/k"));
     assert_eq!((upload_id, part_number), (UploadId("ABC".into()), PartNumber(7)));
-    assert_eq!(source, CopySource { bucket: "src".into(), key: "a/b".into(), version_id: Some("v1".into()) });
+    assert_eq!(source, CopySource { bucket: "src".into(), key: "a/b".into(), version_id: Some(VersionId::null()) });
 }
 
 #[test]
@@ -117,6 +122,14 @@ fn rejections_keep_the_operation() {
     let r = parse("PUT /", None).unwrap_err();
     assert_eq!((r.operation, r.error.code), (None, Code::MethodNotAllowed));
     assert_eq!(parse("PATCH /b/k", None).unwrap_err().error.code, Code::MethodNotAllowed);
+    // A bad versionId is refused before anything is looked up, naming the operation.
+    let r = parse("GET /b/k?versionId=IllegalVersion", None).unwrap_err();
+    assert_eq!(
+        (r.operation, r.error.code, r.error.ec),
+        (Some(Operation::GetObject), Code::InvalidArgument, Some("0012-00000202"))
+    );
+    let r = parse("DELETE /b/k?versionId=", None).unwrap_err();
+    assert_eq!((r.operation, r.error.ec), (Some(Operation::DeleteObject), Some("0012-00000201")));
     // Only POST restores; a PUT ?restore must never become a PutObject over the archive.
     for line in ["PUT /b/k?restore", "GET /b/k?restore"] {
         assert_eq!(parse(line, None).unwrap_err().error.code, Code::MethodNotAllowed, "{line}");
@@ -134,7 +147,7 @@ fn unimplemented_sub_resources_are_not_plain_requests() {
         "POST /b/k?append&position=0",
         "POST /b?cors",
         "POST /b",
-        "GET /b/k?versions",
+        "GET /b?website",
     ] {
         let e = parse(line, None).unwrap();
         assert_eq!(e.operation(), Operation::NotImplemented, "{line}");
@@ -158,7 +171,12 @@ fn copy_source_forms() {
     let parse = |s| parse_copy_source(s).map(|c| (c.bucket, c.key, c.version_id));
     assert_eq!(parse("/b1k/dir%2Fa%20b").unwrap(), ("b1k".into(), "dir/a b".into(), None));
     assert_eq!(parse("/b1k/dir/a+b%2Bc").unwrap(), ("b1k".into(), "dir/a b+c".into(), None));
-    assert_eq!(parse("/b1k/k?versionId=v1").unwrap(), ("b1k".into(), "k".into(), Some("v1".into())));
+    assert_eq!(parse("/b1k/k?versionId=null").unwrap(), ("b1k".into(), "k".into(), Some(VersionId::null())));
+    let id = format!("CAEQ{}", "x".repeat(60));
+    let source = format!("/b1k/k?versionId={id}");
+    assert_eq!(parse_copy_source(&source).unwrap().version_id.map(|v| v.to_string()), Some(id));
+    // A bad id in the source is the request's error, with OSS's EC.
+    assert_eq!(parse_copy_source("/b1k/k?versionId=234").unwrap_err().ec, Some("0012-00000202"));
     assert_eq!(parse("/b1k/%E4%B8%AD%3F").unwrap().1, "中?");
     for bad in ["b1k/k", "/b1k", "/b1k/", "//k", ""] {
         assert_eq!(parse_copy_source(bad).unwrap_err().code, Code::InvalidArgument, "{bad}");

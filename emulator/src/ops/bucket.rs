@@ -4,6 +4,7 @@ use http::{Response, StatusCode};
 use oss_protocol::headers::ACL;
 use oss_protocol::xml::{
     self, AccessControlList, AccessControlPolicy, BucketDetail, BucketInfo, CreateBucketConfiguration,
+    ServerSideEncryptionRule,
 };
 
 use super::object::owner_of;
@@ -72,6 +73,7 @@ pub async fn put_bucket(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
         created_ms: ctx.now_ms(),
         tags: Vec::new(),
         lifecycle: None,
+        versioning: None,
     };
     match store.create_bucket(meta).await? {
         Ok(bucket) => {
@@ -128,6 +130,9 @@ pub fn get_bucket_info(ctx: &Ctx) -> Result<Response<Body>> {
             owner: owner_of(&m),
             access_control_list: AccessControlList { grant: m.acl.to_string() },
             comment: String::new(),
+            versioning: m.versioning.map(|v| v.to_string()),
+            // No bucket encryption is configured: OSS still answers the element (oss2 reads it).
+            server_side_encryption_rule: ServerSideEncryptionRule { sse_algorithm: "None".to_owned() },
         },
     };
     Ok(respond::xml(StatusCode::OK, xml::to_xml("BucketInfo", &info)))

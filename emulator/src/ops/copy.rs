@@ -4,9 +4,10 @@
 use http::{Response, StatusCode};
 use oss_protocol::headers::{
     COPY_SOURCE_IF_MATCH, COPY_SOURCE_IF_MODIFIED_SINCE, COPY_SOURCE_IF_NONE_MATCH, COPY_SOURCE_IF_UNMODIFIED_SINCE,
-    COPY_SOURCE_RANGE, HASH_CRC64ECMA, METADATA_DIRECTIVE, TAGGING_DIRECTIVE,
+    COPY_SOURCE_RANGE, COPY_SOURCE_VERSION_ID, HASH_CRC64ECMA, METADATA_DIRECTIVE, TAGGING_DIRECTIVE,
 };
 use oss_protocol::xml::{self, CopyObjectResult, CopyPartResult};
+use oss_protocol::VersionId;
 
 use super::meta::{
     check_conditions, object_template, server_side_encryption, storage_class, write_sse_headers, ByteRange,
@@ -23,11 +24,11 @@ use crate::store::{blob, Opened, PartData, PartMeta};
 /// The copy's source object, under the copy rules (authorization has checked the caller may
 /// read it): it must exist, be the version asked for, and satisfy the copy-source conditions.
 fn readable_source(ctx: &Ctx, source: &CopySource) -> Result<Opened> {
-    let version = ctx.grant.take_source_object().ok_or_else(|| OssError::no_such_key(&source.key))?;
-    // Buckets are not versioned here: only the "null" version exists.
-    if source.version_id.as_deref().is_some_and(|v| !v.is_empty() && v != "null") {
-        return Err(OssError::new(Code::NoSuchVersion).with("VersionId", source.version_id.clone().unwrap_or_default()));
-    }
+    let found = ctx.grant.take_source_object();
+    let version = crate::store::require_live(found, |o| &o.meta, &source.key, source.version_id.as_ref())
+        // A delete marker named by its id is no copy source either: 404, as the CopyObject
+        // reference says, not GetObject's 405.
+        .map_err(|e| if e.code == Code::MethodNotAllowed { OssError::no_such_key(&source.key) } else { e })?;
     check_conditions(
         ctx,
         [
@@ -40,6 +41,15 @@ fn readable_source(ctx: &Ctx, source: &CopySource) -> Result<Opened> {
     )?;
     super::restore::check_readable(&version.meta, ctx.now_ms())?;
     Ok(version)
+}
+
+/// `x-oss-copy-source-version-id`: the version read (the current one when none was named), when
+/// the source bucket is versioned or a version was named.
+fn copy_source_version_header(ctx: &Ctx, source: &CopySource, read: &VersionId, resp: &mut Response<Body>) {
+    let versioned = ctx.grant.source.as_ref().is_some_and(|b| b.versioning.is_some());
+    if versioned || source.version_id.is_some() {
+        set_header(resp, COPY_SOURCE_VERSION_ID, read.as_str());
+    }
 }
 
 fn directive(ctx: &Ctx, name: &'static str) -> Result<bool> {
@@ -119,11 +129,15 @@ pub async fn copy_object(ctx: &Ctx, source: &CopySource) -> Result<Response<Body
 
     // The copy lists the source's blobs: no bytes move, whatever the size.
     meta.segments = src.meta.segments.clone();
+    meta.version_id = ctx.new_version_id();
     let check = overwrite_check(ctx.forbid_overwrite());
     let stored = ctx.store().copy_object(&bucket.name, meta, &source.key, check).await?;
+    let source_version = src.meta.version_id.clone();
     drop(src);
     let result = CopyObjectResult { etag: stored.etag.clone(), last_modified: iso(stored.last_modified_ms) };
     let mut resp = respond::xml(StatusCode::OK, xml::to_xml("CopyObjectResult", &result));
+    copy_source_version_header(ctx, source, &source_version, &mut resp);
+    super::set_version_header(&mut resp, &bucket, &stored.version_id);
     set_header(&mut resp, "etag", &stored.etag);
     set_header(&mut resp, HASH_CRC64ECMA, &stored.crc64.to_string());
     write_sse_headers(&mut resp, &stored);
@@ -192,11 +206,13 @@ pub async fn upload_part_copy(
         source_key: source.key.clone(),
     };
     let src_size = src.meta.size;
+    let source_version = src.meta.version_id.clone();
     let part = ctx.store().put_part(ctx.bucket_name(), &upload.upload_id, part, shared).await?;
     drop(src);
     let result = CopyPartResult { last_modified: iso(part.last_modified_ms), etag: part.etag.clone() };
     let mut resp = respond::xml(StatusCode::OK, xml::to_xml("CopyPartResult", &result));
     part_response(&upload, &part, &mut resp);
+    copy_source_version_header(ctx, source, &source_version, &mut resp);
     if part.size > 0 {
         set_header(&mut resp, "content-range", &format!("bytes {}-{}/{}", start, start + part.size - 1, src_size));
     }

@@ -95,7 +95,7 @@ pub fn common_prefix<'a>(key: &'a str, prefix_len: usize, delimiter: &str) -> Op
     key.get(prefix_len..)?.find(delimiter).map(|i| &key[..prefix_len + i + delimiter.len()])
 }
 
-fn validate_prefix(name: &str, value: &str) -> Result<()> {
+pub fn validate_prefix(name: &str, value: &str) -> Result<()> {
     if value.len() >= 1024 {
         return Err(OssError::invalid_argument(format!("The {name} must be less than 1024 bytes."), name, value));
     }

@@ -11,6 +11,7 @@ pub mod object;
 pub mod restore;
 pub mod service;
 pub mod tagging;
+pub mod versioning;
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -19,6 +20,7 @@ use base64::Engine;
 use http::{HeaderMap, Response};
 use http_body_util::BodyExt;
 use oss_protocol::encoding::uri_encode;
+use oss_protocol::VersionId;
 
 use crate::access::Grant;
 use crate::auth::Principal;
@@ -78,9 +80,25 @@ impl Ctx {
     pub async fn object(&self) -> Result<Opened> {
         let found = match self.grant.take_object() {
             Some(judged) => judged,
-            None => self.store().open_object(self.bucket_name(), self.key(), PRELOAD_MAX).await?,
+            None => self.store().open_object(self.bucket_name(), self.key(), self.version(), PRELOAD_MAX).await?,
         };
-        found.ok_or_else(|| OssError::no_such_key(self.key()))
+        crate::store::require_live(found, |o| &o.meta, self.key(), self.version())
+    }
+
+    /// The metadata of the version a request names (no pins: for ACL, tagging and checks).
+    pub async fn head(&self) -> Result<crate::store::ObjectMeta> {
+        let found = self.store().head(self.bucket_name(), self.key(), self.version()).await?;
+        crate::store::require_live(found, |m| m, self.key(), self.version())
+    }
+
+    /// The version `?versionId=` names.
+    pub fn version(&self) -> Option<&VersionId> {
+        self.endpoint.object().and_then(|o| o.version.as_ref())
+    }
+
+    /// A fresh version id, which the store keeps if the bucket is versioned.
+    pub fn new_version_id(&self) -> VersionId {
+        self.state.new_version_id()
     }
 
     /// `encoding-type=url` asks for percent-encoded keys (and the echo that says so).
@@ -97,11 +115,11 @@ impl Ctx {
     }
 }
 
-/// Buckets keep one version of each object: `versionId` may only name it as `null`.
-pub fn check_null_version(ctx: &Ctx) -> Result<()> {
-    match ctx.param("versionId") {
-        Some(v) if !v.is_empty() && v != "null" => Err(OssError::new(Code::NoSuchVersion).with("VersionId", v)),
-        _ => Ok(()),
+/// `x-oss-version-id` of the version a request wrote, read or changed, when the bucket is
+/// versioned (an unversioned bucket's responses carry none: clients read its absence).
+pub fn set_version_header(resp: &mut Response<Body>, bucket: &BucketMeta, version: &VersionId) {
+    if bucket.versioning.is_some() {
+        crate::respond::set_header(resp, oss_protocol::headers::VERSION_ID, version.as_str());
     }
 }
 
@@ -139,6 +157,9 @@ pub async fn dispatch(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
         E::PutBucketLifecycle { .. } => lifecycle::put_bucket_lifecycle(ctx, body).await,
         E::GetBucketLifecycle { .. } => lifecycle::get_bucket_lifecycle(ctx),
         E::DeleteBucketLifecycle { .. } => lifecycle::delete_bucket_lifecycle(ctx).await,
+        E::PutBucketVersioning { .. } => versioning::put_bucket_versioning(ctx, body).await,
+        E::GetBucketVersioning { .. } => versioning::get_bucket_versioning(ctx),
+        E::ListObjectVersions { .. } => versioning::list_object_versions(ctx).await,
         E::InitiateMultipartUpload { .. } => multipart::initiate_multipart_upload(ctx).await,
         E::UploadPart { upload_id, part_number, .. } => {
             multipart::upload_part(ctx, upload_id, *part_number, body).await

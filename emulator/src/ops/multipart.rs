@@ -30,8 +30,9 @@ pub async fn initiate_multipart_upload(ctx: &Ctx) -> Result<Response<Body>> {
     let bucket = ctx.bucket()?;
     let forbid_overwrite = ctx.forbid_overwrite();
     if forbid_overwrite {
-        let existing = ctx.store().head(&bucket.name, &key).await?;
-        overwrite_check(true)(existing.as_ref())?;
+        // A versioned bucket replaces nothing, and a delete marker is no object (see `publish`).
+        let existing = ctx.store().head(&bucket.name, &key, None).await?;
+        overwrite_check(true)(existing.as_ref().filter(|m| bucket.versioning.is_none() && !m.delete_marker))?;
     }
     let mut template = object_template(ctx, &key, &bucket)?;
     template.set_default_header("content-type", DEFAULT_CONTENT_TYPE);
@@ -236,13 +237,18 @@ pub async fn complete_multipart_upload(ctx: &Ctx, upload_id: &UploadId, body: Re
     let now_ms = ctx.now_ms();
     let check = overwrite_check(ctx.forbid_overwrite() || upload.forbid_overwrite);
     let bucket = ctx.bucket()?;
+    let version_id = ctx.new_version_id();
     let stored = ctx
         .store()
         .complete_upload(
             &bucket.name,
             &upload.upload_id,
             &upload.key,
-            move |upload, parts| assemble(upload, requested, parts, acl, min_part_size, now_ms),
+            move |upload, parts| {
+                let mut meta = assemble(upload, requested, parts, acl, min_part_size, now_ms)?;
+                meta.version_id = version_id;
+                Ok(meta)
+            },
             check,
         )
         .await?;
@@ -261,6 +267,7 @@ pub async fn complete_multipart_upload(ctx: &Ctx, upload_id: &UploadId, body: Re
         etag: stored.etag.clone(),
     };
     let mut resp = respond::xml(StatusCode::OK, xml::to_xml("CompleteMultipartUploadResult", &result));
+    super::set_version_header(&mut resp, &bucket, &stored.version_id);
     set_header(&mut resp, "etag", &stored.etag);
     set_header(&mut resp, HASH_CRC64ECMA, &stored.crc64.to_string());
     write_sse_headers(&mut resp, &stored);

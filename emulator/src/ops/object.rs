@@ -3,8 +3,9 @@
 
 use base64::Engine;
 use http::{Response, StatusCode};
-use oss_protocol::headers::{HASH_CRC64ECMA, OBJECT_ACL, RANGE_BEHAVIOR};
+use oss_protocol::headers::{DELETE_MARKER, HASH_CRC64ECMA, OBJECT_ACL, RANGE_BEHAVIOR};
 use oss_protocol::xml::{self, AccessControlList, AccessControlPolicy, DeleteResult, DeletedObject, Owner};
+use oss_protocol::VersionId;
 
 use super::meta::{
     check_conditions, object_template, parse_range, write_object_headers, write_sse_headers, DEFAULT_CONTENT_TYPE,
@@ -13,7 +14,7 @@ use super::{check_body_md5, encode_if, read_small_body, receive_checked, require
 use crate::body::{self, Body, RequestBody};
 use crate::error::{Code, OssError, Result};
 use crate::respond::{self, set_header};
-use crate::store::{BucketMeta, Check};
+use crate::store::{BucketMeta, Check, Delete, Deleted};
 
 /// The existing object a write replaces may not be replaced when `forbid` is set.
 pub fn overwrite_check(forbid: bool) -> Check {
@@ -59,9 +60,11 @@ pub async fn put_object(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
     meta.etag = oss_protocol::etag_from_md5(&received.md5);
     meta.content_md5 = Some(base64::engine::general_purpose::STANDARD.encode(received.md5));
     meta.last_modified_ms = ctx.now_ms();
+    meta.version_id = ctx.new_version_id();
     let check = overwrite_check(ctx.forbid_overwrite());
     let stored = ctx.store().put_object(&bucket.name, meta, received.data, check).await?;
     let mut resp = respond::empty(StatusCode::OK);
+    super::set_version_header(&mut resp, &bucket, &stored.version_id);
     set_header(&mut resp, "etag", &stored.etag);
     set_header(&mut resp, HASH_CRC64ECMA, &stored.crc64.to_string());
     if let Some(md5) = &stored.content_md5 {
@@ -99,6 +102,7 @@ pub async fn get_object(ctx: &Ctx) -> Result<Response<Body>> {
     let (start, len) = range.map_or((0, meta.size), |r| (r.first, r.len()));
     let mut resp = Response::new(body::empty());
     write_object_headers(&mut resp, meta, ctx.now_ms());
+    super::set_version_header(&mut resp, ctx.bucket()?.as_ref(), &meta.version_id);
     for (header, value) in overrides {
         set_header(&mut resp, header, value);
     }
@@ -116,6 +120,7 @@ pub async fn head_object(ctx: &Ctx) -> Result<Response<Body>> {
     check_conditions(ctx, ["if-match", "if-none-match", "if-unmodified-since", "if-modified-since"], &opened.meta)?;
     let mut resp = respond::empty(StatusCode::OK);
     write_object_headers(&mut resp, &opened.meta, ctx.now_ms());
+    super::set_version_header(&mut resp, ctx.bucket()?.as_ref(), &opened.meta.version_id);
     set_header(&mut resp, "content-length", &opened.meta.size.to_string());
     Ok(resp)
 }
@@ -123,17 +128,32 @@ pub async fn head_object(ctx: &Ctx) -> Result<Response<Body>> {
 pub async fn get_object_meta(ctx: &Ctx) -> Result<Response<Body>> {
     let meta = ctx.object().await?.meta;
     let mut resp = respond::empty(StatusCode::OK);
+    super::set_version_header(&mut resp, ctx.bucket()?.as_ref(), &meta.version_id);
     set_header(&mut resp, "etag", &meta.etag);
     set_header(&mut resp, "last-modified", &super::http_date(meta.last_modified_ms));
     set_header(&mut resp, "content-length", &meta.size.to_string());
     Ok(resp)
 }
 
-/// 204 whether or not the object existed.
+/// 204 whether or not the object existed. In a versioned bucket: without `versionId`, a new
+/// delete marker; with it, that version is gone for good.
 pub async fn delete_object(ctx: &Ctx) -> Result<Response<Body>> {
     let bucket = ctx.bucket()?;
-    ctx.store().delete_object(&bucket.name, ctx.key()).await?;
-    Ok(respond::empty(StatusCode::NO_CONTENT))
+    let delete = delete_request(ctx, ctx.key().to_owned(), ctx.version().cloned());
+    let deleted = ctx.store().delete_object(&bucket.name, delete).await?;
+    let mut resp = respond::empty(StatusCode::NO_CONTENT);
+    if let Some(version) = &deleted.version_id {
+        super::set_version_header(&mut resp, &bucket, version);
+    }
+    // Only ever `true`: oss2 reads any value of this header as true.
+    if deleted.delete_marker && bucket.versioning.is_some() {
+        set_header(&mut resp, DELETE_MARKER, "true");
+    }
+    Ok(resp)
+}
+
+fn delete_request(ctx: &Ctx, key: String, version: Option<VersionId>) -> Delete {
+    Delete { key, version, marker_id: ctx.new_version_id(), now_ms: ctx.now_ms() }
 }
 
 /// At most 1000 keys in a body of at most 2 MB.
@@ -156,21 +176,34 @@ pub async fn delete_multiple_objects(ctx: &Ctx, body: RequestBody) -> Result<Res
         return Err(OssError::malformed_xml("You have attempted to delete more objects than allowed."));
     }
     let quiet = request.quiet.as_deref().is_some_and(|q| q.trim().eq_ignore_ascii_case("true"));
-    let keys: Vec<String> = request.objects.into_iter().map(|o| o.key).collect();
-    for key in &keys {
-        validate_key(key)?;
+    let mut deletes = Vec::with_capacity(request.objects.len());
+    for object in request.objects {
+        validate_key(&object.key)?;
+        // One bad id fails the whole request, before anything is deleted.
+        let version = object.version_id.as_deref().map(crate::endpoint::parse_version_id).transpose()?;
+        deletes.push(delete_request(ctx, object.key, version));
     }
-    let deleted = keys.clone();
-    ctx.store().delete_objects(&bucket.name, keys).await?;
+    let asked: Vec<(String, Option<VersionId>)> = deletes.iter().map(|d| (d.key.clone(), d.version.clone())).collect();
+    let outcomes = ctx.store().delete_objects(&bucket.name, deletes).await?;
     let url = ctx.url_encoding();
-    // Keys that did not exist are reported as deleted too (S3-like; OSS reports no error).
+    let versioned = bucket.versioning.is_some();
+    // Keys and versions that did not exist are reported as deleted too (S3-like; OSS reports no
+    // error, and oss2's tests repeat a delete of versions already gone). An unversioned bucket
+    // reports keys only.
+    let entry = |((key, version), done): (&(String, Option<VersionId>), &Deleted)| {
+        let mut entry = DeletedObject { key: encode_if(url, key), ..Default::default() };
+        if versioned {
+            entry.version_id = version.as_ref().map(VersionId::to_string);
+            if done.delete_marker {
+                entry.delete_marker = Some(true);
+                entry.delete_marker_version_id = done.version_id.as_ref().map(VersionId::to_string);
+            }
+        }
+        entry
+    };
     let result = DeleteResult {
         encoding_type: url.then(|| "url".to_owned()),
-        deleted: if quiet {
-            Vec::new()
-        } else {
-            deleted.iter().map(|k| DeletedObject { key: encode_if(url, k) }).collect()
-        },
+        deleted: if quiet { Vec::new() } else { asked.iter().zip(&outcomes).map(entry).collect() },
     };
     Ok(respond::xml(StatusCode::OK, xml::to_xml("DeleteResult", &result)))
 }
@@ -185,21 +218,26 @@ pub async fn put_object_acl(ctx: &Ctx) -> Result<Response<Body>> {
     let acl = super::meta::object_acl(ctx)?
         .ok_or_else(|| OssError::invalid_argument("no such object access control exists", OBJECT_ACL, ""))?;
     // The data stays; only the ACL changes, atomically with every other write of the key.
-    ctx.store()
-        .update_object(&bucket.name, ctx.key(), move |meta| {
+    let version = ctx
+        .store()
+        .update_object(&bucket.name, ctx.key(), ctx.version(), move |meta| {
             meta.acl = acl;
-            Ok(())
+            Ok(meta.version_id.clone())
         })
         .await?;
-    Ok(respond::empty(StatusCode::OK))
+    let mut resp = respond::empty(StatusCode::OK);
+    super::set_version_header(&mut resp, &bucket, &version);
+    Ok(resp)
 }
 
 pub async fn get_object_acl(ctx: &Ctx) -> Result<Response<Body>> {
     let bucket = ctx.bucket()?;
-    let meta = ctx.store().head(&bucket.name, ctx.key()).await?.ok_or_else(|| OssError::no_such_key(ctx.key()))?;
+    let meta = ctx.head().await?;
     let policy = AccessControlPolicy {
         owner: owner_of(&bucket),
         access_control_list: AccessControlList { grant: meta.acl.to_string() },
     };
-    Ok(respond::xml(StatusCode::OK, xml::to_xml("AccessControlPolicy", &policy)))
+    let mut resp = respond::xml(StatusCode::OK, xml::to_xml("AccessControlPolicy", &policy));
+    super::set_version_header(&mut resp, &bucket, &meta.version_id);
+    Ok(resp)
 }

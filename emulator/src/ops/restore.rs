@@ -85,7 +85,6 @@ fn parse_request(class: StorageClass, doc: Option<RestoreRequest>) -> Result<Req
 /// `POST /<key>?restore`: 202 when a restore starts, 200 when the object is already restored (the
 /// restored copy then lives `Days` from now, never less than it had), 409 while one is ongoing.
 pub async fn restore_object(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
-    super::check_null_version(ctx)?;
     let (body, _reserved) = read_small_body(ctx, body, 64 * 1024).await?.into_parts();
     let text = super::body_text(body)?;
     let doc = if text.trim().is_empty() {
@@ -98,14 +97,22 @@ pub async fn restore_object(ctx: &Ctx, body: RequestBody) -> Result<Response<Bod
     };
     let now = ctx.now_ms();
     let times = ctx.state.config.restore.clone();
-    let (status, tier) =
-        ctx.store().update_object(ctx.bucket_name(), ctx.key(), move |meta| restore(meta, doc, now, &times)).await?;
+    let (status, tier, version) = ctx
+        .store()
+        .update_object(ctx.bucket_name(), ctx.key(), ctx.version(), move |meta| {
+            let (status, tier) = restore(meta, doc, now, &times)?;
+            Ok((status, tier, meta.version_id.clone()))
+        })
+        .await?;
     let mut resp = respond::empty(status);
     if let Some(tier) = tier {
         set_header(&mut resp, RESTORE_PRIORITY, tier.as_str());
     }
-    if ctx.param("versionId").is_some() {
-        set_header(&mut resp, VERSION_ID, "null");
+    // Named versions are echoed even in an unversioned bucket (`null`), as before versioning.
+    if ctx.version().is_some() {
+        set_header(&mut resp, VERSION_ID, version.as_str());
+    } else {
+        super::set_version_header(&mut resp, ctx.bucket()?.as_ref(), &version);
     }
     Ok(resp)
 }

@@ -121,34 +121,39 @@ fn tagging_response(tags: &Tags) -> Response<Body> {
 
 /// Replaces the object's whole tag set; its data and Last-Modified stay.
 pub async fn put_object_tagging(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
-    super::check_null_version(ctx)?;
     let tags = tagging_body(ctx, body).await?;
     check_object_tags(&tags, false)?;
-    ctx.store()
-        .update_object(ctx.bucket_name(), ctx.key(), move |meta| {
+    let version = ctx
+        .store()
+        .update_object(ctx.bucket_name(), ctx.key(), ctx.version(), move |meta| {
             meta.tags = tags;
-            Ok(())
+            Ok(meta.version_id.clone())
         })
         .await?;
-    Ok(respond::empty(StatusCode::OK))
+    let mut resp = respond::empty(StatusCode::OK);
+    super::set_version_header(&mut resp, ctx.bucket()?.as_ref(), &version);
+    Ok(resp)
 }
 
 pub async fn get_object_tagging(ctx: &Ctx) -> Result<Response<Body>> {
-    super::check_null_version(ctx)?;
-    let meta = ctx.store().head(ctx.bucket_name(), ctx.key()).await?.ok_or_else(|| OssError::no_such_key(ctx.key()))?;
-    Ok(tagging_response(&meta.tags))
+    let meta = ctx.head().await?;
+    let mut resp = tagging_response(&meta.tags);
+    super::set_version_header(&mut resp, ctx.bucket()?.as_ref(), &meta.version_id);
+    Ok(resp)
 }
 
 /// 204, also when the object had no tags.
 pub async fn delete_object_tagging(ctx: &Ctx) -> Result<Response<Body>> {
-    super::check_null_version(ctx)?;
-    ctx.store()
-        .update_object(ctx.bucket_name(), ctx.key(), |meta| {
+    let version = ctx
+        .store()
+        .update_object(ctx.bucket_name(), ctx.key(), ctx.version(), |meta| {
             meta.tags.clear();
-            Ok(())
+            Ok(meta.version_id.clone())
         })
         .await?;
-    Ok(respond::empty(StatusCode::NO_CONTENT))
+    let mut resp = respond::empty(StatusCode::NO_CONTENT);
+    super::set_version_header(&mut resp, ctx.bucket()?.as_ref(), &version);
+    Ok(resp)
 }
 
 pub async fn put_bucket_tags(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {

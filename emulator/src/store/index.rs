@@ -124,6 +124,10 @@ pub fn has_objects(conn: &Connection, bucket: &str) -> Result<bool> {
     Ok(conn.prepare_cached("SELECT 1 FROM objects WHERE bucket = ?1 LIMIT 1")?.exists([bucket])?)
 }
 
+pub fn has_versions(conn: &Connection, bucket: &str) -> Result<bool> {
+    Ok(conn.prepare_cached("SELECT 1 FROM versions WHERE bucket = ?1 LIMIT 1")?.exists([bucket])?)
+}
+
 pub fn has_uploads(conn: &Connection, bucket: &str) -> Result<bool> {
     Ok(conn.prepare_cached("SELECT 1 FROM uploads WHERE bucket = ?1 LIMIT 1")?.exists([bucket])?)
 }
@@ -240,6 +244,55 @@ pub fn scan_objects(
         None => stmt.query_map(params![bucket, lower, limit], |r| r.get(0))?.collect::<Result<_, _>>()?,
     };
     rows.iter().map(|m| decode(m)).collect()
+}
+
+// ---- noncurrent versions ----
+//
+// A key's noncurrent versions are numbered in the order they stopped being current, so the
+// highest number is the newest. A key with noncurrent versions always has a current one in
+// `objects` (removing the current version promotes the newest), which lets listings walk
+// `objects` and look up each key's history.
+
+/// Keeps `meta`, which stopped being current, as the newest noncurrent version of its key.
+pub fn push_version(conn: &Connection, bucket: &str, meta: &ObjectMeta) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO versions(bucket, key, seq, meta) SELECT ?1, ?2, COALESCE(MAX(seq), 0) + 1, ?3
+         FROM versions WHERE bucket = ?1 AND key = ?2",
+    )?
+    .execute(params![bucket, meta.key.as_bytes(), encode(meta)?])?;
+    Ok(())
+}
+
+/// A key's noncurrent versions, newest first, with their numbers.
+pub fn noncurrent_versions(conn: &Connection, bucket: &str, key: &str) -> Result<Vec<(i64, ObjectMeta)>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT seq, meta FROM versions WHERE bucket = ?1 AND key = ?2 ORDER BY seq DESC")?;
+    let rows: Vec<(i64, Vec<u8>)> =
+        stmt.query_map(params![bucket, key.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    rows.into_iter().map(|(seq, m)| Ok((seq, decode(&m)?))).collect()
+}
+
+pub fn put_version_row(conn: &Connection, bucket: &str, seq: i64, meta: &ObjectMeta) -> Result<()> {
+    conn.prepare_cached("UPDATE versions SET meta = ?4 WHERE bucket = ?1 AND key = ?2 AND seq = ?3")?
+        .execute(params![bucket, meta.key.as_bytes(), seq, encode(meta)?])?;
+    Ok(())
+}
+
+pub fn delete_version_row(conn: &Connection, bucket: &str, key: &str, seq: i64) -> Result<()> {
+    conn.prepare_cached("DELETE FROM versions WHERE bucket = ?1 AND key = ?2 AND seq = ?3")?.execute(params![
+        bucket,
+        key.as_bytes(),
+        seq
+    ])?;
+    Ok(())
+}
+
+/// Up to `limit` noncurrent versions of `bucket` (the reset removes them all).
+pub fn some_versions(conn: &Connection, bucket: &str, limit: usize) -> Result<Vec<(i64, ObjectMeta)>> {
+    let mut stmt = conn.prepare_cached("SELECT seq, meta FROM versions WHERE bucket = ?1 LIMIT ?2")?;
+    let rows: Vec<(i64, Vec<u8>)> =
+        stmt.query_map(params![bucket, limit as i64], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    rows.into_iter().map(|(seq, m)| Ok((seq, decode(&m)?))).collect()
 }
 
 // ---- uploads and parts ----

@@ -34,6 +34,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 
 use bytes::Bytes;
+use oss_protocol::{VersionId, VersioningStatus};
 use rusqlite::Connection;
 
 use blob::Piece;
@@ -143,6 +144,7 @@ struct Inner {
     writer: Writer,
     reclaim: Arc<Reclaimer>,
     hooks: StoreHooks,
+    sweeper: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 #[derive(Clone)]
@@ -152,6 +154,29 @@ pub struct Store {
 
 fn invalid_data(message: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, message)
+}
+
+/// Where a version's row is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Row {
+    Current,
+    /// Its number among the key's noncurrent versions.
+    Noncurrent(i64),
+}
+
+/// The current version of `key`, or the one `version` names.
+fn find(conn: &Connection, bucket: &str, key: &str, version: Option<&VersionId>) -> Result<Option<(Row, ObjectMeta)>> {
+    let current = index::get_object(conn, bucket, key)?;
+    let Some(wanted) = version else { return Ok(current.map(|m| (Row::Current, m))) };
+    match current {
+        Some(m) if &m.version_id == wanted => Ok(Some((Row::Current, m))),
+        // No current version: no noncurrent ones either.
+        None => Ok(None),
+        Some(_) => Ok(index::noncurrent_versions(conn, bucket, key)?
+            .into_iter()
+            .find(|(_, m)| &m.version_id == wanted)
+            .map(|(seq, m)| (Row::Noncurrent(seq), m))),
+    }
 }
 
 /// Where each segment's bytes are: blob files stay files, small blobs are read from the index.
@@ -253,9 +278,11 @@ impl Store {
                 writer,
                 reclaim,
                 hooks,
+                sweeper: Mutex::new(None),
             }),
         };
-        store.sweep();
+        let sweeper = store.sweep();
+        *store.inner.sweeper.lock().unwrap_or_else(PoisonError::into_inner) = sweeper;
         Ok(store)
     }
 
@@ -290,6 +317,26 @@ impl Store {
             reclaim.flush()
         })
         .await;
+    }
+
+    /// Finishes the background work and closes the index, so that nothing writes into the data
+    /// directory any more (an `--ephemeral` one is removed next). Writes answer errors after.
+    pub async fn close(&self) {
+        let store = self.clone();
+        let _ = tokio::task::spawn_blocking(move || store.close_blocking()).await;
+    }
+
+    /// [`Store::close`] on the calling thread: it waits for at most one commit.
+    pub fn close_blocking(&self) {
+        // The readers first: the last connection to close checkpoints the log into the index.
+        self.inner.readers.lock().unwrap_or_else(PoisonError::into_inner).clear();
+        // Commits what is queued; the sweep's next check then fails and it ends.
+        self.inner.writer.stop();
+        let sweeper = self.inner.sweeper.lock().unwrap_or_else(PoisonError::into_inner).take();
+        if let Some(sweeper) = sweeper {
+            let _ = sweeper.join();
+        }
+        self.inner.reclaim.flush();
     }
 
     /// Runs a read against a pooled connection.
@@ -343,7 +390,7 @@ impl Store {
     /// Deletes blob files a crash left behind: written, never committed. Runs on a thread of its
     /// own after start-up, one shard directory at a time; each check is a write job, so it sees
     /// every blob the writer has placed either committed or removed.
-    fn sweep(&self) {
+    fn sweep(&self) -> Option<std::thread::JoinHandle<()>> {
         let store = self.clone();
         let spawned = std::thread::Builder::new().name("oss-sweep".into()).spawn(move || {
             let mut removed = 0usize;
@@ -368,9 +415,7 @@ impl Store {
             }
             store.inner.reclaim.sweep_done();
         });
-        if let Err(e) = spawned {
-            tracing::warn!("could not start the crash sweep: {e}");
-        }
+        spawned.map_err(|e| tracing::warn!("could not start the crash sweep: {e}")).ok()
     }
 }
 
@@ -421,7 +466,7 @@ impl Store {
         self.write(move |b| {
             let name = owned.as_str();
             index::require_bucket(b.conn, name)?;
-            if index::has_objects(b.conn, name)? {
+            if index::has_objects(b.conn, name)? || index::has_versions(b.conn, name)? {
                 return Err(OssError::new(Code::BucketNotEmpty).with("BucketName", name).ec("0015-00000301"));
             }
             if index::has_uploads(b.conn, name)? {
@@ -475,6 +520,14 @@ impl Store {
                         if objects.len() == SLICE {
                             return Ok(true);
                         }
+                        let versions = index::some_versions(b.conn, &bucket, SLICE)?;
+                        for (seq, v) in &versions {
+                            index::delete_version_row(b.conn, &bucket, &v.key, *seq)?;
+                            index::drop_refs(b.conn, &v.segments, &mut b.freed)?;
+                        }
+                        if versions.len() == SLICE {
+                            return Ok(true);
+                        }
                         for id in index::upload_ids(b.conn, &bucket)? {
                             for part in index::scan_parts(b.conn, &bucket, &id, 0, usize::MAX >> 1)? {
                                 index::drop_refs(b.conn, &part.segments, &mut b.freed)?;
@@ -498,20 +551,34 @@ impl Store {
 // ---- reading objects ----
 
 impl Store {
-    /// An object's metadata (no pins: for checks, not for reading data).
-    pub async fn head(&self, bucket: &str, key: &str) -> Result<Option<ObjectMeta>> {
-        let (store, bucket, key) = (self.clone(), bucket.to_owned(), key.to_owned());
-        blocking(move || store.read(|c| index::get_object(c, &bucket, &key))).await
+    /// An object version's metadata (no pins: for checks, not for reading data): the current
+    /// one, or the one `version` names. It may be a delete marker.
+    pub async fn head(&self, bucket: &str, key: &str, version: Option<&VersionId>) -> Result<Option<ObjectMeta>> {
+        let (store, bucket, key, version) = (self.clone(), bucket.to_owned(), key.to_owned(), version.cloned());
+        blocking(move || store.read(|c| find(c, &bucket, &key, version.as_ref()).map(|f| f.map(|(_, m)| m)))).await
     }
 
-    /// Finds an object for reading: pins its blobs, and reads it whole when it is at most
-    /// `preload` bytes (one handoff for a small GET).
-    pub async fn open_object(&self, bucket: &str, key: &str, preload: u64) -> Result<Option<Opened>> {
-        let (store, bucket, key) = (self.clone(), bucket.to_owned(), key.to_owned());
-        blocking(move || store.open_blocking(&bucket, &key, preload)).await
+    /// Finds an object version for reading (the current one, or the one `version` names; it may
+    /// be a delete marker): pins its blobs, and reads it whole when it is at most `preload` bytes
+    /// (one handoff for a small GET).
+    pub async fn open_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&VersionId>,
+        preload: u64,
+    ) -> Result<Option<Opened>> {
+        let (store, bucket, key, version) = (self.clone(), bucket.to_owned(), key.to_owned(), version.cloned());
+        blocking(move || store.open_blocking(&bucket, &key, version.as_ref(), preload)).await
     }
 
-    fn open_blocking(&self, bucket: &str, key: &str, preload: u64) -> Result<Option<Opened>> {
+    fn open_blocking(
+        &self,
+        bucket: &str,
+        key: &str,
+        version: Option<&VersionId>,
+        preload: u64,
+    ) -> Result<Option<Opened>> {
         let reclaim = &self.inner.reclaim;
         let (meta, pieces, pin) = {
             let _lookup = reclaim.lookup();
@@ -519,7 +586,7 @@ impl Store {
                 // One snapshot for the row and its small blobs: a commit between the two reads
                 // could drop the blobs the row names.
                 let snapshot = c.unchecked_transaction()?;
-                let Some(meta) = index::get_object(&snapshot, bucket, key)? else { return Ok(None) };
+                let Some((_, meta)) = find(&snapshot, bucket, key, version)? else { return Ok(None) };
                 let pieces = resolve(&snapshot, &meta.segments)?;
                 Ok(Some((meta, pieces)))
             })?;
@@ -564,52 +631,83 @@ impl Store {
     }
 
     /// Visits objects in key order: keys starting with `prefix`, after `after` when given, until
-    /// the visitor says stop. The visitor runs on a blocking thread; its state is handed back.
-    pub async fn scan<S, V>(
+    /// the visitor says stop. Keys whose current version is a delete marker are not objects. The
+    /// visitor runs on a blocking thread; its state is handed back.
+    pub async fn scan<S, V>(&self, bucket: &str, prefix: &str, after: Option<&str>, state: S, mut visit: V) -> Result<S>
+    where
+        S: Send + 'static,
+        V: FnMut(&mut S, &ObjectMeta) -> Step + Send + 'static,
+    {
+        let from = after.map(|a| (a.to_owned(), false));
+        self.scan_rows(bucket, prefix, from, false, state, move |s, m, _| match m.delete_marker {
+            true => Step::Next,
+            false => visit(s, m),
+        })
+        .await
+    }
+
+    /// Visits every version (delete markers too) in key order, each key's newest first, with
+    /// whether it is the current one: keys starting with `prefix`, from `from` (a key, and whether
+    /// that key itself is included).
+    pub async fn scan_versions<S, V>(
         &self,
         bucket: &str,
         prefix: &str,
-        after: Option<&str>,
+        from: Option<(String, bool)>,
+        state: S,
+        visit: V,
+    ) -> Result<S>
+    where
+        S: Send + 'static,
+        V: FnMut(&mut S, &ObjectMeta, bool) -> Step + Send + 'static,
+    {
+        self.scan_rows(bucket, prefix, from, true, state, visit).await
+    }
+
+    async fn scan_rows<S, V>(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        from: Option<(String, bool)>,
+        history: bool,
         mut state: S,
         mut visit: V,
     ) -> Result<S>
     where
         S: Send + 'static,
-        V: FnMut(&mut S, &ObjectMeta) -> Step + Send + 'static,
+        V: FnMut(&mut S, &ObjectMeta, bool) -> Step + Send + 'static,
     {
         const BATCH: usize = 256;
         let (store, bucket, prefix) = (self.clone(), bucket.to_owned(), prefix.to_owned());
-        let after = after.map(str::to_owned);
         blocking(move || {
             let until = index::prefix_end(prefix.as_bytes());
-            let mut lower: Vec<u8>;
-            let mut inclusive;
-            match after {
-                Some(a) if a.as_str() >= prefix.as_str() => {
-                    lower = a.into_bytes();
-                    inclusive = false;
-                }
-                _ => {
-                    lower = prefix.as_bytes().to_vec();
-                    inclusive = true;
-                }
-            }
+            let (mut lower, mut inclusive) = match from {
+                Some((key, incl)) if key.as_str() >= prefix.as_str() => (key.into_bytes(), incl),
+                _ => (prefix.as_bytes().to_vec(), true),
+            };
             store.read(|c| loop {
                 let from = if inclusive { Bound::Included(&lower[..]) } else { Bound::Excluded(&lower[..]) };
                 let rows = index::scan_objects(c, &bucket, from, until.as_deref(), BATCH)?;
                 let full = rows.len() == BATCH;
                 let mut next: Option<(Vec<u8>, bool)> = None;
-                for meta in &rows {
-                    match visit(&mut state, meta) {
-                        Step::Next => next = Some((meta.key.as_bytes().to_vec(), false)),
-                        Step::SkipPrefix(p) => match index::prefix_end(p.as_bytes()) {
-                            Some(end) => {
-                                next = Some((end, true));
-                                break;
-                            }
-                            None => return Ok(()),
-                        },
-                        Step::Stop => return Ok(()),
+                'rows: for meta in &rows {
+                    let older = match history {
+                        true => index::noncurrent_versions(c, &bucket, &meta.key)?,
+                        false => Vec::new(),
+                    };
+                    let versions = std::iter::once((meta, true)).chain(older.iter().map(|(_, m)| (m, false)));
+                    for (version, latest) in versions {
+                        match visit(&mut state, version, latest) {
+                            Step::Next => next = Some((meta.key.as_bytes().to_vec(), false)),
+                            Step::SkipPrefix(p) => match index::prefix_end(p.as_bytes()) {
+                                Some(end) => {
+                                    next = Some((end, true));
+                                    break 'rows;
+                                }
+                                None => return Ok(()),
+                            },
+                            Step::Stop => return Ok(()),
+                        }
                     }
                 }
                 match next {
@@ -631,21 +729,119 @@ impl Store {
 /// Approves (or refuses) the version a write would replace.
 pub type Check = Box<dyn FnOnce(Option<&ObjectMeta>) -> Result<()> + Send>;
 
+/// What a delete did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deleted {
+    /// Something was there: an object, or the version asked for.
+    pub existed: bool,
+    /// The version removed (a delete by id), or the delete marker created.
+    pub version_id: Option<VersionId>,
+    /// A delete marker was created, or the version removed was one.
+    pub delete_marker: bool,
+}
+
 /// Makes `meta` the current version of its key, after `check` approves the one it replaces.
 /// `fresh`: its blobs were just placed by this job; otherwise they are shared with another
-/// object, which must still exist.
-fn publish(b: &mut Batch<'_>, bucket: &str, meta: &ObjectMeta, fresh: bool, check: Check) -> Result<bool> {
-    index::require_bucket(b.conn, bucket)?;
+/// object, which must still exist. The bucket's versioning decides what becomes of the version
+/// that was current, and whether `meta` keeps the id it proposes.
+fn publish(b: &mut Batch<'_>, bucket: &str, meta: &mut ObjectMeta, fresh: bool, check: Check) -> Result<bool> {
+    let versioning = index::require_bucket(b.conn, bucket)?.versioning;
+    if versioning != Some(VersioningStatus::Enabled) {
+        meta.version_id = VersionId::null();
+    }
     let old = index::get_object(b.conn, bucket, &meta.key)?;
-    check(old.as_ref())?;
+    // A versioned bucket replaces nothing (OSS ignores x-oss-forbid-overwrite there), and a
+    // delete marker is no object to protect.
+    check(old.as_ref().filter(|o| versioning.is_none() && !o.delete_marker))?;
     if !index::add_refs(b.conn, &meta.segments, fresh)? {
         return Ok(false);
     }
     index::put_object_row(b.conn, bucket, meta)?;
-    if let Some(old) = old {
-        index::drop_refs(b.conn, &old.segments, &mut b.freed)?;
-    }
+    supersede(b, bucket, versioning, old, meta)?;
     Ok(true)
+}
+
+/// What becomes of `old` now that `new` is current: unversioned buckets forget it, versioned ones
+/// keep it as noncurrent, except a `null` version, which a new `null` version replaces (a key has
+/// at most one).
+fn supersede(
+    b: &mut Batch<'_>,
+    bucket: &str,
+    versioning: Option<VersioningStatus>,
+    old: Option<ObjectMeta>,
+    new: &ObjectMeta,
+) -> Result<()> {
+    if let Some(old) = old {
+        if versioning.is_none() || (old.version_id.is_null() && new.version_id.is_null()) {
+            index::drop_refs(b.conn, &old.segments, &mut b.freed)?;
+        } else {
+            index::push_version(b.conn, bucket, &old)?;
+        }
+    }
+    if versioning.is_some() && new.version_id.is_null() {
+        let older = index::noncurrent_versions(b.conn, bucket, &new.key)?;
+        if let Some((seq, null)) = older.into_iter().find(|(_, m)| m.version_id.is_null()) {
+            index::delete_version_row(b.conn, bucket, &new.key, seq)?;
+            index::drop_refs(b.conn, &null.segments, &mut b.freed)?;
+        }
+    }
+    Ok(())
+}
+
+/// One delete inside a commit: see [`Store::delete_objects`].
+fn delete_one(b: &mut Batch<'_>, bucket: &str, versioning: Option<VersioningStatus>, d: &Delete) -> Result<Deleted> {
+    let Some(wanted) = &d.version else {
+        let Some(versioning) = versioning else {
+            let old = index::get_object(b.conn, bucket, &d.key)?;
+            if let Some(old) = &old {
+                index::delete_object_row(b.conn, bucket, &d.key)?;
+                index::drop_refs(b.conn, &old.segments, &mut b.freed)?;
+            }
+            return Ok(Deleted { existed: old.is_some(), version_id: None, delete_marker: false });
+        };
+        // A versioned bucket keeps what was there and puts a delete marker on top, whether or
+        // not the key had an object (as S3 does; OSS documents nothing else).
+        let id = match versioning {
+            VersioningStatus::Enabled => d.marker_id.clone(),
+            VersioningStatus::Suspended => VersionId::null(),
+        };
+        let marker = ObjectMeta::delete_marker(&d.key, id, d.now_ms);
+        let old = index::get_object(b.conn, bucket, &d.key)?;
+        index::put_object_row(b.conn, bucket, &marker)?;
+        supersede(b, bucket, Some(versioning), old, &marker)?;
+        return Ok(Deleted { existed: true, version_id: Some(marker.version_id), delete_marker: true });
+    };
+    let found = find(b.conn, bucket, &d.key, Some(wanted))?;
+    let Some((row, removed)) = found else {
+        // Nothing to remove is no error: the version is gone either way.
+        return Ok(Deleted { existed: false, version_id: Some(wanted.clone()), delete_marker: false });
+    };
+    match row {
+        Row::Current => {
+            index::delete_object_row(b.conn, bucket, &d.key)?;
+            // The newest noncurrent version becomes current; removing a current delete marker
+            // brings the object back.
+            if let Some((seq, newest)) = index::noncurrent_versions(b.conn, bucket, &d.key)?.into_iter().next() {
+                index::delete_version_row(b.conn, bucket, &d.key, seq)?;
+                index::put_object_row(b.conn, bucket, &newest)?;
+            }
+        }
+        Row::Noncurrent(seq) => index::delete_version_row(b.conn, bucket, &d.key, seq)?,
+    }
+    index::drop_refs(b.conn, &removed.segments, &mut b.freed)?;
+    Ok(Deleted { existed: true, version_id: Some(removed.version_id), delete_marker: removed.delete_marker })
+}
+
+/// One key of a DeleteObject or DeleteMultipleObjects.
+#[derive(Debug, Clone)]
+pub struct Delete {
+    pub key: String,
+    /// Remove this version for good; without it, the current version is deleted (in a
+    /// versioned bucket: hidden behind a new delete marker).
+    pub version: Option<VersionId>,
+    /// The id a delete marker gets in an `Enabled` bucket.
+    pub marker_id: VersionId,
+    pub now_ms: i64,
 }
 
 impl Store {
@@ -655,7 +851,7 @@ impl Store {
         let bucket = bucket.to_owned();
         self.write(move |b| {
             meta.segments = vec![data.place(b, meta.size, Placement::Index)?];
-            publish(b, &bucket, &meta, true, check)?;
+            publish(b, &bucket, &mut meta, true, check)?;
             Ok(meta)
         })
         .await
@@ -666,13 +862,13 @@ impl Store {
     pub async fn copy_object(
         &self,
         bucket: &str,
-        meta: ObjectMeta,
+        mut meta: ObjectMeta,
         source_key: &str,
         check: Check,
     ) -> Result<ObjectMeta> {
         let (bucket, source_key) = (bucket.to_owned(), source_key.to_owned());
         self.write(move |b| {
-            if publish(b, &bucket, &meta, false, check)? {
+            if publish(b, &bucket, &mut meta, false, check)? {
                 Ok(meta)
             } else {
                 Err(OssError::no_such_key(&source_key))
@@ -681,48 +877,79 @@ impl Store {
         .await
     }
 
-    /// Removes an object; `false` when there was none.
-    pub async fn delete_object(&self, bucket: &str, key: &str) -> Result<bool> {
-        let deleted = self.delete_objects(bucket, vec![key.to_owned()]).await?;
-        Ok(deleted == 1)
+    /// Deletes one key or version.
+    pub async fn delete_object(&self, bucket: &str, delete: Delete) -> Result<Deleted> {
+        let mut deleted = self.delete_objects(bucket, vec![delete]).await?;
+        deleted.pop().ok_or_else(|| OssError::internal("delete", "no outcome"))
     }
 
-    /// Removes objects in one commit; returns how many existed.
-    pub async fn delete_objects(&self, bucket: &str, keys: Vec<String>) -> Result<usize> {
+    /// Deletes keys or versions in one commit, with what each delete did.
+    pub async fn delete_objects(&self, bucket: &str, deletes: Vec<Delete>) -> Result<Vec<Deleted>> {
         let bucket = bucket.to_owned();
         self.write(move |b| {
-            index::require_bucket(b.conn, &bucket)?;
-            let mut existed = 0;
-            for key in &keys {
-                if let Some(old) = index::get_object(b.conn, &bucket, key)? {
-                    index::delete_object_row(b.conn, &bucket, key)?;
-                    index::drop_refs(b.conn, &old.segments, &mut b.freed)?;
-                    existed += 1;
-                }
-            }
-            Ok(existed)
+            let versioning = index::require_bucket(b.conn, &bucket)?.versioning;
+            deletes.iter().map(|d| delete_one(b, &bucket, versioning, d)).collect()
         })
         .await
     }
 
-    /// Changes an object's metadata in place (its data stays), atomically with respect to every
-    /// other write of the key.
+    /// Changes an object version's metadata in place (its data stays), atomically with respect
+    /// to every other write of the key: the current version, or the one `version` names. A delete
+    /// marker has no metadata to change.
     pub async fn update_object<T: Send + 'static>(
         &self,
         bucket: &str,
         key: &str,
+        version: Option<&VersionId>,
         change: impl FnOnce(&mut ObjectMeta) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let (bucket, key) = (bucket.to_owned(), key.to_owned());
+        let (bucket, key, version) = (bucket.to_owned(), key.to_owned(), version.cloned());
         self.write(move |b| {
             index::require_bucket(b.conn, &bucket)?;
-            let mut meta = index::get_object(b.conn, &bucket, &key)?.ok_or_else(|| OssError::no_such_key(&key))?;
+            let found = find(b.conn, &bucket, &key, version.as_ref())?;
+            let (row, mut meta) = require_live(found, |(_, m)| m, &key, version.as_ref())?;
             // A change that fails stores nothing: the job's savepoint rolls back.
             let out = change(&mut meta)?;
-            index::put_object_row(b.conn, &bucket, &meta)?;
+            match row {
+                Row::Current => index::put_object_row(b.conn, &bucket, &meta)?,
+                Row::Noncurrent(seq) => index::put_version_row(b.conn, &bucket, seq, &meta)?,
+            }
             Ok(out)
         })
         .await
+    }
+}
+
+/// The version a request names, or the error OSS answers when there is none to act on: NoSuchKey
+/// (nothing current, or a delete marker is), NoSuchVersion, or MethodNotAllowed for a delete
+/// marker named by its id. The delete marker errors carry its headers.
+pub fn require_live<T>(
+    found: Option<T>,
+    meta_of: impl Fn(&T) -> &ObjectMeta,
+    key: &str,
+    version: Option<&VersionId>,
+) -> Result<T> {
+    let marker_headers = |e: OssError, m: &ObjectMeta| {
+        e.header(oss_protocol::headers::DELETE_MARKER, "true")
+            .header(oss_protocol::headers::VERSION_ID, m.version_id.as_str())
+    };
+    let Some(found) = found else {
+        return Err(match version {
+            None => OssError::no_such_key(key),
+            Some(v) => OssError::no_such_version(v.as_str()),
+        });
+    };
+    let meta = meta_of(&found);
+    match (meta.delete_marker, version) {
+        (false, _) => Ok(found),
+        (true, None) => Err(marker_headers(OssError::no_such_key(key), meta)),
+        (true, Some(_)) => Err(marker_headers(
+            OssError::new(Code::MethodNotAllowed)
+                .with("Method", "GET")
+                .with("ResourceType", "DeleteMarker")
+                .header("allow", "DELETE"),
+            meta,
+        )),
     }
 }
 
@@ -877,8 +1104,8 @@ impl Store {
                 .into_iter()
                 .map(|p| (p.number, p))
                 .collect();
-            let meta = assemble(&upload, &parts)?;
-            if !publish(b, &bucket, &meta, false, check)? {
+            let mut meta = assemble(&upload, &parts)?;
+            if !publish(b, &bucket, &mut meta, false, check)? {
                 return Err(OssError::internal("complete", "a part's blob is missing from the index"));
             }
             for part in parts.values() {

@@ -1,7 +1,7 @@
 //! What the store keeps about buckets, objects, uploads and parts: plain data, serialised into
 //! the index by serde.
 
-use oss_protocol::{Acl, ObjectType, RestoreTier, StorageClass};
+use oss_protocol::{Acl, ObjectType, RestoreTier, StorageClass, VersionId, VersioningStatus};
 use serde::{Deserialize, Serialize};
 
 /// Identifies one immutable blob file: 128 random bits, so ids never collide across buckets,
@@ -79,12 +79,22 @@ pub struct BucketMeta {
     /// PutBucketLifecycle's rules, validated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lifecycle: Option<crate::lifecycle::Lifecycle>,
+    /// `None` until PutBucketVersioning first sets it; it never returns to `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub versioning: Option<VersioningStatus>,
 }
 
 /// Everything stored about one object version.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectMeta {
     pub key: String,
+    /// A write proposes a fresh id; its commit keeps it only if the bucket's versioning is
+    /// `Enabled` at that moment, and makes it `null` otherwise.
+    #[serde(default = "VersionId::null", skip_serializing_if = "VersionId::is_null")]
+    pub version_id: VersionId,
+    /// A delete marker: a version with no data that makes its key look deleted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delete_marker: bool,
     pub size: u64,
     /// Quoted, as sent on the wire.
     pub etag: String,
@@ -152,6 +162,8 @@ impl ObjectMeta {
     pub fn new(key: impl Into<String>, storage_class: StorageClass) -> Self {
         ObjectMeta {
             key: key.into(),
+            version_id: VersionId::null(),
+            delete_marker: false,
             size: 0,
             etag: String::new(),
             crc64: 0,
@@ -169,6 +181,15 @@ impl ObjectMeta {
             restore: None,
             segments: Vec::new(),
         }
+    }
+
+    /// A delete marker of `key`, made current at `now_ms`.
+    pub fn delete_marker(key: &str, version_id: VersionId, now_ms: i64) -> Self {
+        let mut meta = ObjectMeta::new(key, StorageClass::Standard);
+        meta.version_id = version_id;
+        meta.delete_marker = true;
+        meta.last_modified_ms = now_ms;
+        meta
     }
 
     /// Where the object's restore stands; `None` for classes read without one.

@@ -16,6 +16,7 @@ fn bucket_meta(name: &str) -> BucketMeta {
         created_ms: 0,
         tags: Vec::new(),
         lifecycle: None,
+        versioning: None,
     }
 }
 
@@ -31,11 +32,34 @@ async fn put(store: &Store, bucket: &str, key: &str, data: &[u8]) -> ObjectMeta 
     let received = store.receive_bytes(data.to_vec());
     let mut meta = ObjectMeta::new(key, StorageClass::Standard);
     meta.size = received.len;
+    meta.version_id = version_id();
     store.put_object(bucket, meta, received.data, no_check()).await.unwrap()
 }
 
+fn version_id() -> VersionId {
+    let id: String = (0..VersionId::LEN).map(|_| char::from(b'a' + rand::random::<u8>() % 26)).collect();
+    VersionId::parse(&id).unwrap()
+}
+
+/// Deletes the current version of `key`.
+fn delete(key: &str) -> Delete {
+    Delete { key: key.into(), version: None, marker_id: version_id(), now_ms: 0 }
+}
+
+fn delete_version(key: &str, version: &VersionId) -> Delete {
+    Delete { version: Some(version.clone()), ..delete(key) }
+}
+
+async fn history(store: &Store, bucket: &str) -> Vec<(String, String, bool, bool)> {
+    let visit = |all: &mut Vec<(String, String, bool, bool)>, m: &ObjectMeta, latest: bool| {
+        all.push((m.key.clone(), m.version_id.to_string(), m.delete_marker, latest));
+        Step::Next
+    };
+    store.scan_versions(bucket, "", None, Vec::new(), visit).await.unwrap()
+}
+
 async fn read_all(store: &Store, bucket: &str, key: &str) -> Option<Vec<u8>> {
-    let opened = store.open_object(bucket, key, 0).await.unwrap()?;
+    let opened = store.open_object(bucket, key, None, 0).await.unwrap()?;
     Some(read_opened(store, opened).await)
 }
 
@@ -99,7 +123,7 @@ async fn overwrite_keeps_readers_and_frees_old_blobs_later() {
     let store = open(dir.path());
     store.create_bucket(bucket_meta("bkt")).await.unwrap().unwrap();
     put(&store, "bkt", "k", &large(1)).await;
-    let reader = store.open_object("bkt", "k", 0).await.unwrap().unwrap();
+    let reader = store.open_object("bkt", "k", None, 0).await.unwrap().unwrap();
     put(&store, "bkt", "k", &large(2)).await;
     store.settle().await;
     // The reader holding the old version still reads it whole.
@@ -118,7 +142,7 @@ async fn small_bodies_live_in_the_index_and_go_with_the_commit_that_drops_them()
     let stored = put(&store, "bkt", "k", b"old").await;
     assert_eq!(stored.segments[0].placement, Placement::Index);
     assert_eq!((blob_files(dir.path()), small_blobs(dir.path())), (0, 1), "no file for a small body");
-    let reader = store.open_object("bkt", "k", 0).await.unwrap().unwrap();
+    let reader = store.open_object("bkt", "k", None, 0).await.unwrap().unwrap();
     put(&store, "bkt", "k", b"new").await;
     // The old bytes left the index with the overwrite; the reader read them in its snapshot.
     assert_eq!(small_blobs(dir.path()), 1);
@@ -127,17 +151,17 @@ async fn small_bodies_live_in_the_index_and_go_with_the_commit_that_drops_them()
     // A part copied from a small object shares its blob; so does an object assembled from it.
     let up = upload("m");
     store.create_upload("bkt", up.clone()).await.unwrap();
-    let src = store.open_object("bkt", "k", 0).await.unwrap().unwrap();
+    let src = store.open_object("bkt", "k", None, 0).await.unwrap().unwrap();
     let shared = PartData::Shared { segments: blob::sub_segments(&src.meta.segments, 1, 2), source_key: "k".into() };
     store.put_part("bkt", &up.upload_id, part(1, 2), shared).await.unwrap();
-    assert!(store.delete_object("bkt", "k").await.unwrap());
+    assert!(store.delete_object("bkt", delete("k")).await.unwrap().existed);
     assert_eq!(small_blobs(dir.path()), 1, "the part still references it");
     store.complete_upload("bkt", &up.upload_id, "m", assemble_all, no_check()).await.unwrap();
     assert_eq!(read_all(&store, "bkt", "m").await.unwrap(), b"ew");
-    let opened = store.open_object("bkt", "m", 0).await.unwrap().unwrap();
+    let opened = store.open_object("bkt", "m", None, 0).await.unwrap().unwrap();
     let (md5, crc) = store.digest(&opened, 0, 2).await.unwrap();
     assert_eq!((md5, crc), (<[u8; 16]>::from(md5::Md5::digest(b"ew")), oss_protocol::crc64::checksum(b"ew")));
-    assert!(store.delete_object("bkt", "m").await.unwrap());
+    assert!(store.delete_object("bkt", delete("m")).await.unwrap().existed);
     assert_eq!(blob_count(dir.path()), 0);
 }
 
@@ -152,10 +176,10 @@ async fn copies_share_blobs_and_survive_the_source() {
     copy.key = "d".into();
     store.copy_object("dst-b", copy, "s", no_check()).await.unwrap();
     assert_eq!(blob_count(dir.path()), 1, "a copy moves no bytes");
-    assert!(store.delete_object("src-b", "s").await.unwrap());
+    assert!(store.delete_object("src-b", delete("s")).await.unwrap().existed);
     store.settle().await;
     assert_eq!(read_all(&store, "dst-b", "d").await.unwrap(), b"0123456789");
-    assert!(store.delete_object("dst-b", "d").await.unwrap());
+    assert!(store.delete_object("dst-b", delete("d")).await.unwrap().existed);
     store.settle().await;
     assert_eq!(blob_count(dir.path()), 0);
     // A copy whose source vanished after it was read fails cleanly.
@@ -382,4 +406,85 @@ async fn a_first_layout_data_directory_is_refused_with_advice() {
     fs::write(dir.path().join("FORMAT"), layout::FORMAT_VERSION_1).unwrap();
     let err = Store::open(dir.path(), Durability::Process, StoreHooks::default()).err().unwrap();
     assert!(err.to_string().contains("earlier oss-emulator"), "{err}");
+}
+
+/// Versioning as the store keeps it: an Enabled bucket keeps every version, a delete hides the
+/// key behind a marker, removing versions by id promotes the next newest, and a Suspended bucket
+/// keeps at most one `null` version per key. Blobs go only with the last version naming them.
+#[tokio::test]
+async fn versions_are_kept_hidden_and_promoted() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    store.create_bucket(bucket_meta("v")).await.unwrap().unwrap();
+    let unversioned = put(&store, "v", "k", b"before").await;
+    assert!(unversioned.version_id.is_null(), "an unversioned bucket keeps no id");
+    store.update_bucket("v", |b| b.versioning = Some(VersioningStatus::Enabled)).await.unwrap();
+    let v1 = put(&store, "v", "k", &large(1)).await;
+    let v2 = put(&store, "v", "k", b"second").await;
+    assert!(!v1.version_id.is_null() && v1.version_id != v2.version_id);
+    let ids = |h: Vec<(String, String, bool, bool)>| h.into_iter().map(|(_, v, m, l)| (v, m, l)).collect::<Vec<_>>();
+    let (n, s1, s2) = ("null".to_owned(), v1.version_id.to_string(), v2.version_id.to_string());
+    assert_eq!(
+        ids(history(&store, "v").await),
+        [(s2.clone(), false, true), (s1.clone(), false, false), (n.clone(), false, false)]
+    );
+    assert_eq!(read_all(&store, "v", "k").await.unwrap(), b"second");
+    let old = store.open_object("v", "k", Some(&v1.version_id), 0).await.unwrap().unwrap();
+    assert_eq!(read_opened(&store, old).await, large(1));
+
+    // A delete hides the key: ListObjects sees nothing, the versions stay.
+    let marker = store.delete_object("v", delete("k")).await.unwrap();
+    assert!(marker.delete_marker && marker.existed);
+    let m = marker.version_id.clone().unwrap().to_string();
+    let listed = store
+        .scan("v", "", None, 0, |n: &mut usize, _| {
+            *n += 1;
+            Step::Next
+        })
+        .await
+        .unwrap();
+    assert_eq!(listed, 0);
+    assert!(store.head("v", "k", None).await.unwrap().unwrap().delete_marker);
+    assert!(index::has_versions(&index::connect(&dir.path().join("index.sqlite"), Durability::Process).unwrap(), "v")
+        .unwrap());
+    assert_eq!(store.delete_bucket("v").await.unwrap_err().code, Code::BucketNotEmpty);
+
+    // Removing the marker by its id brings v2 back; removing v1 frees its blob file.
+    let gone = store.delete_object("v", delete_version("k", marker.version_id.as_ref().unwrap())).await.unwrap();
+    assert!(gone.delete_marker && gone.existed);
+    assert_eq!(read_all(&store, "v", "k").await.unwrap(), b"second");
+    assert_eq!(blob_files(dir.path()), 1);
+    store.delete_object("v", delete_version("k", &v1.version_id)).await.unwrap();
+    store.settle().await;
+    assert_eq!(blob_files(dir.path()), 0);
+    let missing = store.delete_object("v", delete_version("k", &v1.version_id)).await.unwrap();
+    assert!(!missing.existed, "a version already gone is no error");
+    assert_eq!(ids(history(&store, "v").await), [(s2.clone(), false, true), (n.clone(), false, false)]);
+
+    // Suspended: writes and deletes replace the one null version, other versions stay.
+    store.update_bucket("v", |b| b.versioning = Some(VersioningStatus::Suspended)).await.unwrap();
+    let s = put(&store, "v", "k", b"suspended").await;
+    assert!(s.version_id.is_null());
+    assert_eq!(ids(history(&store, "v").await), [(n.clone(), false, true), (s2.clone(), false, false)]);
+    let marker = store.delete_object("v", delete("k")).await.unwrap();
+    assert_eq!(marker.version_id.as_ref().map(VersionId::is_null), Some(true));
+    assert_eq!(ids(history(&store, "v").await), [(n.clone(), true, true), (s2.clone(), false, false)]);
+    assert_ne!(m, n);
+
+    // Metadata of a noncurrent version changes in place.
+    store
+        .update_object("v", "k", Some(&v2.version_id), |meta| {
+            meta.tags = vec![("a".into(), "b".into())];
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.head("v", "k", Some(&v2.version_id)).await.unwrap().unwrap().tags.len(), 1);
+    let err = store.update_object("v", "k", None, |_| Ok(())).await.unwrap_err();
+    assert_eq!(err.code, Code::NoSuchKey, "a current delete marker has no metadata");
+
+    // The reset takes every version with it.
+    store.reset(Some("v")).await.unwrap();
+    store.settle().await;
+    assert_eq!((blob_files(dir.path()), small_blobs(dir.path())), (0, 0));
 }

@@ -103,9 +103,13 @@ pub fn unreferenced(batch: &mut Batch<'_>, ids: Vec<BlobId>) -> Result<Vec<BlobI
     Ok(out)
 }
 
+/// `None` asks the thread to commit what it holds and stop.
+type Message = Option<Job>;
+
 #[derive(Clone)]
 pub struct Writer {
-    jobs: mpsc::Sender<Job>,
+    jobs: mpsc::Sender<Message>,
+    thread: Arc<std::sync::Mutex<Option<std::thread::JoinHandle<()>>>>,
 }
 
 impl Writer {
@@ -116,24 +120,39 @@ impl Writer {
         reclaim: Arc<Reclaimer>,
         hooks: StoreHooks,
     ) -> io::Result<Writer> {
-        let (tx, rx) = mpsc::channel::<Job>();
-        std::thread::Builder::new().name("oss-index-writer".into()).spawn(move || {
+        let (tx, rx) = mpsc::channel::<Message>();
+        let thread = std::thread::Builder::new().name("oss-index-writer".into()).spawn(move || {
             let mut conn = conn;
             let ctx = Loop { layout, durability, reclaim, hooks };
-            while let Ok(first) = rx.recv() {
+            while let Ok(Some(first)) = rx.recv() {
                 let mut jobs = vec![first];
+                let mut stop = false;
                 while jobs.len() < MAX_BATCH {
                     match rx.try_recv() {
-                        Ok(job) => jobs.push(job),
+                        Ok(Some(job)) => jobs.push(job),
+                        Ok(None) => {
+                            stop = true;
+                            break;
+                        }
                         Err(_) => break,
                     }
                 }
-                if ctx.commit(&mut conn, jobs).is_break() {
+                if ctx.commit(&mut conn, jobs).is_break() || stop {
                     return;
                 }
             }
         })?;
-        Ok(Writer { jobs: tx })
+        Ok(Writer { jobs: tx, thread: Arc::new(std::sync::Mutex::new(Some(thread))) })
+    }
+
+    /// Commits what is queued, then stops the thread and waits until it has closed its
+    /// connection; later submissions answer [`stopped`].
+    pub fn stop(&self) {
+        let _ = self.jobs.send(None);
+        let handle = self.thread.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+        if let Some(handle) = handle {
+            let _ = handle.join();
+        }
     }
 
     /// Queues `f` for the next commit; the receiver answers after that commit, with `f`'s result
@@ -152,7 +171,7 @@ impl Writer {
             (ok, reply)
         });
         // A writer that stopped drops the job, and with it the sender: the caller sees an error.
-        let _ = self.jobs.send(job);
+        let _ = self.jobs.send(Some(job));
         rx
     }
 }
