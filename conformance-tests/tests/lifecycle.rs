@@ -215,3 +215,105 @@ async fn with_an_interval_the_rules_run_by_themselves() {
     emulator.clock().reset();
     assert!(gone, "the periodic run expired the object within 5 s");
 }
+
+/// In a versioned bucket: expiring the current version leaves a delete marker, noncurrent
+/// versions expire or move colder by the days since they stopped being current, and a delete
+/// marker that is all that is left of its key goes (ExpiredObjectDeleteMarker).
+#[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "needs the emulator's clock and lifecycle trigger")]
+async fn versioned_buckets_age_noncurrent_versions_and_lone_markers() {
+    use oss_client::protocol::xml::{NoncurrentVersionExpiration, VersionEntry};
+    use oss_client::protocol::VersioningStatus;
+    let target = Target::start().await;
+    let emulator = target.require_emulator();
+    let client = target.client();
+    let bucket = target.bucket("lcver").await;
+    client.put_bucket_versioning(&bucket.name, VersioningStatus::Enabled).await.unwrap();
+    let start = SystemTime::now();
+    let day = |n: u64| start + Duration::from_secs(n * 86_400);
+    emulator.clock().freeze(start);
+    put(&client, &bucket.name, "hist/k", b"v1").await;
+    emulator.clock().freeze(day(5));
+    put(&client, &bucket.name, "hist/k", b"v2").await; // v1 noncurrent since day 5
+    put(&client, &bucket.name, "tier/k", b"t1").await;
+    put(&client, &bucket.name, "tier/k", b"t2").await; // t1 noncurrent since day 5
+    put(&client, &bucket.name, "gone/k", b"g").await;
+    // A key with nothing left but a delete marker.
+    put(&client, &bucket.name, "lone/k", b"l").await;
+    let hidden = client.delete_object(&bucket.name, "lone/k").await.unwrap();
+    assert!(hidden.delete_marker);
+    let listing = client.list_object_versions(&bucket.name, &Default::default()).await.unwrap();
+    for entry in &listing.entries {
+        if let VersionEntry::Version(v) = entry {
+            if v.key == "lone/k" {
+                client.delete_object_version(&bucket.name, "lone/k", &v.version_id).await.unwrap();
+            }
+        }
+    }
+    let rules = config(vec![
+        LifecycleRule {
+            noncurrent_version_expiration: Some(NoncurrentVersionExpiration { noncurrent_days: "10".into() }),
+            ..rule("old-versions", "hist/")
+        },
+        LifecycleRule {
+            noncurrent_version_transitions: vec![LifecycleTransition {
+                noncurrent_days: Some("3".into()),
+                storage_class: "IA".into(),
+                ..Default::default()
+            }],
+            ..rule("cold-versions", "tier/")
+        },
+        LifecycleRule {
+            expiration: expire_days(20),
+            noncurrent_version_expiration: Some(NoncurrentVersionExpiration { noncurrent_days: "1".into() }),
+            ..rule("expire", "gone/")
+        },
+        LifecycleRule {
+            expiration: Some(LifecycleExpiration {
+                expired_object_delete_marker: Some("true".into()),
+                ..Default::default()
+            }),
+            ..rule("markers", "lone/")
+        },
+    ]);
+    client.put_bucket_lifecycle(&bucket.name, &rules, false).await.unwrap();
+    let run = |at| {
+        emulator.clock().freeze(at);
+        async {
+            let report = emulator.run_lifecycle(Some(&bucket.name)).await.unwrap();
+            let mut did: Vec<String> = report.applied.iter().map(|a| format!("{} {}", a.key, a.action)).collect();
+            did.sort();
+            did
+        }
+    };
+    // Day 9: t1 has been noncurrent for 4 days (v1 too, but its rule says 10); the lone marker goes.
+    assert_eq!(run(day(9)).await, ["lone/k ExpiredObjectDeleteMarker", "tier/k NoncurrentVersionTransition"]);
+    assert_eq!(run(day(16)).await, ["hist/k NoncurrentVersionExpiration"]);
+    // Day 26: gone/k expires behind a marker; its old version is noncurrent from then on.
+    assert_eq!(run(day(26)).await, ["gone/k Expiration"]);
+    assert!(run(day(26)).await.is_empty());
+    assert_eq!(run(day(28)).await, ["gone/k NoncurrentVersionExpiration"]);
+    assert!(run(day(28)).await.is_empty(), "no marker rule covers gone/");
+    emulator.clock().reset();
+
+    let listing = client.list_object_versions(&bucket.name, &Default::default()).await.unwrap();
+    let left: Vec<(String, String, bool)> = listing
+        .entries
+        .iter()
+        .filter_map(|e| match e {
+            VersionEntry::Version(v) => Some((v.key.clone(), v.storage_class.clone(), v.is_latest)),
+            VersionEntry::DeleteMarker(m) => Some((m.key.clone(), "marker".into(), m.is_latest)),
+            VersionEntry::CommonPrefixes(_) => None,
+        })
+        .collect();
+    let own = |k: &str, c: &str, l| (k.to_owned(), c.to_owned(), l);
+    assert_eq!(
+        left,
+        [
+            own("gone/k", "marker", true),
+            own("hist/k", "Standard", true),
+            own("tier/k", "Standard", true),
+            own("tier/k", "IA", false)
+        ]
+    );
+}

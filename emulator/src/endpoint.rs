@@ -511,14 +511,12 @@ impl Endpoint {
             };
             return Ok(endpoint);
         };
-        let version = match query.iter().find(|(n, _)| n == "versionId") {
-            Some((_, raw)) => Some(parse_version_id(raw).map_err(|error| Rejected {
-                operation:
-                    Endpoint::parse(method, target, &without_version(query), headers).ok().map(|e| e.operation()),
-                error,
-            })?),
-            None => None,
-        };
+        // A bad id is refused once the operation is known, so the journal and fault rules see it.
+        let (version, bad_version) =
+            match query.iter().find(|(n, _)| n == "versionId").map(|(_, raw)| parse_version_id(raw)).transpose() {
+                Ok(version) => (version, None),
+                Err(error) => (None, Some(error)),
+            };
         let object = ObjectPath { bucket, key, version };
         let endpoint = match method.as_str() {
             "POST" if has("restore") => E::RestoreObject { object },
@@ -556,7 +554,10 @@ impl Endpoint {
             },
             _ => return Err(method_not_allowed()),
         };
-        Ok(endpoint)
+        match bad_version {
+            Some(error) => Err(Rejected { operation: Some(endpoint.operation()), error }),
+            None => Ok(endpoint),
+        }
     }
 
     pub fn operation(&self) -> Operation {
@@ -754,11 +755,6 @@ fn on_object(action: Action, o: &ObjectPath) -> Need<'_> {
 fn from_source(s: &CopySource) -> Need<'_> {
     let resource = Resource::CopySource { bucket: &s.bucket, key: &s.key, version: s.version_id.as_ref() };
     Need { action: Action::GetObject, resource }
-}
-
-/// The query without `versionId`, to name the operation of a request whose version id is bad.
-fn without_version(query: &[(String, String)]) -> Vec<(String, String)> {
-    query.iter().filter(|(n, _)| n != "versionId").cloned().collect()
 }
 
 fn bad_source() -> OssError {

@@ -13,7 +13,9 @@ use oss_protocol::StorageClass;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Code, OssError, Result};
-use crate::store::Delete;
+use crate::store::{Delete, ObjectMeta};
+use oss_protocol::VersionId;
+use std::sync::Arc;
 
 const DAY_MS: i64 = 86_400_000;
 const MAX_RULES: usize = 1000;
@@ -39,8 +41,8 @@ pub struct Rule {
     pub expiration: Option<Expiration>,
     pub transitions: Vec<Transition>,
     pub abort_multipart_upload: Option<When>,
-    /// Noncurrent versions: stored and echoed; versioning is not implemented yet, so nothing is
-    /// ever noncurrent and these never fire.
+    /// Noncurrent versions, by days since they stopped being current (the moment the next
+    /// version was written).
     pub noncurrent_expiration_days: Option<u32>,
     pub noncurrent_transitions: Vec<Transition>,
 }
@@ -393,6 +395,38 @@ impl Lifecycle {
         best
     }
 
+    /// What the enabled rules do to a noncurrent version that stopped being current at
+    /// `since_ms` (a noncurrent delete marker can only expire).
+    pub fn noncurrent_action(
+        &self,
+        version: &ObjectFacts<'_>,
+        marker: bool,
+        since_ms: i64,
+        now_ms: i64,
+    ) -> Option<Action> {
+        let mut best: Option<Action> = None;
+        for rule in self.rules.iter().filter(|r| r.enabled && r.matches(version)) {
+            if rule.noncurrent_expiration_days.is_some_and(|d| When::Days(d).due(since_ms, now_ms)) {
+                return Some(Action::Expire);
+            }
+            for t in rule.noncurrent_transitions.iter().filter(|_| !marker) {
+                let warmer = best.is_none_or(|b| matches!(b, Action::Transition(c) if colder(c) < colder(t.class)));
+                if t.when.due(since_ms, now_ms) && colder(t.class) > colder(version.class) && warmer {
+                    best = Some(Action::Transition(t.class));
+                }
+            }
+        }
+        best
+    }
+
+    /// Whether a delete marker of `key` that is its only version is removed
+    /// (ExpiredObjectDeleteMarker).
+    pub fn removes_lone_marker(&self, key: &str) -> bool {
+        self.rules
+            .iter()
+            .any(|r| r.enabled && key.starts_with(&r.prefix) && r.expiration == Some(Expiration::DeleteMarker))
+    }
+
     /// Whether an upload of `key` initiated at `initiated_ms` is to be aborted at `now_ms`.
     pub fn aborts_upload(&self, key: &str, initiated_ms: i64, now_ms: i64) -> bool {
         self.rules
@@ -508,6 +542,92 @@ pub struct Applied {
     pub storage_class: Option<StorageClass>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub upload_id: Option<String>,
+    /// The version acted on, for noncurrent versions and delete markers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+}
+
+/// An action a run found due.
+struct Due {
+    key: String,
+    /// `None`: the current version, whatever its id is by then.
+    version: Option<VersionId>,
+    action: Action,
+    what: Applies,
+}
+
+/// Which kind of rule made an action due: it names the action in the report and the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Applies {
+    Current,
+    Noncurrent,
+    LoneMarker,
+}
+
+impl Applies {
+    fn name(self, action: Action) -> &'static str {
+        match (self, action) {
+            (Applies::Current, Action::Expire) => "Expiration",
+            (Applies::Current, Action::Transition(_)) => "Transition",
+            (Applies::Noncurrent, Action::Expire) => "NoncurrentVersionExpiration",
+            (Applies::Noncurrent, Action::Transition(_)) => "NoncurrentVersionTransition",
+            (Applies::LoneMarker, _) => "ExpiredObjectDeleteMarker",
+        }
+    }
+}
+
+fn facts(meta: &ObjectMeta) -> ObjectFacts<'_> {
+    ObjectFacts {
+        key: &meta.key,
+        size: meta.size,
+        modified_ms: meta.last_modified_ms,
+        class: meta.storage_class,
+        tags: &meta.tags,
+    }
+}
+
+/// Walks a versioned bucket's history: current versions as in an unversioned bucket, noncurrent
+/// ones by the time they stopped being current (when the next newer version was written), and a
+/// delete marker that is all that is left of its key (ExpiredObjectDeleteMarker).
+async fn due_versions(store: &crate::store::Store, bucket: &str, rules: Arc<Lifecycle>, now: i64) -> Result<Vec<Due>> {
+    struct Walk {
+        due: Vec<Due>,
+        /// The last-modified time of the newer version of the key just seen.
+        newer_ms: i64,
+        /// A current delete marker whose key has shown no other version yet.
+        lone_marker: Option<(String, VersionId)>,
+    }
+    impl Walk {
+        fn end_key(&mut self) {
+            if let Some((key, id)) = self.lone_marker.take() {
+                self.due.push(Due { key, version: Some(id), action: Action::Expire, what: Applies::LoneMarker });
+            }
+        }
+    }
+    let start = Walk { due: Vec::new(), newer_ms: 0, lone_marker: None };
+    let visit = move |walk: &mut Walk, meta: &ObjectMeta, latest: bool| {
+        if latest {
+            walk.end_key();
+            if meta.delete_marker {
+                if rules.removes_lone_marker(&meta.key) {
+                    walk.lone_marker = Some((meta.key.clone(), meta.version_id.clone()));
+                }
+            } else if let Some(action) = rules.object_action(&facts(meta), now) {
+                walk.due.push(Due { key: meta.key.clone(), version: None, action, what: Applies::Current });
+            }
+        } else {
+            walk.lone_marker = None;
+            if let Some(action) = rules.noncurrent_action(&facts(meta), meta.delete_marker, walk.newer_ms, now) {
+                let version = Some(meta.version_id.clone());
+                walk.due.push(Due { key: meta.key.clone(), version, action, what: Applies::Noncurrent });
+            }
+        }
+        walk.newer_ms = meta.last_modified_ms;
+        crate::store::Step::Next
+    };
+    let mut walk = store.scan_versions(bucket, "", None, start, visit).await?;
+    walk.end_key();
+    Ok(walk.due)
 }
 
 /// What a run did, in order.
@@ -529,53 +649,50 @@ pub(crate) async fn apply(state: &crate::State, only: Option<&str>) -> Result<Re
         }
         let Some(rules) = bucket.lifecycle.clone() else { continue };
         let rules = std::sync::Arc::new(rules);
-        let due = {
+        let due = if bucket.versioning.is_some() {
+            due_versions(store, &bucket.name, rules.clone(), now).await?
+        } else {
             let rules = rules.clone();
             store
-                .scan(&bucket.name, "", None, Vec::new(), move |due: &mut Vec<(String, Action)>, meta| {
-                    let facts = ObjectFacts {
-                        key: &meta.key,
-                        size: meta.size,
-                        modified_ms: meta.last_modified_ms,
-                        class: meta.storage_class,
-                        tags: &meta.tags,
-                    };
-                    if let Some(action) = rules.object_action(&facts, now) {
-                        due.push((meta.key.clone(), action));
+                .scan(&bucket.name, "", None, Vec::new(), move |due: &mut Vec<Due>, meta| {
+                    if let Some(action) = rules.object_action(&facts(meta), now) {
+                        due.push(Due { key: meta.key.clone(), version: None, action, what: Applies::Current });
                     }
                     crate::store::Step::Next
                 })
                 .await?
         };
-        for (key, action) in due {
+        for Due { key, version, action, what } in due {
             let applied = match action {
+                // In a versioned bucket, expiring the current version leaves a delete marker, as
+                // OSS's expiration does; a noncurrent version or a lone marker goes for good.
                 Action::Expire => {
-                    // In a versioned bucket this leaves a delete marker, as OSS's expiration does.
-                    let delete =
-                        Delete { key: key.clone(), version: None, marker_id: state.new_version_id(), now_ms: now };
-                    store.delete_object(&bucket.name, delete).await.map(|_| (None, "Expiration"))
+                    let marker_id = state.new_version_id();
+                    let delete = Delete { key: key.clone(), version: version.clone(), marker_id, now_ms: now };
+                    store.delete_object(&bucket.name, delete).await.map(|_| None)
                 }
                 Action::Transition(class) => store
-                    .update_object(&bucket.name, &key, None, move |meta| {
+                    .update_object(&bucket.name, &key, version.as_ref(), move |meta| {
                         meta.storage_class = class;
                         // A transition to an archive class starts frozen.
                         meta.restore = None;
                         Ok(())
                     })
                     .await
-                    .map(|()| (Some(class), "Transition")),
+                    .map(|()| Some(class)),
             };
             match applied {
-                Ok((storage_class, action)) => report.applied.push(Applied {
+                Ok(storage_class) => report.applied.push(Applied {
                     bucket: bucket.name.clone(),
                     region: bucket.region.clone(),
                     key,
-                    action,
+                    action: what.name(action),
                     storage_class,
                     upload_id: None,
+                    version_id: version.map(|v| v.to_string()),
                 }),
                 // Deleted or overwritten since the scan: nothing left to do for it.
-                Err(e) if e.code == Code::NoSuchKey => {}
+                Err(e) if matches!(e.code, Code::NoSuchKey | Code::NoSuchVersion) => {}
                 Err(e) => return Err(e),
             }
         }
@@ -596,6 +713,7 @@ pub(crate) async fn apply(state: &crate::State, only: Option<&str>) -> Result<Re
                     action: "AbortMultipartUpload",
                     storage_class: None,
                     upload_id: Some(upload_id),
+                    version_id: None,
                 }),
                 Err(e) if e.code == Code::NoSuchUpload => {}
                 Err(e) => return Err(e),

@@ -75,6 +75,9 @@ pub struct LsArgs {
     /// Sizes in bytes rather than KiB, MiB, ...
     #[arg(long, short = 'b')]
     pub bytes: bool,
+    /// Every version and delete marker under the prefix, with its version id (always recursive).
+    #[arg(long)]
+    pub all_versions: bool,
 }
 
 #[derive(Args, Debug)]
@@ -97,6 +100,10 @@ pub struct RmArgs {
     /// Print what would be removed; remove nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// Remove this version for good (a delete marker too) instead of the current one, which in
+    /// a versioned bucket only hides behind a new delete marker.
+    #[arg(long, value_name = "ID", conflicts_with = "recursive")]
+    pub version_id: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -236,7 +243,7 @@ pub async fn cp(client: &Client, out: &Output, args: CpArgs, remove_source: bool
         }
         return match (args.src == "-", ObjectPath::is_oss_url(&args.dst), ObjectPath::is_oss_url(&args.src)) {
             (true, true, _) => super::stream::upload_stdin(client, out, &args).await,
-            (false, _, true) => super::stream::cat(client, out, &args.src).await,
+            (false, _, true) => super::stream::cat(client, out, &args.src, None).await,
             _ => Err(Error::Usage("`-` pairs with an oss:// URL: cp - oss://b/k or cp oss://b/k -".to_owned())),
         };
     }
@@ -479,6 +486,9 @@ pub async fn ls(client: &Client, out: &Output, args: LsArgs) -> Result<(), Error
         return Ok(());
     };
     let base = oss(&url)?;
+    if args.all_versions {
+        return super::versions::ls(client, out, &base.bucket, &base.key, args.bytes).await;
+    }
     let mut token = None;
     let (mut objects, mut prefixes) = (Vec::new(), Vec::new());
     loop {
@@ -509,9 +519,10 @@ pub async fn ls(client: &Client, out: &Output, args: LsArgs) -> Result<(), Error
     Ok(())
 }
 
-pub async fn stat(client: &Client, out: &Output, url: &str) -> Result<(), Error> {
+pub async fn stat(client: &Client, out: &Output, url: &str, version_id: Option<String>) -> Result<(), Error> {
     let path = object(url)?;
-    let head = client.head_object(&path.bucket, &path.key, &GetObjectOptions::default()).await?;
+    let head =
+        client.head_object(&path.bucket, &path.key, &GetObjectOptions { version_id, ..Default::default() }).await?;
     let m = &head.data;
     let mut fields: Vec<(&str, Option<String>)> = vec![
         ("url", Some(path.to_string())),
@@ -607,11 +618,13 @@ fn plural(n: usize, what: &str) -> String {
 
 pub async fn rb(client: &Client, out: &Output, args: RbArgs) -> Result<(), Error> {
     let bucket = bucket_only(&args.url)?;
-    let (mut keys, mut uploads) = (Vec::new(), Vec::new());
+    let (mut versions, mut uploads) = (Vec::new(), Vec::new());
     if args.force || args.dry_run {
-        keys = all_keys(client, &bucket, "").await?.into_iter().map(|(k, _)| k).collect();
+        // Versions, not keys: a versioned bucket is empty only without any version or marker.
+        versions = super::versions::all_versions(client, &bucket, "").await?;
         uploads = all_uploads(client, &bucket, "").await?;
     }
+    let keys: Vec<String> = versions.iter().map(|v| v.key.clone()).collect();
     let what = format!(
         "oss://{bucket} with {} and {}",
         plural(keys.len(), "object"),
@@ -636,7 +649,7 @@ pub async fn rb(client: &Client, out: &Output, args: RbArgs) -> Result<(), Error
             out.line("nothing was removed");
             return Ok(());
         }
-        delete_keys(client, out, &bucket, &keys).await?;
+        super::versions::delete_all(client, out, &bucket, &versions).await?;
         for (key, id, _) in &uploads {
             client.abort_multipart_upload(&bucket, key, id).await?;
             out.line(format!("aborted {id} of oss://{bucket}/{key}"));
@@ -651,6 +664,19 @@ pub async fn rb(client: &Client, out: &Output, args: RbArgs) -> Result<(), Error
 
 pub async fn rm(client: &Client, out: &Output, args: RmArgs) -> Result<(), Error> {
     let path = oss(&args.url)?;
+    if let Some(version) = &args.version_id {
+        let path = object(&args.url)?;
+        if args.dry_run {
+            out.line(format!("would remove version {version} of {path}"));
+            out.json(json!({"dry_run": true, "objects": [path.key], "version_id": version}));
+            return Ok(());
+        }
+        let removed = client.delete_object_version(&path.bucket, &path.key, version).await?;
+        let what = if removed.delete_marker { "delete marker" } else { "version" };
+        out.line(format!("removed {what} {version} of {path}"));
+        out.json(json!({"removed": [path.key], "version_id": version, "delete_marker": removed.delete_marker}));
+        return Ok(());
+    }
     if !args.recursive {
         let path = object(&args.url)?;
         match client.head_object(&path.bucket, &path.key, &GetObjectOptions::default()).await {

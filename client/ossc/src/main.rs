@@ -12,6 +12,7 @@ mod output;
 mod restore;
 mod stream;
 mod tags;
+mod versions;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -108,6 +109,9 @@ enum Command {
     Cat {
         /// The object, oss://bucket/key.
         url: String,
+        /// Read this version instead of the current one.
+        #[arg(long, value_name = "ID")]
+        version_id: Option<String>,
     },
     /// List buckets, or the objects under oss://bucket[/prefix].
     Ls(commands::LsArgs),
@@ -117,7 +121,12 @@ enum Command {
     Stat {
         /// The object, oss://bucket/key.
         url: String,
+        /// Show this version instead of the current one.
+        #[arg(long, value_name = "ID")]
+        version_id: Option<String>,
     },
+    /// Show a bucket's versioning, or turn it on (enable) or pause it (suspend).
+    Versioning(versions::VersioningArgs),
     /// Change an object's metadata (a copy onto itself with the REPLACE directive).
     SetMeta(commands::SetMetaArgs),
     /// Show, set (--set K=V ...) or remove (--rm) the tags of an object or a bucket.
@@ -229,10 +238,11 @@ async fn main() -> ExitCode {
         Command::Cp(args) => commands::cp(&client, &out, args, false).await,
         Command::Mv(args) => commands::cp(&client, &out, args, true).await,
         Command::Sync(args) => bulk::sync(&client, &out, args).await,
-        Command::Cat { url } => stream::cat(&client, &out, &url).await,
+        Command::Cat { url, version_id } => stream::cat(&client, &out, &url, version_id).await,
         Command::Ls(args) => commands::ls(&client, &out, args).await,
         Command::Du(args) => commands::du(&client, &out, args).await,
-        Command::Stat { url } => commands::stat(&client, &out, &url).await,
+        Command::Stat { url, version_id } => commands::stat(&client, &out, &url, version_id).await,
+        Command::Versioning(args) => versions::versioning(&client, &out, args).await,
         Command::SetMeta(args) => commands::set_meta(&client, &out, args).await,
         Command::Tag(args) => tags::tag(&client, &out, args).await,
         Command::Restore(args) => restore::restore(&client, &out, args).await,

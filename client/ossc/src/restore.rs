@@ -18,6 +18,9 @@ pub struct RestoreArgs {
     /// Restore tier of a ColdArchive or DeepColdArchive object: Expedited, Standard, Bulk.
     #[arg(long, value_parser = parse_tier)]
     pub tier: Option<RestoreTier>,
+    /// Restore this version instead of the current one.
+    #[arg(long, value_name = "ID")]
+    pub version_id: Option<String>,
 }
 
 fn parse_tier(s: &str) -> Result<RestoreTier, String> {
@@ -26,7 +29,7 @@ fn parse_tier(s: &str) -> Result<RestoreTier, String> {
 
 pub async fn restore(client: &Client, out: &Output, args: RestoreArgs) -> Result<(), Error> {
     let path = object(&args.url)?;
-    let opts = RestoreOptions { days: args.days, tier: args.tier, version_id: None };
+    let opts = RestoreOptions { days: args.days, tier: args.tier, version_id: args.version_id };
     let result = client.restore_object(&path.bucket, &path.key, &opts).await?;
     let what = if result.started { "restore started for" } else { "already restored, extended:" };
     out.line(format!("{what} {}", args.url));

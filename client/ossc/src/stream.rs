@@ -8,9 +8,10 @@ use super::output::{human_size, write_stdout, Output};
 
 /// Writes the object to standard output as it arrives; its CRC-64 is checked at the end (a
 /// mismatch is reported after the data, with a failing exit code).
-pub async fn cat(client: &Client, _out: &Output, url: &str) -> Result<(), Error> {
+pub async fn cat(client: &Client, _out: &Output, url: &str, version_id: Option<String>) -> Result<(), Error> {
     let path = commands::object(url)?;
-    let mut body = client.get_object_stream(&path.bucket, &path.key, &GetObjectOptions::default()).await?;
+    let opts = GetObjectOptions { version_id, ..Default::default() };
+    let mut body = client.get_object_stream(&path.bucket, &path.key, &opts).await?;
     while let Some(chunk) = body.chunk().await? {
         write_stdout(&chunk);
     }

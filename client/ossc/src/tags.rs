@@ -21,6 +21,9 @@ pub struct TagArgs {
     /// With --rm on a bucket: the tag keys to remove (repeatable).
     #[arg(long = "key", value_name = "KEY", requires = "remove")]
     pub keys: Vec<String>,
+    /// The tags of this version of the object instead of the current one.
+    #[arg(long, value_name = "ID")]
+    pub version_id: Option<String>,
 }
 
 fn pairs(specs: &[String]) -> Vec<(String, String)> {
@@ -36,10 +39,14 @@ fn pairs(specs: &[String]) -> Vec<(String, String)> {
 pub async fn tag(client: &Client, out: &Output, args: TagArgs) -> Result<(), Error> {
     let path = oss(&args.url)?;
     let on_object = !path.key.is_empty();
+    if args.version_id.is_some() && !on_object {
+        return Err(Error::Usage(format!("{}: --version-id needs an object, oss://bucket/key", args.url)));
+    }
+    let version = args.version_id.as_deref();
     if !args.set.is_empty() {
         let tags = pairs(&args.set);
         if on_object {
-            client.put_object_tagging(&path.bucket, &path.key, &tags, None).await?;
+            client.put_object_tagging(&path.bucket, &path.key, &tags, version).await?;
         } else {
             client.put_bucket_tags(&path.bucket, &tags).await?;
         }
@@ -49,7 +56,7 @@ pub async fn tag(client: &Client, out: &Output, args: TagArgs) -> Result<(), Err
     }
     if args.remove {
         if on_object {
-            client.delete_object_tagging(&path.bucket, &path.key, None).await?;
+            client.delete_object_tagging(&path.bucket, &path.key, version).await?;
         } else {
             let keys: Vec<&str> = args.keys.iter().map(String::as_str).collect();
             client.delete_bucket_tags(&path.bucket, &keys).await?;
@@ -59,7 +66,7 @@ pub async fn tag(client: &Client, out: &Output, args: TagArgs) -> Result<(), Err
         return Ok(());
     }
     let tags = if on_object {
-        client.get_object_tagging(&path.bucket, &path.key, None).await?.data
+        client.get_object_tagging(&path.bucket, &path.key, version).await?.data
     } else {
         client.get_bucket_tags(&path.bucket).await?.data
     };

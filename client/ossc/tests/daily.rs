@@ -630,3 +630,48 @@ async fn restore_an_archived_object() {
     assert_eq!(cli.ok(&["cat", "oss://cold/f.txt"]).await.stdout, b"frozen");
     em.clock().reset();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn versions_of_objects() {
+    let em = emulator(None).await;
+    let home = tempfile::tempdir().unwrap();
+    let cli = Cli { em: &em, home: home.path() };
+    cli.ok(&["mb", "oss://hist"]).await;
+    assert!(text(&cli.ok(&["versioning", "oss://hist"]).await.stdout).contains("never configured"));
+    cli.ok(&["versioning", "oss://hist", "enable"]).await;
+    let doc = json(&cli.ok(&["--json", "versioning", "oss://hist"]).await);
+    assert_eq!(doc["versioning"], "Enabled");
+    for body in ["one", "two"] {
+        cli.with(Input::Bytes(body.as_bytes()), &["cp", "-", "oss://hist/k"]).await;
+    }
+    cli.ok(&["rm", "oss://hist/k"]).await;
+
+    // Newest first: the delete marker, then "two", then "one".
+    let listed = json(&cli.ok(&["--json", "ls", "--all-versions", "oss://hist"]).await);
+    let versions = listed["versions"].as_array().unwrap();
+    let kinds: Vec<(bool, bool)> =
+        versions.iter().map(|v| (v["delete_marker"].as_bool().unwrap(), v["latest"].as_bool().unwrap())).collect();
+    assert_eq!(kinds, [(true, true), (false, false), (false, false)]);
+    let id = |i: usize| versions[i]["version_id"].as_str().unwrap().to_owned();
+    let (marker, two, one) = (id(0), id(1), id(2));
+    assert_eq!(cli.ok(&["cat", "oss://hist/k", "--version-id", &one]).await.stdout, b"one");
+    let stat = json(&cli.ok(&["--json", "stat", "oss://hist/k", "--version-id", &two]).await);
+    assert_eq!((stat["version_id"].as_str(), stat["size"].as_u64()), (Some(two.as_str()), Some(3)));
+    cli.ok(&["tag", "oss://hist/k", "--version-id", &one, "--set", "old=yes"]).await;
+    assert_eq!(text(&cli.ok(&["tag", "oss://hist/k", "--version-id", &one]).await.stdout), "old=yes\n");
+
+    // Removing the marker brings "two" back; removing a version is for good.
+    let removed = json(&cli.ok(&["--json", "rm", "oss://hist/k", "--version-id", &marker]).await);
+    assert_eq!(removed["delete_marker"], true);
+    assert_eq!(cli.ok(&["cat", "oss://hist/k"]).await.stdout, b"two");
+    cli.ok(&["rm", "oss://hist/k", "--version-id", &one]).await;
+    let gone = cli.run(&["cat", "oss://hist/k", "--version-id", &one]).await;
+    assert!(!gone.status.success() && text(&gone.stderr).contains("NoSuchVersion"), "{}", text(&gone.stderr));
+
+    // rb --force removes every version, so the bucket can go.
+    cli.with(Input::Bytes(b"three"), &["cp", "-", "oss://hist/k"]).await;
+    cli.ok(&["rm", "oss://hist/k"]).await;
+    cli.ok(&["rb", "--force", "oss://hist"]).await;
+    let buckets = json(&cli.ok(&["--json", "ls"]).await);
+    assert!(buckets["buckets"].as_array().unwrap().is_empty(), "{buckets}");
+}
