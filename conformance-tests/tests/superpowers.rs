@@ -385,10 +385,16 @@ async fn health_admin_token_and_reproducible_ids() {
             .initiate_multipart_upload(name, "k", &InitiateMultipartUploadOptions::default())
             .await
             .expect("init");
-        runs.push((created.request_id.clone(), upload.upload_id.clone()));
+        client
+            .put_bucket_versioning(name, oss_client::protocol::VersioningStatus::Enabled)
+            .await
+            .expect("versioning");
+        let put = client.put_object(name, "v", &b"x"[..], &Default::default()).await.expect("put");
+        let version = put.version_id.clone().expect("a version id");
+        runs.push((created.request_id.clone(), upload.upload_id.clone(), version));
     }
-    assert_eq!(runs[0], runs[1], "same seed, same request and upload ids");
-    assert_eq!(runs[0].1.len(), 32);
+    assert_eq!(runs[0], runs[1], "same seed, same request, upload and version ids");
+    assert_eq!((runs[0].1.len(), runs[0].2.len()), (32, 64));
 }
 
 /// A fault rule must name a real operation: a misspelt one would never fire, so it is refused
