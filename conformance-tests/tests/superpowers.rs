@@ -385,10 +385,7 @@ async fn health_admin_token_and_reproducible_ids() {
             .initiate_multipart_upload(name, "k", &InitiateMultipartUploadOptions::default())
             .await
             .expect("init");
-        client
-            .put_bucket_versioning(name, oss_client::protocol::VersioningStatus::Enabled)
-            .await
-            .expect("versioning");
+        client.put_bucket_versioning(name, oss_client::protocol::VersioningStatus::Enabled).await.expect("versioning");
         let put = client.put_object(name, "v", &b"x"[..], &Default::default()).await.expect("put");
         let version = put.version_id.clone().expect("a version id");
         runs.push((created.request_id.clone(), upload.upload_id.clone(), version));

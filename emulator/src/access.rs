@@ -195,6 +195,12 @@ fn effective_acl(bucket: &BucketMeta, object: Option<&ObjectMeta>) -> Acl {
     }
 }
 
+/// Whether the caller may read `object` of `bucket` by its ACL (a symlink's target is judged as
+/// well as the link).
+pub fn may_read(principal: &Principal, bucket: &BucketMeta, object: &ObjectMeta) -> Result<()> {
+    judge(principal, bucket, Some(object), Rule::ObjectRead)
+}
+
 fn judge(principal: &Principal, bucket: &BucketMeta, object: Option<&ObjectMeta>, rule: Rule) -> Result<()> {
     if is_owner(principal, bucket) {
         return Ok(());

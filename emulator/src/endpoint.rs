@@ -37,7 +37,7 @@ operations! {
     PutBucketTags, GetBucketTags, DeleteBucketTags, PutBucketLifecycle, GetBucketLifecycle, DeleteBucketLifecycle,
     PutBucketVersioning, GetBucketVersioning, ListObjectVersions, ListObjects, ListObjectsV2, DeleteMultipleObjects, ListMultipartUploads,
     PutObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, PutObjectAcl, GetObjectAcl,
-    PutObjectTagging, GetObjectTagging, DeleteObjectTagging, RestoreObject,
+    PutObjectTagging, GetObjectTagging, DeleteObjectTagging, RestoreObject, AppendObject, PutSymlink, GetSymlink,
     InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
     // A sub-resource real OSS implements and the emulator does not: answered NotImplemented once
     // the caller and the bucket have been checked.
@@ -241,6 +241,17 @@ pub enum Endpoint {
     RestoreObject {
         object: ObjectPath,
     },
+    /// `position` as sent (the handler answers a missing or bad one).
+    AppendObject {
+        object: ObjectPath,
+        position: Option<String>,
+    },
+    PutSymlink {
+        object: ObjectPath,
+    },
+    GetSymlink {
+        object: ObjectPath,
+    },
     InitiateMultipartUpload {
         object: ObjectPath,
     },
@@ -385,7 +396,6 @@ pub struct Need<'a> {
 const UNIMPLEMENTED: &[&str] = &[
     "accessmonitor",
     "accessPoint",
-    "append",
     "asyncFetch",
     "bucketArchiveDirectRead",
     "callback",
@@ -418,7 +428,6 @@ const UNIMPLEMENTED: &[&str] = &[
     "rtc",
     "stat",
     "style",
-    "symlink",
     "transferAcceleration",
     "userDefinedLogFieldsConfig",
     "website",
@@ -523,6 +532,11 @@ impl Endpoint {
             // `?restore` is only ever a POST; any other method must not fall through to a plain
             // GetObject or, worse, a PutObject that overwrites the archive.
             _ if has("restore") => return Err(method_not_allowed()),
+            "POST" if has("append") => {
+                E::AppendObject { object, position: has("position").then(|| param("position").to_owned()) }
+            }
+            "PUT" if has("symlink") => E::PutSymlink { object },
+            "GET" if has("symlink") => E::GetSymlink { object },
             "PUT" if has("acl") => E::PutObjectAcl { object },
             "PUT" if has("tagging") => E::PutObjectTagging { object },
             "GET" if has("tagging") => E::GetObjectTagging { object },
@@ -597,6 +611,9 @@ impl Endpoint {
             E::GetObjectTagging { .. } => O::GetObjectTagging,
             E::DeleteObjectTagging { .. } => O::DeleteObjectTagging,
             E::RestoreObject { .. } => O::RestoreObject,
+            E::AppendObject { .. } => O::AppendObject,
+            E::PutSymlink { .. } => O::PutSymlink,
+            E::GetSymlink { .. } => O::GetSymlink,
             E::InitiateMultipartUpload { .. } => O::InitiateMultipartUpload,
             E::UploadPart { .. } => O::UploadPart,
             E::UploadPartCopy { .. } => O::UploadPartCopy,
@@ -658,6 +675,9 @@ impl Endpoint {
             | E::GetObjectTagging { object }
             | E::DeleteObjectTagging { object }
             | E::RestoreObject { object }
+            | E::AppendObject { object, .. }
+            | E::PutSymlink { object }
+            | E::GetSymlink { object }
             | E::InitiateMultipartUpload { object }
             | E::UploadPart { object, .. }
             | E::UploadPartCopy { object, .. }
@@ -709,14 +729,20 @@ impl Endpoint {
             E::ListObjects { bucket } | E::ListObjectsV2 { bucket } => vec![on_bucket(A::ListObjects, bucket)],
             E::DeleteMultipleObjects { bucket } => vec![on_bucket(A::DeleteObject, bucket)],
             E::ListMultipartUploads { bucket } => vec![on_bucket(A::ListMultipartUploads, bucket)],
+            // RAM knows no actions of their own for these: appending and linking are writes.
             E::PutObject { object }
+            | E::AppendObject { object, .. }
+            | E::PutSymlink { object }
             | E::InitiateMultipartUpload { object }
             | E::UploadPart { object, .. }
             | E::CompleteMultipartUpload { object, .. } => vec![on_object(A::PutObject, object)],
             E::CopyObject { object, source } | E::UploadPartCopy { object, source, .. } => {
                 vec![on_object(A::PutObject, object), from_source(source)]
             }
-            E::GetObject { object } | E::HeadObject { object } | E::GetObjectMeta { object } => {
+            E::GetObject { object }
+            | E::HeadObject { object }
+            | E::GetObjectMeta { object }
+            | E::GetSymlink { object } => {
                 vec![on_object(A::GetObject, object)]
             }
             E::DeleteObject { object } => vec![on_object(A::DeleteObject, object)],

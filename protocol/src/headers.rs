@@ -35,3 +35,4 @@ pub const SERVER_SIDE_DATA_ENCRYPTION: &str = "x-oss-server-side-data-encryption
 pub const RANGE_BEHAVIOR: &str = "x-oss-range-behavior";
 pub const COMPLETE_ALL: &str = "x-oss-complete-all";
 pub const NEXT_APPEND_POSITION: &str = "x-oss-next-append-position";
+pub const SYMLINK_TARGET: &str = "x-oss-symlink-target";

@@ -1,6 +1,7 @@
 //! Typed operations, one `async fn` per OSS operation, named after it in snake_case. Every one
 //! goes through [`crate::RequestBuilder`], so what they send can also be sent by hand.
 
+mod append;
 mod bucket;
 mod lifecycle;
 mod multipart;
@@ -25,6 +26,7 @@ use oss_protocol::time::parse_http_date;
 use crate::error::Error;
 use crate::request::{header_str, header_u64, Response};
 
+pub use append::{AppendObjectResult, SymlinkInfo};
 pub use bucket::ListBucketsOptions;
 pub use multipart::{
     complete_part, CompleteMultipartUploadOptions, InitiateMultipartUploadOptions, ListMultipartUploadsOptions,

@@ -160,6 +160,9 @@ pub fn write_object_headers(resp: &mut Response<Body>, meta: &ObjectMeta, now_ms
     if let Some(info) = super::restore::restore_info(meta, now_ms) {
         set_header(resp, oss_protocol::headers::RESTORE, &info);
     }
+    if meta.object_type == oss_protocol::ObjectType::Appendable {
+        set_header(resp, oss_protocol::headers::NEXT_APPEND_POSITION, &meta.size.to_string());
+    }
 }
 
 fn etag_matches(list: &str, etag: &str) -> bool {

@@ -1,6 +1,7 @@
 //! One function per OSS operation, found by its OSS name in snake case. Operations parse their
 //! headers, apply OSS's rules and call the store; they never touch the filesystem directly.
 
+pub mod append;
 pub mod bucket;
 pub mod copy;
 pub mod lifecycle;
@@ -10,6 +11,7 @@ pub mod multipart;
 pub mod object;
 pub mod restore;
 pub mod service;
+pub mod symlink;
 pub mod tagging;
 pub mod versioning;
 
@@ -154,6 +156,9 @@ pub async fn dispatch(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
         E::GetObjectTagging { .. } => tagging::get_object_tagging(ctx).await,
         E::DeleteObjectTagging { .. } => tagging::delete_object_tagging(ctx).await,
         E::RestoreObject { .. } => restore::restore_object(ctx, body).await,
+        E::AppendObject { position, .. } => append::append_object(ctx, position.as_deref(), body).await,
+        E::PutSymlink { .. } => symlink::put_symlink(ctx).await,
+        E::GetSymlink { .. } => symlink::get_symlink(ctx).await,
         E::PutBucketLifecycle { .. } => lifecycle::put_bucket_lifecycle(ctx, body).await,
         E::GetBucketLifecycle { .. } => lifecycle::get_bucket_lifecycle(ctx),
         E::DeleteBucketLifecycle { .. } => lifecycle::delete_bucket_lifecycle(ctx).await,

@@ -84,7 +84,7 @@ const RESPONSE_OVERRIDES: &[(&str, &str)] = &[
 ];
 
 pub async fn get_object(ctx: &Ctx) -> Result<Response<Body>> {
-    let opened = ctx.object().await?;
+    let opened = super::symlink::follow(ctx, ctx.object().await?).await?;
     let meta = &opened.meta;
     check_conditions(ctx, ["if-match", "if-none-match", "if-unmodified-since", "if-modified-since"], meta)?;
     super::restore::check_readable(meta, ctx.now_ms())?;
@@ -116,7 +116,7 @@ pub async fn get_object(ctx: &Ctx) -> Result<Response<Body>> {
 }
 
 pub async fn head_object(ctx: &Ctx) -> Result<Response<Body>> {
-    let opened = ctx.object().await?;
+    let opened = super::symlink::follow(ctx, ctx.object().await?).await?;
     check_conditions(ctx, ["if-match", "if-none-match", "if-unmodified-since", "if-modified-since"], &opened.meta)?;
     let mut resp = respond::empty(StatusCode::OK);
     write_object_headers(&mut resp, &opened.meta, ctx.now_ms());

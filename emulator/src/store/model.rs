@@ -119,6 +119,9 @@ pub struct ObjectMeta {
     /// Object tags (`x-oss-tagging`, PutObjectTagging), in the order given.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<(String, String)>,
+    /// The key a Symlink object points to (it has no data of its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub symlink_target: Option<String>,
     /// The last RestoreObject of an archived object (absent: frozen, never restored).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restore: Option<Restore>,
@@ -178,6 +181,7 @@ impl ObjectMeta {
             sse_key_id: None,
             sse_data_encryption: None,
             tags: Vec::new(),
+            symlink_target: None,
             restore: None,
             segments: Vec::new(),
         }
