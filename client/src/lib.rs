@@ -75,8 +75,8 @@ pub use ops::{
     complete_part, content_md5, AppendObjectResult, CompleteMultipartUploadOptions, CopyObjectRequest,
     DeleteObjectResult, GetObjectOptions, GetObjectResult, InitiateMultipartUploadOptions, ListBucketsOptions,
     ListMultipartUploadsOptions, ListObjectVersionsOptions, ListObjectsOptions, ListObjectsV2Options, ListPartsOptions,
-    ObjectMeta, ObjectStream, Output, PutObjectOptions, PutObjectResult, RestoreOptions, RestoreResult, RestoreStatus,
-    SymlinkInfo, UploadPartCopyRequest, UploadPartOptions, UploadPartResult,
+    ObjectMeta, ObjectStream, Output, Preflight, PutObjectOptions, PutObjectResult, RestoreOptions, RestoreResult,
+    RestoreStatus, SymlinkInfo, UploadPartCopyRequest, UploadPartOptions, UploadPartResult,
 };
 pub use parts::{Progress, ProgressFn};
 pub use path::ObjectPath;

@@ -45,6 +45,8 @@ impl Grant {
 enum Rule {
     /// The owner only.
     Owner,
+    /// Anyone, signed or not (the bucket must still exist).
+    Anyone,
     /// The bucket's ACL must allow reading.
     BucketRead,
     /// The bucket's ACL must allow writing.
@@ -90,7 +92,27 @@ fn rule(action: Action, on_object: bool) -> Rule {
         | A::DeleteBucketLifecycle
         | A::PutBucketVersioning
         | A::GetBucketVersioning
+        | A::PutBucketCors
+        | A::GetBucketCors
+        | A::DeleteBucketCors
+        | A::PutBucketReferer
+        | A::GetBucketReferer
+        | A::PutBucketLogging
+        | A::GetBucketLogging
+        | A::DeleteBucketLogging
+        | A::PutBucketEncryption
+        | A::GetBucketEncryption
+        | A::DeleteBucketEncryption
+        | A::PutBucketRequestPayment
+        | A::GetBucketRequestPayment
+        | A::PutBucketPublicAccessBlock
+        | A::GetBucketPublicAccessBlock
+        | A::DeleteBucketPublicAccessBlock
+        | A::PutBucketHttpsConfig
+        | A::GetBucketHttpsConfig
+        | A::GetBucketStat
         | A::Unimplemented => Rule::Owner,
+        A::OptionObject => Rule::Anyone,
     }
 }
 
@@ -205,12 +227,16 @@ fn judge(principal: &Principal, bucket: &BucketMeta, object: Option<&ObjectMeta>
     if is_owner(principal, bucket) {
         return Ok(());
     }
+    // Every grant an ACL makes to a non-owner is a public one, and a public access block makes
+    // those grant nothing.
+    let public = !bucket.configs.block_public_access;
     let allowed = match rule {
         Rule::Owner => false,
-        Rule::BucketRead => bucket.acl.allows_read(),
-        Rule::BucketWrite => bucket.acl.allows_write(),
-        Rule::ObjectRead => effective_acl(bucket, object).allows_read(),
-        Rule::ObjectWrite => effective_acl(bucket, object).allows_write(),
+        Rule::Anyone => true,
+        Rule::BucketRead => public && bucket.acl.allows_read(),
+        Rule::BucketWrite => public && bucket.acl.allows_write(),
+        Rule::ObjectRead => public && effective_acl(bucket, object).allows_read(),
+        Rule::ObjectWrite => public && effective_acl(bucket, object).allows_write(),
     };
     match (allowed, rule, principal.account.is_some()) {
         (true, _, _) => Ok(()),

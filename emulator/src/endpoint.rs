@@ -39,6 +39,8 @@ operations! {
     PutObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, PutObjectAcl, GetObjectAcl,
     PutObjectTagging, GetObjectTagging, DeleteObjectTagging, RestoreObject, AppendObject, PutSymlink, GetSymlink,
     InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
+    PutBucketCors, GetBucketCors, DeleteBucketCors, PutBucketReferer, GetBucketReferer, PutBucketLogging, GetBucketLogging, DeleteBucketLogging,
+    PutBucketEncryption, GetBucketEncryption, DeleteBucketEncryption, PutBucketRequestPayment, GetBucketRequestPayment, PutBucketPublicAccessBlock, GetBucketPublicAccessBlock, DeleteBucketPublicAccessBlock, PutBucketHttpsConfig, GetBucketHttpsConfig, GetBucketStat, OptionObject,
     // A sub-resource real OSS implements and the emulator does not: answered NotImplemented once
     // the caller and the bucket have been checked.
     NotImplemented,
@@ -278,6 +280,68 @@ pub enum Endpoint {
         object: ObjectPath,
         upload_id: UploadId,
     },
+    PutBucketCors {
+        bucket: String,
+    },
+    GetBucketCors {
+        bucket: String,
+    },
+    DeleteBucketCors {
+        bucket: String,
+    },
+    PutBucketReferer {
+        bucket: String,
+    },
+    GetBucketReferer {
+        bucket: String,
+    },
+    PutBucketLogging {
+        bucket: String,
+    },
+    GetBucketLogging {
+        bucket: String,
+    },
+    DeleteBucketLogging {
+        bucket: String,
+    },
+    PutBucketEncryption {
+        bucket: String,
+    },
+    GetBucketEncryption {
+        bucket: String,
+    },
+    DeleteBucketEncryption {
+        bucket: String,
+    },
+    PutBucketRequestPayment {
+        bucket: String,
+    },
+    GetBucketRequestPayment {
+        bucket: String,
+    },
+    PutBucketPublicAccessBlock {
+        bucket: String,
+    },
+    GetBucketPublicAccessBlock {
+        bucket: String,
+    },
+    DeleteBucketPublicAccessBlock {
+        bucket: String,
+    },
+    PutBucketHttpsConfig {
+        bucket: String,
+    },
+    GetBucketHttpsConfig {
+        bucket: String,
+    },
+    GetBucketStat {
+        bucket: String,
+    },
+    /// A CORS preflight, of the bucket or of one of its keys (the key need not exist).
+    OptionObject {
+        bucket: String,
+        key: Option<String>,
+    },
     /// `feature` names what is missing, for the error message.
     NotImplemented {
         bucket: Option<String>,
@@ -319,6 +383,27 @@ pub enum Action {
     GetBucketVersioning,
     ListObjectVersions,
     AbortMultipartUpload,
+    PutBucketCors,
+    GetBucketCors,
+    DeleteBucketCors,
+    PutBucketReferer,
+    GetBucketReferer,
+    PutBucketLogging,
+    GetBucketLogging,
+    DeleteBucketLogging,
+    PutBucketEncryption,
+    GetBucketEncryption,
+    DeleteBucketEncryption,
+    PutBucketRequestPayment,
+    GetBucketRequestPayment,
+    PutBucketPublicAccessBlock,
+    GetBucketPublicAccessBlock,
+    DeleteBucketPublicAccessBlock,
+    PutBucketHttpsConfig,
+    GetBucketHttpsConfig,
+    GetBucketStat,
+    /// A CORS preflight: anyone may ask, no signature needed.
+    OptionObject,
     /// An operation the emulator does not implement; only the bucket owner gets as far as
     /// being told so.
     Unimplemented,
@@ -358,6 +443,26 @@ impl Action {
             Action::GetBucketVersioning => "oss:GetBucketVersioning",
             Action::ListObjectVersions => "oss:ListObjectVersions",
             Action::AbortMultipartUpload => "oss:AbortMultipartUpload",
+            Action::PutBucketCors => "oss:PutBucketCors",
+            Action::GetBucketCors => "oss:GetBucketCors",
+            Action::DeleteBucketCors => "oss:DeleteBucketCors",
+            Action::PutBucketReferer => "oss:PutBucketReferer",
+            Action::GetBucketReferer => "oss:GetBucketReferer",
+            Action::PutBucketLogging => "oss:PutBucketLogging",
+            Action::GetBucketLogging => "oss:GetBucketLogging",
+            Action::DeleteBucketLogging => "oss:DeleteBucketLogging",
+            Action::PutBucketEncryption => "oss:PutBucketEncryption",
+            Action::GetBucketEncryption => "oss:GetBucketEncryption",
+            Action::DeleteBucketEncryption => "oss:DeleteBucketEncryption",
+            Action::PutBucketRequestPayment => "oss:PutBucketRequestPayment",
+            Action::GetBucketRequestPayment => "oss:GetBucketRequestPayment",
+            Action::PutBucketPublicAccessBlock => "oss:PutBucketPublicAccessBlock",
+            Action::GetBucketPublicAccessBlock => "oss:GetBucketPublicAccessBlock",
+            Action::DeleteBucketPublicAccessBlock => "oss:DeleteBucketPublicAccessBlock",
+            Action::PutBucketHttpsConfig => "oss:PutBucketHttpsConfig",
+            Action::GetBucketHttpsConfig => "oss:GetBucketHttpsConfig",
+            Action::GetBucketStat => "oss:GetBucketStat",
+            Action::OptionObject => "oss:OptionObject",
             Action::Unimplemented => "oss:*",
         }
     }
@@ -401,32 +506,24 @@ const UNIMPLEMENTED: &[&str] = &[
     "callback",
     "cname",
     "comp",
-    "cors",
     "dataRedundancyTransition",
-    "encryption",
-    "httpsConfig",
     "img",
     "inventory",
     "live",
-    "logging",
     "metaQuery",
     "objectInfo",
     "overwriteConfig",
     "policy",
     "policyStatus",
-    "publicAccessBlock",
     "qos",
     "qosInfo",
-    "referer",
     "regionList",
     "replication",
     "replicationLocation",
     "replicationProgress",
-    "requestPayment",
     "resourceGroup",
     "responseHeader",
     "rtc",
-    "stat",
     "style",
     "transferAcceleration",
     "userDefinedLogFieldsConfig",
@@ -489,6 +586,12 @@ impl Endpoint {
                 "GET" if has("regions") => {
                     Ok(E::DescribeRegions { region: Some(param("regions").to_owned()).filter(|r| !r.is_empty()) })
                 }
+                // The account-level public access block is not kept (the bucket-level one is).
+                _ if has("publicAccessBlock") => Ok(E::NotImplemented {
+                    bucket: None,
+                    key: None,
+                    feature: "the account-level 'publicAccessBlock' sub-resource".to_owned(),
+                }),
                 "GET" => Ok(E::ListBuckets),
                 _ => Err(method_not_allowed()),
             };
@@ -501,6 +604,25 @@ impl Endpoint {
                 "GET" if has("lifecycle") => E::GetBucketLifecycle { bucket },
                 "DELETE" if has("lifecycle") => E::DeleteBucketLifecycle { bucket },
                 "PUT" if has("versioning") => E::PutBucketVersioning { bucket },
+                "PUT" if has("cors") => E::PutBucketCors { bucket },
+                "GET" if has("cors") => E::GetBucketCors { bucket },
+                "DELETE" if has("cors") => E::DeleteBucketCors { bucket },
+                "PUT" if has("referer") => E::PutBucketReferer { bucket },
+                "GET" if has("referer") => E::GetBucketReferer { bucket },
+                "PUT" if has("logging") => E::PutBucketLogging { bucket },
+                "GET" if has("logging") => E::GetBucketLogging { bucket },
+                "DELETE" if has("logging") => E::DeleteBucketLogging { bucket },
+                "PUT" if has("encryption") => E::PutBucketEncryption { bucket },
+                "GET" if has("encryption") => E::GetBucketEncryption { bucket },
+                "DELETE" if has("encryption") => E::DeleteBucketEncryption { bucket },
+                "PUT" if has("requestPayment") => E::PutBucketRequestPayment { bucket },
+                "GET" if has("requestPayment") => E::GetBucketRequestPayment { bucket },
+                "PUT" if has("publicAccessBlock") => E::PutBucketPublicAccessBlock { bucket },
+                "GET" if has("publicAccessBlock") => E::GetBucketPublicAccessBlock { bucket },
+                "DELETE" if has("publicAccessBlock") => E::DeleteBucketPublicAccessBlock { bucket },
+                "PUT" if has("httpsConfig") => E::PutBucketHttpsConfig { bucket },
+                "GET" if has("httpsConfig") => E::GetBucketHttpsConfig { bucket },
+                "GET" if has("stat") => E::GetBucketStat { bucket },
                 "GET" if has("versioning") => E::GetBucketVersioning { bucket },
                 "GET" if has("versions") => E::ListObjectVersions { bucket },
                 "GET" if has("tagging") => E::GetBucketTags { bucket },
@@ -514,6 +636,7 @@ impl Endpoint {
                 "GET" => E::ListObjects { bucket },
                 "DELETE" => E::DeleteBucket { bucket },
                 "POST" if has("delete") => E::DeleteMultipleObjects { bucket },
+                "OPTIONS" => E::OptionObject { bucket, key: None },
                 // PostObject (a form upload to the bucket) and the rest of POST.
                 "POST" => E::NotImplemented { bucket: Some(bucket), key: None, feature: "PostObject".to_owned() },
                 _ => return Err(method_not_allowed()),
@@ -528,6 +651,7 @@ impl Endpoint {
             };
         let object = ObjectPath { bucket, key, version };
         let endpoint = match method.as_str() {
+            "OPTIONS" => E::OptionObject { bucket: object.bucket, key: Some(object.key) },
             "POST" if has("restore") => E::RestoreObject { object },
             // `?restore` is only ever a POST; any other method must not fall through to a plain
             // GetObject or, worse, a PutObject that overwrites the archive.
@@ -620,6 +744,26 @@ impl Endpoint {
             E::CompleteMultipartUpload { .. } => O::CompleteMultipartUpload,
             E::AbortMultipartUpload { .. } => O::AbortMultipartUpload,
             E::ListParts { .. } => O::ListParts,
+            E::PutBucketCors { .. } => O::PutBucketCors,
+            E::GetBucketCors { .. } => O::GetBucketCors,
+            E::DeleteBucketCors { .. } => O::DeleteBucketCors,
+            E::PutBucketReferer { .. } => O::PutBucketReferer,
+            E::GetBucketReferer { .. } => O::GetBucketReferer,
+            E::PutBucketLogging { .. } => O::PutBucketLogging,
+            E::GetBucketLogging { .. } => O::GetBucketLogging,
+            E::DeleteBucketLogging { .. } => O::DeleteBucketLogging,
+            E::PutBucketEncryption { .. } => O::PutBucketEncryption,
+            E::GetBucketEncryption { .. } => O::GetBucketEncryption,
+            E::DeleteBucketEncryption { .. } => O::DeleteBucketEncryption,
+            E::PutBucketRequestPayment { .. } => O::PutBucketRequestPayment,
+            E::GetBucketRequestPayment { .. } => O::GetBucketRequestPayment,
+            E::PutBucketPublicAccessBlock { .. } => O::PutBucketPublicAccessBlock,
+            E::GetBucketPublicAccessBlock { .. } => O::GetBucketPublicAccessBlock,
+            E::DeleteBucketPublicAccessBlock { .. } => O::DeleteBucketPublicAccessBlock,
+            E::PutBucketHttpsConfig { .. } => O::PutBucketHttpsConfig,
+            E::GetBucketHttpsConfig { .. } => O::GetBucketHttpsConfig,
+            E::GetBucketStat { .. } => O::GetBucketStat,
+            E::OptionObject { .. } => O::OptionObject,
             E::NotImplemented { .. } => O::NotImplemented,
         }
     }
@@ -654,7 +798,27 @@ impl Endpoint {
             | E::ListObjects { bucket }
             | E::ListObjectsV2 { bucket }
             | E::DeleteMultipleObjects { bucket }
-            | E::ListMultipartUploads { bucket } => Some(bucket),
+            | E::ListMultipartUploads { bucket }
+            | E::PutBucketCors { bucket }
+            | E::GetBucketCors { bucket }
+            | E::DeleteBucketCors { bucket }
+            | E::PutBucketReferer { bucket }
+            | E::GetBucketReferer { bucket }
+            | E::PutBucketLogging { bucket }
+            | E::GetBucketLogging { bucket }
+            | E::DeleteBucketLogging { bucket }
+            | E::PutBucketEncryption { bucket }
+            | E::GetBucketEncryption { bucket }
+            | E::DeleteBucketEncryption { bucket }
+            | E::PutBucketRequestPayment { bucket }
+            | E::GetBucketRequestPayment { bucket }
+            | E::PutBucketPublicAccessBlock { bucket }
+            | E::GetBucketPublicAccessBlock { bucket }
+            | E::DeleteBucketPublicAccessBlock { bucket }
+            | E::PutBucketHttpsConfig { bucket }
+            | E::GetBucketHttpsConfig { bucket }
+            | E::GetBucketStat { bucket }
+            | E::OptionObject { bucket, .. } => Some(bucket),
             _ => None,
         }
     }
@@ -691,7 +855,7 @@ impl Endpoint {
     /// The key the request names, if any.
     pub fn key(&self) -> Option<&str> {
         match self {
-            Endpoint::NotImplemented { key, .. } => key.as_deref(),
+            Endpoint::NotImplemented { key, .. } | Endpoint::OptionObject { key, .. } => key.as_deref(),
             _ => self.object().map(|o| o.key.as_str()),
         }
     }
@@ -754,6 +918,26 @@ impl Endpoint {
             E::DeleteObjectTagging { object } => vec![on_object(A::DeleteObjectTagging, object)],
             E::RestoreObject { object } => vec![on_object(A::RestoreObject, object)],
             E::ListParts { object, .. } => vec![on_object(A::ListParts, object)],
+            E::PutBucketCors { bucket } => vec![on_bucket(A::PutBucketCors, bucket)],
+            E::GetBucketCors { bucket } => vec![on_bucket(A::GetBucketCors, bucket)],
+            E::DeleteBucketCors { bucket } => vec![on_bucket(A::DeleteBucketCors, bucket)],
+            E::PutBucketReferer { bucket } => vec![on_bucket(A::PutBucketReferer, bucket)],
+            E::GetBucketReferer { bucket } => vec![on_bucket(A::GetBucketReferer, bucket)],
+            E::PutBucketLogging { bucket } => vec![on_bucket(A::PutBucketLogging, bucket)],
+            E::GetBucketLogging { bucket } => vec![on_bucket(A::GetBucketLogging, bucket)],
+            E::DeleteBucketLogging { bucket } => vec![on_bucket(A::DeleteBucketLogging, bucket)],
+            E::PutBucketEncryption { bucket } => vec![on_bucket(A::PutBucketEncryption, bucket)],
+            E::GetBucketEncryption { bucket } => vec![on_bucket(A::GetBucketEncryption, bucket)],
+            E::DeleteBucketEncryption { bucket } => vec![on_bucket(A::DeleteBucketEncryption, bucket)],
+            E::PutBucketRequestPayment { bucket } => vec![on_bucket(A::PutBucketRequestPayment, bucket)],
+            E::GetBucketRequestPayment { bucket } => vec![on_bucket(A::GetBucketRequestPayment, bucket)],
+            E::PutBucketPublicAccessBlock { bucket } => vec![on_bucket(A::PutBucketPublicAccessBlock, bucket)],
+            E::GetBucketPublicAccessBlock { bucket } => vec![on_bucket(A::GetBucketPublicAccessBlock, bucket)],
+            E::DeleteBucketPublicAccessBlock { bucket } => vec![on_bucket(A::DeleteBucketPublicAccessBlock, bucket)],
+            E::PutBucketHttpsConfig { bucket } => vec![on_bucket(A::PutBucketHttpsConfig, bucket)],
+            E::GetBucketHttpsConfig { bucket } => vec![on_bucket(A::GetBucketHttpsConfig, bucket)],
+            E::GetBucketStat { bucket } => vec![on_bucket(A::GetBucketStat, bucket)],
+            E::OptionObject { bucket, .. } => vec![on_bucket(A::OptionObject, bucket)],
             E::NotImplemented { bucket: Some(bucket), .. } => vec![on_bucket(A::Unimplemented, bucket)],
             E::NotImplemented { bucket: None, .. } => {
                 vec![Need { action: A::Unimplemented, resource: Resource::Account }]

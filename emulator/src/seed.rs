@@ -111,6 +111,7 @@ pub async fn apply(
             tags: Vec::new(),
             lifecycle: None,
             versioning: None,
+            configs: Default::default(),
         };
         let created = store.create_bucket(meta).await.map_err(|e| {
             let message = format!("bucket {:?}: {}", b.name, e.message);

@@ -316,12 +316,21 @@ async fn pipeline(
     let is_head = parts.method == Method::HEAD;
 
     let declares_body = body_declared(&parts.headers);
+    // What CORS needs of the request once its answer exists (the parts go to the stages).
+    let cors_request = (parts.method != Method::OPTIONS)
+        .then(|| (parts.method.clone(), parts.headers.get(http::header::ORIGIN).cloned()));
     let arrival = Arrival { host: &host, listener_region, now, console: console.as_ref() };
     let outcome = run(&state, &mut record, &arrival, parts, (body, read_to_end)).await;
     let mut resp = outcome.unwrap_or_else(|err| {
         record.entry.error_code = Some(err.code.as_str().to_owned());
         respond::error(&err, is_head, &request_id, &host)
     });
+    if let Some((method, origin)) = &cors_request {
+        let bucket = state.store.bucket(&record.entry.bucket);
+        if let Some(cors) = bucket.as_ref().and_then(|b| b.configs.cors.as_ref()) {
+            crate::cors::decorate(cors, method, origin.as_ref().and_then(|o| o.to_str().ok()), &mut resp);
+        }
+    }
     if declares_body && !record.body_read.as_ref().is_some_and(body::ReadToEnd::get) {
         resp.headers_mut().insert(http::header::CONNECTION, http::HeaderValue::from_static("close"));
     }

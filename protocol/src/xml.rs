@@ -4,6 +4,9 @@
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
+mod configs;
+pub use configs::*;
+
 pub const DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 
 /// Serialises a model with the XML declaration in front.
@@ -228,6 +231,11 @@ pub struct BucketDetail {
     pub versioning: Option<String>,
     #[serde(rename = "ServerSideEncryptionRule", default)]
     pub server_side_encryption_rule: ServerSideEncryptionRule,
+    /// `Enabled` or `Disabled`.
+    #[serde(rename = "AccessMonitor", default)]
+    pub access_monitor: String,
+    #[serde(rename = "BlockPublicAccess", default)]
+    pub block_public_access: String,
 }
 
 /// A bucket's default encryption; `SSEAlgorithm` is `None` when there is none.
@@ -235,6 +243,10 @@ pub struct BucketDetail {
 pub struct ServerSideEncryptionRule {
     #[serde(rename = "SSEAlgorithm", default)]
     pub sse_algorithm: String,
+    #[serde(rename = "KMSMasterKeyID", default, skip_serializing_if = "Option::is_none")]
+    pub kms_master_key_id: Option<String>,
+    #[serde(rename = "KMSDataEncryption", default, skip_serializing_if = "Option::is_none")]
+    pub kms_data_encryption: Option<String>,
 }
 
 /// GetBucketInfo.

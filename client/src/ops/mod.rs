@@ -3,6 +3,7 @@
 
 mod append;
 mod bucket;
+mod configs;
 mod lifecycle;
 mod multipart;
 mod object;
@@ -28,6 +29,7 @@ use crate::request::{header_str, header_u64, Response};
 
 pub use append::{AppendObjectResult, SymlinkInfo};
 pub use bucket::ListBucketsOptions;
+pub use configs::Preflight;
 pub use multipart::{
     complete_part, CompleteMultipartUploadOptions, InitiateMultipartUploadOptions, ListMultipartUploadsOptions,
     ListPartsOptions, UploadPartCopyRequest, UploadPartOptions, UploadPartResult,

@@ -74,6 +74,7 @@ pub async fn put_bucket(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
         tags: Vec::new(),
         lifecycle: None,
         versioning: None,
+        configs: Default::default(),
     };
     match store.create_bucket(meta).await? {
         Ok(bucket) => {
@@ -131,8 +132,17 @@ pub fn get_bucket_info(ctx: &Ctx) -> Result<Response<Body>> {
             access_control_list: AccessControlList { grant: m.acl.to_string() },
             comment: String::new(),
             versioning: m.versioning.map(|v| v.to_string()),
-            // No bucket encryption is configured: OSS still answers the element (oss2 reads it).
-            server_side_encryption_rule: ServerSideEncryptionRule { sse_algorithm: "None".to_owned() },
+            // Without a default encryption OSS still answers the element (oss2 reads it).
+            server_side_encryption_rule: match &m.configs.encryption {
+                Some(rule) => ServerSideEncryptionRule {
+                    sse_algorithm: rule.sse_algorithm.clone(),
+                    kms_master_key_id: rule.kms_master_key_id.clone(),
+                    kms_data_encryption: rule.kms_data_encryption.clone(),
+                },
+                None => ServerSideEncryptionRule { sse_algorithm: "None".to_owned(), ..Default::default() },
+            },
+            access_monitor: "Disabled".to_owned(),
+            block_public_access: m.configs.block_public_access.to_string(),
         },
     };
     Ok(respond::xml(StatusCode::OK, xml::to_xml("BucketInfo", &info)))

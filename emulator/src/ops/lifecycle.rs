@@ -4,7 +4,7 @@
 use http::{Response, StatusCode};
 use oss_protocol::xml::{self, LifecycleConfiguration};
 
-use super::{read_small_body, Ctx};
+use super::Ctx;
 use crate::body::{Body, RequestBody};
 use crate::error::{Code, OssError, Result};
 use crate::lifecycle::Lifecycle;
@@ -13,12 +13,7 @@ use crate::respond;
 /// Replaces the bucket's rules with a validated set.
 pub async fn put_bucket_lifecycle(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
     // Up to 1000 rules: allow room for them.
-    let (body, _reserved) = read_small_body(ctx, body, 2 * 1024 * 1024).await?.into_parts();
-    let text = super::body_text(body)?;
-    if xml::root_name(&text).as_deref() != Some("LifecycleConfiguration") {
-        return Err(OssError::malformed_xml("the root node is not named LifecycleConfiguration."));
-    }
-    let doc: LifecycleConfiguration = xml::from_xml(&text).map_err(OssError::malformed_xml)?;
+    let doc: LifecycleConfiguration = super::read_xml(ctx, body, "LifecycleConfiguration", 2 * 1024 * 1024).await?;
     let overlap = ctx.header("x-oss-allow-same-action-overlap").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let rules = Lifecycle::parse(&doc, overlap)?;
     ctx.store().update_bucket(ctx.bucket_name(), move |meta| meta.lifecycle = Some(rules)).await?;

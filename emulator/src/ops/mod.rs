@@ -3,7 +3,9 @@
 
 pub mod append;
 pub mod bucket;
+pub mod configs;
 pub mod copy;
+pub mod cors;
 pub mod lifecycle;
 pub mod list;
 pub mod meta;
@@ -177,6 +179,26 @@ pub async fn dispatch(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
         }
         E::AbortMultipartUpload { upload_id, .. } => multipart::abort_multipart_upload(ctx, upload_id).await,
         E::ListParts { upload_id, .. } => multipart::list_parts(ctx, upload_id).await,
+        E::PutBucketCors { .. } => cors::put_bucket_cors(ctx, body).await,
+        E::GetBucketCors { .. } => cors::get_bucket_cors(ctx),
+        E::DeleteBucketCors { .. } => cors::delete_bucket_cors(ctx).await,
+        E::OptionObject { .. } => cors::option_object(ctx),
+        E::PutBucketReferer { .. } => configs::put_bucket_referer(ctx, body).await,
+        E::GetBucketReferer { .. } => configs::get_bucket_referer(ctx),
+        E::PutBucketLogging { .. } => configs::put_bucket_logging(ctx, body).await,
+        E::GetBucketLogging { .. } => configs::get_bucket_logging(ctx),
+        E::DeleteBucketLogging { .. } => configs::delete_bucket_logging(ctx).await,
+        E::PutBucketEncryption { .. } => configs::put_bucket_encryption(ctx, body).await,
+        E::GetBucketEncryption { .. } => configs::get_bucket_encryption(ctx),
+        E::DeleteBucketEncryption { .. } => configs::delete_bucket_encryption(ctx).await,
+        E::PutBucketRequestPayment { .. } => configs::put_bucket_request_payment(ctx, body).await,
+        E::GetBucketRequestPayment { .. } => configs::get_bucket_request_payment(ctx),
+        E::PutBucketPublicAccessBlock { .. } => configs::put_bucket_public_access_block(ctx, body).await,
+        E::GetBucketPublicAccessBlock { .. } => configs::get_bucket_public_access_block(ctx),
+        E::DeleteBucketPublicAccessBlock { .. } => configs::delete_bucket_public_access_block(ctx).await,
+        E::PutBucketHttpsConfig { .. } => configs::put_bucket_https_config(ctx, body).await,
+        E::GetBucketHttpsConfig { .. } => configs::get_bucket_https_config(ctx),
+        E::GetBucketStat { .. } => configs::get_bucket_stat(ctx).await,
         E::NotImplemented { .. } => {
             Err(ctx.endpoint.not_implemented_error().unwrap_or_else(|| OssError::new(Code::NotImplemented)))
         }
@@ -318,6 +340,23 @@ pub fn check_body_md5(ctx: &Ctx, body: &[u8]) -> Result<()> {
         }
         _ => Ok(()),
     }
+}
+
+/// Reads a small XML document whose root must be `root`, checked against `Content-MD5` when the
+/// request sent one: a wrong root or a document that does not fit the model is MalformedXML.
+pub async fn read_xml<T: serde::de::DeserializeOwned>(
+    ctx: &Ctx,
+    body: RequestBody,
+    root: &str,
+    limit: usize,
+) -> Result<T> {
+    let (body, _reserved) = read_small_body(ctx, body, limit).await?.into_parts();
+    check_body_md5(ctx, &body)?;
+    let text = body_text(body)?;
+    if oss_protocol::xml::root_name(&text).as_deref() != Some(root) {
+        return Err(OssError::malformed_xml(format!("the root node is not named {root}.")));
+    }
+    oss_protocol::xml::from_xml(&text).map_err(OssError::malformed_xml)
 }
 
 pub fn body_text(body: Vec<u8>) -> Result<String> {

@@ -11,7 +11,7 @@ use oss_protocol::encoding::parse_tag_header;
 use oss_protocol::headers::TAGGING;
 use oss_protocol::xml::{self, Tagging};
 
-use super::{read_small_body, Ctx};
+use super::Ctx;
 use crate::body::{Body, RequestBody};
 use crate::error::{Code, OssError, Result};
 use crate::respond;
@@ -106,12 +106,7 @@ fn check_bucket_tags(tags: &Tags) -> Result<()> {
 
 /// A `<Tagging>` body, at most 64 KiB.
 async fn tagging_body(ctx: &Ctx, body: RequestBody) -> Result<Tags> {
-    let (body, _reserved) = read_small_body(ctx, body, 64 * 1024).await?.into_parts();
-    let text = super::body_text(body)?;
-    if xml::root_name(&text).as_deref() != Some("Tagging") {
-        return Err(OssError::malformed_xml("the root node is not named Tagging."));
-    }
-    let doc: Tagging = xml::from_xml(&text).map_err(OssError::malformed_xml)?;
+    let doc: Tagging = super::read_xml(ctx, body, "Tagging", 64 * 1024).await?;
     Ok(doc.pairs())
 }
 

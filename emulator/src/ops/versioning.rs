@@ -9,7 +9,7 @@ use oss_protocol::{VersionId, VersioningStatus};
 
 use super::list::{common_prefix, validate_prefix};
 use super::object::owner_of;
-use super::{encode_if, iso, parse_max, read_small_body, Ctx};
+use super::{encode_if, iso, parse_max, Ctx};
 use crate::body::{Body, RequestBody};
 use crate::error::{OssError, Result};
 use crate::respond;
@@ -18,13 +18,7 @@ use crate::store::{ObjectMeta, Step};
 /// `Enabled` or `Suspended`. Anything else is MalformedXML, as oss2's tests expect of OSS for
 /// `None` and `Disabled` (a bucket cannot go back to unversioned).
 pub async fn put_bucket_versioning(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
-    let (body, _reserved) = read_small_body(ctx, body, 64 * 1024).await?.into_parts();
-    super::check_body_md5(ctx, &body)?;
-    let text = super::body_text(body)?;
-    if xml::root_name(&text).as_deref() != Some("VersioningConfiguration") {
-        return Err(OssError::malformed_xml("the root node is not named VersioningConfiguration."));
-    }
-    let doc: VersioningConfiguration = xml::from_xml(&text).map_err(OssError::malformed_xml)?;
+    let doc: VersioningConfiguration = super::read_xml(ctx, body, "VersioningConfiguration", 64 * 1024).await?;
     let status = match doc.status.as_deref().map(str::trim) {
         None => {
             return Err(OssError::invalid_argument("The Versioning element must be specified.", "Status", ""));

@@ -82,6 +82,9 @@ pub struct BucketMeta {
     /// `None` until PutBucketVersioning first sets it; it never returns to `None`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub versioning: Option<VersioningStatus>,
+    /// CORS, referer, logging, default encryption and the other smaller configurations.
+    #[serde(default, skip_serializing_if = "crate::configs::BucketConfigs::is_empty")]
+    pub configs: crate::configs::BucketConfigs,
 }
 
 /// Everything stored about one object version.

@@ -17,6 +17,7 @@ fn bucket_meta(name: &str) -> BucketMeta {
         tags: Vec::new(),
         lifecycle: None,
         versioning: None,
+        configs: Default::default(),
     }
 }
 

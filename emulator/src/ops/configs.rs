@@ -1,0 +1,192 @@
+//! The smaller bucket configurations: Put/GetBucketReferer, Put/Get/DeleteBucketLogging,
+//! Put/Get/DeleteBucketEncryption, Put/GetBucketRequestPayment,
+//! Put/Get/DeleteBucketPublicAccessBlock, Put/GetBucketHttpsConfig, and GetBucketStat. What each
+//! may say is in [`crate::configs`].
+
+use http::{Response, StatusCode};
+use oss_protocol::xml::{
+    self, BucketEncryptionRule, BucketLoggingStatus, BucketStat, HttpsConfiguration, PublicAccessBlockConfiguration,
+    RefererConfiguration, RequestPaymentConfiguration,
+};
+use oss_protocol::StorageClass;
+
+use super::{read_xml, Ctx};
+use crate::body::{Body, RequestBody};
+use crate::configs::{self, BucketConfigs, Referer};
+use crate::error::{Code, OssError, Result};
+use crate::respond;
+use crate::store::Step;
+
+/// Every configuration document is small.
+const LIMIT: usize = 64 * 1024;
+
+async fn update(ctx: &Ctx, change: impl FnOnce(&mut BucketConfigs) + Send + 'static) -> Result<()> {
+    ctx.store().update_bucket(ctx.bucket_name(), move |meta| change(&mut meta.configs)).await
+}
+
+fn answer<T: serde::Serialize>(root: &str, doc: &T) -> Result<Response<Body>> {
+    Ok(respond::xml(StatusCode::OK, xml::to_xml(root, doc)))
+}
+
+fn ok() -> Result<Response<Body>> {
+    Ok(respond::empty(StatusCode::OK))
+}
+
+fn deleted() -> Result<Response<Body>> {
+    Ok(respond::empty(StatusCode::NO_CONTENT))
+}
+
+pub async fn put_bucket_referer(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
+    let doc: RefererConfiguration = read_xml(ctx, body, "RefererConfiguration", LIMIT).await?;
+    let referer = Referer::parse(&doc)?;
+    update(ctx, move |c| c.referer = Some(referer)).await?;
+    ok()
+}
+
+/// A bucket that never set one answers the open default.
+pub fn get_bucket_referer(ctx: &Ctx) -> Result<Response<Body>> {
+    let bucket = ctx.bucket()?;
+    let referer = bucket.configs.referer.clone().unwrap_or_else(Referer::open);
+    answer("RefererConfiguration", &referer.to_xml())
+}
+
+pub async fn put_bucket_logging(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
+    let doc: BucketLoggingStatus = read_xml(ctx, body, "BucketLoggingStatus", LIMIT).await?;
+    let bucket = ctx.bucket()?;
+    let store = ctx.store();
+    let target = |name: &str| store.bucket(name).map(|b| (b.owner_id.clone(), b.region.clone()));
+    let logging = configs::parse_logging(doc, &bucket.owner_id, &bucket.region, target)?;
+    update(ctx, move |c| c.logging = logging).await?;
+    ok()
+}
+
+/// Logging off is an empty `<BucketLoggingStatus/>`, not an error.
+pub fn get_bucket_logging(ctx: &Ctx) -> Result<Response<Body>> {
+    answer("BucketLoggingStatus", &configs::logging_to_xml(ctx.bucket()?.configs.logging.as_ref()))
+}
+
+pub async fn delete_bucket_logging(ctx: &Ctx) -> Result<Response<Body>> {
+    update(ctx, |c| c.logging = None).await?;
+    deleted()
+}
+
+pub async fn put_bucket_encryption(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
+    let doc: BucketEncryptionRule = read_xml(ctx, body, "ServerSideEncryptionRule", LIMIT).await?;
+    let rule = configs::parse_encryption(doc)?;
+    update(ctx, move |c| c.encryption = Some(rule)).await?;
+    ok()
+}
+
+pub fn get_bucket_encryption(ctx: &Ctx) -> Result<Response<Body>> {
+    let bucket = ctx.bucket()?;
+    let rule = bucket.configs.encryption.as_ref().ok_or_else(|| OssError::new(Code::NoSuchServerSideEncryptionRule))?;
+    answer("ServerSideEncryptionRule", &configs::encryption_to_xml(rule))
+}
+
+pub async fn delete_bucket_encryption(ctx: &Ctx) -> Result<Response<Body>> {
+    update(ctx, |c| c.encryption = None).await?;
+    deleted()
+}
+
+pub async fn put_bucket_request_payment(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
+    let doc: RequestPaymentConfiguration = read_xml(ctx, body, "RequestPaymentConfiguration", LIMIT).await?;
+    let requester_pays = configs::parse_payer(&doc)?;
+    update(ctx, move |c| c.requester_pays = requester_pays).await?;
+    ok()
+}
+
+pub fn get_bucket_request_payment(ctx: &Ctx) -> Result<Response<Body>> {
+    answer("RequestPaymentConfiguration", &configs::payer_to_xml(ctx.bucket()?.configs.requester_pays))
+}
+
+pub async fn put_bucket_public_access_block(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
+    let doc: PublicAccessBlockConfiguration = read_xml(ctx, body, "PublicAccessBlockConfiguration", LIMIT).await?;
+    let block = configs::parse_block_public_access(&doc.block_public_access);
+    update(ctx, move |c| c.block_public_access = block).await?;
+    ok()
+}
+
+pub fn get_bucket_public_access_block(ctx: &Ctx) -> Result<Response<Body>> {
+    let block = ctx.bucket()?.configs.block_public_access;
+    answer("PublicAccessBlockConfiguration", &PublicAccessBlockConfiguration { block_public_access: block.to_string() })
+}
+
+pub async fn delete_bucket_public_access_block(ctx: &Ctx) -> Result<Response<Body>> {
+    update(ctx, |c| c.block_public_access = false).await?;
+    deleted()
+}
+
+pub async fn put_bucket_https_config(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
+    let doc: HttpsConfiguration = read_xml(ctx, body, "HttpsConfiguration", LIMIT).await?;
+    let tls = configs::parse_https(doc)?;
+    update(ctx, move |c| c.https = Some(tls)).await?;
+    ok()
+}
+
+pub fn get_bucket_https_config(ctx: &Ctx) -> Result<Response<Body>> {
+    answer("HttpsConfiguration", &configs::https_to_xml(ctx.bucket()?.configs.https.as_ref()))
+}
+
+/// Counted live from the index (OSS updates its figures within the hour). Every version counts,
+/// as it is stored and billed; "Storage" of the infrequent and archive classes bills at least
+/// 64 KiB per object, "RealStorage" the bytes themselves.
+pub async fn get_bucket_stat(ctx: &Ctx) -> Result<Response<Body>> {
+    const MIN_BILLED: u64 = 64 * 1024;
+    let bucket = ctx.bucket()?;
+    let mut stat = ctx
+        .store()
+        .scan_versions(bucket.name.as_str(), "", None, BucketStat::default(), |s, m, _| {
+            s.last_modified_time = s.last_modified_time.max(m.last_modified_ms.div_euclid(1000));
+            if m.delete_marker {
+                s.delete_marker_count += 1;
+                return Step::Next;
+            }
+            let billed = m.size.max(MIN_BILLED);
+            s.object_count += 1;
+            s.storage += m.size;
+            let (storage, real, count) = match m.storage_class {
+                StorageClass::Standard => (&mut s.standard_storage, None, &mut s.standard_object_count),
+                StorageClass::IA => (
+                    &mut s.infrequent_access_storage,
+                    Some(&mut s.infrequent_access_real_storage),
+                    &mut s.infrequent_access_object_count,
+                ),
+                StorageClass::Archive => {
+                    (&mut s.archive_storage, Some(&mut s.archive_real_storage), &mut s.archive_object_count)
+                }
+                StorageClass::ColdArchive => (
+                    &mut s.cold_archive_storage,
+                    Some(&mut s.cold_archive_real_storage),
+                    &mut s.cold_archive_object_count,
+                ),
+                StorageClass::DeepColdArchive => (
+                    &mut s.deep_cold_archive_storage,
+                    Some(&mut s.deep_cold_archive_real_storage),
+                    &mut s.deep_cold_archive_object_count,
+                ),
+            };
+            *count += 1;
+            match real {
+                Some(real) => {
+                    *storage += billed;
+                    *real += m.size;
+                }
+                None => *storage += m.size,
+            }
+            Step::Next
+        })
+        .await?;
+    let uploads = ctx
+        .store()
+        .scan_uploads(bucket.name.as_str(), "", (String::new(), String::new()), Vec::new(), |ids, u| {
+            ids.push(u.upload_id.clone());
+            Step::Next
+        })
+        .await?;
+    stat.multipart_upload_count = uploads.len() as u64;
+    for id in &uploads {
+        stat.multipart_part_count +=
+            ctx.store().parts(&bucket.name, id, 0, crate::endpoint::PartNumber::MAX as usize).await?.len() as u64;
+    }
+    answer("BucketStat", &stat)
+}
