@@ -56,6 +56,8 @@ pub struct Config {
     /// Set by [`Config::credentials_from_env`]: the caller wants signed requests, so finding no
     /// credentials is an error rather than a silent switch to anonymous requests.
     pub(crate) credentials_required: bool,
+    /// Every request says the caller pays (`x-oss-request-payer: requester`).
+    pub(crate) request_payer: bool,
 }
 
 impl Config {
@@ -86,6 +88,7 @@ impl Config {
             pool_idle_timeout: Some(Duration::from_secs(50)),
             root_certificates: Vec::new(),
             credentials_required: false,
+            request_payer: false,
         }
     }
 
@@ -215,6 +218,14 @@ impl Config {
     /// Whole-request timeout, including reading the body.
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.timeout = timeout;
+        self
+    }
+
+    /// Whether every request says that this caller pays for it (`x-oss-request-payer:
+    /// requester`), as another account must when it uses a requester-pays bucket (off by
+    /// default; the bucket owner never needs it).
+    pub fn request_payer(mut self, pays: bool) -> Self {
+        self.request_payer = pays;
         self
     }
 

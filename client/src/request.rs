@@ -69,13 +69,17 @@ pub struct RequestBuilder {
 
 impl RequestBuilder {
     pub(crate) fn new(client: Client, method: Method, bucket: Option<&str>, key: Option<&str>) -> Self {
+        let headers = match client.config().request_payer {
+            true => vec![(oss_protocol::headers::REQUEST_PAYER.to_owned(), "requester".to_owned())],
+            false => Vec::new(),
+        };
         RequestBuilder {
             client,
             method,
             bucket: bucket.map(str::to_owned),
             key: key.map(str::to_owned),
             query: Vec::new(),
-            headers: Vec::new(),
+            headers,
             unsigned_headers: Vec::new(),
             removed_headers: Vec::new(),
             body: Body::Empty,

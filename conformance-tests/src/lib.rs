@@ -58,6 +58,17 @@ impl Target {
         self.client_as(None, SignatureVersion::V4)
     }
 
+    /// The second account's client saying on every request that it pays, as a requester-pays
+    /// bucket of another account demands.
+    pub fn second_account_paying(&self) -> Client {
+        let creds =
+            self.second.as_ref().expect("a two-account case without #[cfg_attr(oss_no_second_account, ignore)]");
+        let config = Config::new(&self.endpoint, &self.region)
+            .credentials(&creds.access_key_id, &creds.access_key_secret)
+            .request_payer(true);
+        Client::new(config).expect("client configuration")
+    }
+
     /// The second account's client, when the target has one.
     pub fn second_client(&self) -> Option<Client> {
         self.second.as_ref().map(|c| self.client_as(Some(c), SignatureVersion::V4))

@@ -1,7 +1,8 @@
 //! Authorization, checked once per request before its handler runs: may this principal have what
 //! the endpoint [needs](crate::endpoint::Endpoint::needs)? Ownership, bucket ACLs, object ACLs
 //! (`default` inherits the bucket's) and the rule that a bucket is reached only through its own
-//! region's endpoint. Bucket policies will plug in here, as further readings of the same needs.
+//! region's endpoint; then the bucket policy, read for the same needs (an explicit Deny first, an
+//! Allow in place of the ACLs), and last whether a requester-pays bucket was told who pays.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -10,6 +11,7 @@ use oss_protocol::Acl;
 use crate::auth::Principal;
 use crate::endpoint::{Action, Need, Resource};
 use crate::error::{OssError, Result};
+use crate::policy::{PolicyRequest, RequestContext, Verdict};
 use crate::store::{BucketMeta, ObjectMeta, Opened, Store, PRELOAD_MAX};
 
 const NO_RIGHT: &str = "You have no right to access this object because of bucket acl.";
@@ -111,6 +113,10 @@ fn rule(action: Action, on_object: bool) -> Rule {
         | A::PutBucketHttpsConfig
         | A::GetBucketHttpsConfig
         | A::GetBucketStat
+        | A::PutBucketPolicy
+        | A::GetBucketPolicy
+        | A::DeleteBucketPolicy
+        | A::GetBucketPolicyStatus
         | A::Unimplemented => Rule::Owner,
         A::OptionObject => Rule::Anyone,
     }
@@ -120,18 +126,27 @@ pub fn is_owner(principal: &Principal, bucket: &BucketMeta) -> bool {
     principal.account_id() == Some(bucket.owner_id.as_str())
 }
 
+/// Who asks, and how the request looks to a bucket policy's conditions.
+pub struct Caller<'a> {
+    pub principal: &'a Principal,
+    /// The region the request addresses.
+    pub region: &'a str,
+    pub context: RequestContext<'a>,
+}
+
 /// Checks every need of a request, in order, and hands over what it looked up.
-pub async fn authorize(store: &Store, principal: &Principal, region: &str, needs: &[Need<'_>]) -> Result<Grant> {
+pub async fn authorize(store: &Store, caller: &Caller<'_>, needs: &[Need<'_>]) -> Result<Grant> {
     let mut grant = Grant::default();
     for need in needs {
-        check(store, principal, region, need, &mut grant).await.inspect_err(|e| {
+        check(store, caller, need, &mut grant).await.inspect_err(|e| {
             tracing::debug!(action = need.action.policy_name(), resource = ?need.resource, "not authorized: {}", e.code);
         })?;
     }
     Ok(grant)
 }
 
-async fn check(store: &Store, principal: &Principal, region: &str, need: &Need<'_>, grant: &mut Grant) -> Result<()> {
+async fn check(store: &Store, caller: &Caller<'_>, need: &Need<'_>, grant: &mut Grant) -> Result<()> {
+    let (principal, region) = (caller.principal, caller.region);
     match need.resource {
         Resource::Account => {
             require_account(principal)?;
@@ -139,7 +154,10 @@ async fn check(store: &Store, principal: &Principal, region: &str, need: &Need<'
         Resource::Bucket(name) => {
             let bucket = lookup(store, name)?;
             check_region(&bucket, region)?;
-            judge(principal, &bucket, None, rule(need.action, false))?;
+            if !by_policy(caller, &bucket, need.action, None)? {
+                judge(principal, &bucket, None, rule(need.action, false))?;
+            }
+            charge(caller, &bucket, need.action)?;
             grant.bucket = Some(bucket);
         }
         Resource::Object { bucket: name, key, version } => {
@@ -150,6 +168,7 @@ async fn check(store: &Store, principal: &Principal, region: &str, need: &Need<'
             // read keeps what it looked up (the handler serves that very version); a write only
             // needs the ACL of the object it would replace.
             match rule {
+                _ if by_policy(caller, &bucket, need.action, Some((key, version.is_some())))? => {}
                 _ if is_owner(principal, &bucket) => judge(principal, &bucket, None, rule)?,
                 Rule::ObjectRead => {
                     let object = store.open_object(name, key, version, PRELOAD_MAX).await?;
@@ -162,6 +181,7 @@ async fn check(store: &Store, principal: &Principal, region: &str, need: &Need<'
                 }
                 _ => judge(principal, &bucket, None, rule)?,
             }
+            charge(caller, &bucket, need.action)?;
             grant.bucket = Some(bucket);
         }
         Resource::CopySource { bucket: name, key, version } => {
@@ -177,12 +197,61 @@ async fn check(store: &Store, principal: &Principal, region: &str, need: &Need<'
                 .ec("0016-00000306"));
             }
             let object = store.open_object(name, key, version, 0).await?;
-            judge(principal, &bucket, object.as_ref().map(|o| &o.meta).filter(|m| !m.delete_marker), Rule::ObjectRead)?;
+            if !by_policy(caller, &bucket, need.action, Some((key, version.is_some())))? {
+                let meta = object.as_ref().map(|o| &o.meta).filter(|m| !m.delete_marker);
+                judge(principal, &bucket, meta, Rule::ObjectRead)?;
+            }
+            charge(caller, &bucket, need.action)?;
             grant.source = Some(bucket);
             *grant.source_object.get_mut().unwrap_or_else(PoisonError::into_inner) = object;
         }
     }
     Ok(())
+}
+
+/// What the bucket's policy says of `action` on the bucket, or on `(key, versioned)` in it:
+/// `Err` for an explicit Deny, `true` for an Allow that stands in for the ACLs, `false` when the
+/// ACLs decide. The owner can always manage the policy itself, or a Deny could lock it out for
+/// good; a public grant stops granting under a public access block.
+fn by_policy(caller: &Caller<'_>, bucket: &BucketMeta, action: Action, object: Option<(&str, bool)>) -> Result<bool> {
+    let Some(policy) = &bucket.configs.policy else { return Ok(false) };
+    let is_owner = is_owner(caller.principal, bucket);
+    if action == Action::OptionObject || (is_owner && action.manages_policy()) {
+        return Ok(false);
+    }
+    let base = format!("acs:oss:{}:{}:{}", bucket.region, bucket.owner_id, bucket.name);
+    let (resource, action_name) = match object {
+        Some((key, versioned)) => (format!("{base}/{key}"), action.policy_name_for(versioned)),
+        None => (base, action.policy_name()),
+    };
+    let request = PolicyRequest {
+        account: caller.principal.account_id(),
+        is_owner,
+        action: action_name,
+        resource: &resource,
+        context: &caller.context,
+    };
+    match policy.evaluate(&request) {
+        Verdict::Deny => Err(OssError::access_denied("Access denied by bucket policy.")),
+        Verdict::Allow { public } => Ok(!(public && bucket.configs.block_public_access)),
+        Verdict::Silent => Ok(false),
+    }
+}
+
+/// A requester-pays bucket serves other accounts only when they say they pay
+/// (`x-oss-request-payer: requester`, as a header or a query parameter), and nobody anonymous.
+fn charge(caller: &Caller<'_>, bucket: &BucketMeta, action: Action) -> Result<()> {
+    if !bucket.configs.requester_pays || action == Action::OptionObject || is_owner(caller.principal, bucket) {
+        return Ok(());
+    }
+    let context = &caller.context;
+    let header = context.headers.get(oss_protocol::headers::REQUEST_PAYER).and_then(|v| v.to_str().ok());
+    let param = context.query.iter().find(|(n, _)| n == oss_protocol::headers::REQUEST_PAYER).map(|(_, v)| v.as_str());
+    let pays = header.or(param).is_some_and(|v| v.trim().eq_ignore_ascii_case("requester"));
+    if pays && caller.principal.account.is_some() {
+        return Ok(());
+    }
+    Err(OssError::access_denied("Access denied for requester pay bucket"))
 }
 
 fn lookup(store: &Store, name: &str) -> Result<Arc<BucketMeta>> {

@@ -1,5 +1,6 @@
 //! The smaller bucket configurations (fact sheet §11): referer, logging, default encryption,
-//! request payment, public access block and HTTPS. Each is validated on the way in and kept as
+//! request payment, public access block and HTTPS (and the bucket policy, kept in
+//! [`crate::policy`]). Each is validated on the way in and kept as
 //! the document GetBucket* answers; what the emulator enforces of them is noted on each.
 
 use oss_protocol::xml::{
@@ -29,6 +30,8 @@ pub struct BucketConfigs {
     pub block_public_access: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub https: Option<HttpsTls>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<crate::policy::BucketPolicy>,
 }
 
 impl BucketConfigs {

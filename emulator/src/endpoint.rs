@@ -41,6 +41,7 @@ operations! {
     InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
     PutBucketCors, GetBucketCors, DeleteBucketCors, PutBucketReferer, GetBucketReferer, PutBucketLogging, GetBucketLogging, DeleteBucketLogging,
     PutBucketEncryption, GetBucketEncryption, DeleteBucketEncryption, PutBucketRequestPayment, GetBucketRequestPayment, PutBucketPublicAccessBlock, GetBucketPublicAccessBlock, DeleteBucketPublicAccessBlock, PutBucketHttpsConfig, GetBucketHttpsConfig, GetBucketStat, OptionObject,
+    PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy, GetBucketPolicyStatus,
     // A sub-resource real OSS implements and the emulator does not: answered NotImplemented once
     // the caller and the bucket have been checked.
     NotImplemented,
@@ -337,6 +338,18 @@ pub enum Endpoint {
     GetBucketStat {
         bucket: String,
     },
+    PutBucketPolicy {
+        bucket: String,
+    },
+    GetBucketPolicy {
+        bucket: String,
+    },
+    DeleteBucketPolicy {
+        bucket: String,
+    },
+    GetBucketPolicyStatus {
+        bucket: String,
+    },
     /// A CORS preflight, of the bucket or of one of its keys (the key need not exist).
     OptionObject {
         bucket: String,
@@ -402,6 +415,10 @@ pub enum Action {
     PutBucketHttpsConfig,
     GetBucketHttpsConfig,
     GetBucketStat,
+    PutBucketPolicy,
+    GetBucketPolicy,
+    DeleteBucketPolicy,
+    GetBucketPolicyStatus,
     /// A CORS preflight: anyone may ask, no signature needed.
     OptionObject,
     /// An operation the emulator does not implement; only the bucket owner gets as far as
@@ -410,6 +427,29 @@ pub enum Action {
 }
 
 impl Action {
+    /// The three actions an owner may always take, whatever the policy says.
+    pub fn manages_policy(self) -> bool {
+        matches!(self, Action::PutBucketPolicy | Action::GetBucketPolicy | Action::DeleteBucketPolicy)
+    }
+
+    /// The policy spelling of an action on one object, or on one given version of it: reading,
+    /// deleting, restoring, or the ACL or tags of a version are actions of their own
+    /// (`oss:GetObjectVersion`, …).
+    pub fn policy_name_for(self, versioned: bool) -> &'static str {
+        match self {
+            _ if !versioned => self.policy_name(),
+            Action::GetObject => "oss:GetObjectVersion",
+            Action::DeleteObject => "oss:DeleteObjectVersion",
+            Action::GetObjectAcl => "oss:GetObjectVersionAcl",
+            Action::PutObjectAcl => "oss:PutObjectVersionAcl",
+            Action::RestoreObject => "oss:RestoreObjectVersion",
+            Action::GetObjectTagging => "oss:GetObjectVersionTagging",
+            Action::PutObjectTagging => "oss:PutObjectVersionTagging",
+            Action::DeleteObjectTagging => "oss:DeleteObjectVersionTagging",
+            other => other.policy_name(),
+        }
+    }
+
     /// `oss:GetObject`, the policy spelling.
     pub fn policy_name(self) -> &'static str {
         match self {
@@ -462,6 +502,10 @@ impl Action {
             Action::PutBucketHttpsConfig => "oss:PutBucketHttpsConfig",
             Action::GetBucketHttpsConfig => "oss:GetBucketHttpsConfig",
             Action::GetBucketStat => "oss:GetBucketStat",
+            Action::PutBucketPolicy => "oss:PutBucketPolicy",
+            Action::GetBucketPolicy => "oss:GetBucketPolicy",
+            Action::DeleteBucketPolicy => "oss:DeleteBucketPolicy",
+            Action::GetBucketPolicyStatus => "oss:GetBucketPolicyStatus",
             Action::OptionObject => "oss:OptionObject",
             Action::Unimplemented => "oss:*",
         }
@@ -513,8 +557,6 @@ const UNIMPLEMENTED: &[&str] = &[
     "metaQuery",
     "objectInfo",
     "overwriteConfig",
-    "policy",
-    "policyStatus",
     "qos",
     "qosInfo",
     "regionList",
@@ -623,6 +665,10 @@ impl Endpoint {
                 "PUT" if has("httpsConfig") => E::PutBucketHttpsConfig { bucket },
                 "GET" if has("httpsConfig") => E::GetBucketHttpsConfig { bucket },
                 "GET" if has("stat") => E::GetBucketStat { bucket },
+                "PUT" if has("policy") => E::PutBucketPolicy { bucket },
+                "GET" if has("policy") => E::GetBucketPolicy { bucket },
+                "DELETE" if has("policy") => E::DeleteBucketPolicy { bucket },
+                "GET" if has("policyStatus") => E::GetBucketPolicyStatus { bucket },
                 "GET" if has("versioning") => E::GetBucketVersioning { bucket },
                 "GET" if has("versions") => E::ListObjectVersions { bucket },
                 "GET" if has("tagging") => E::GetBucketTags { bucket },
@@ -763,6 +809,10 @@ impl Endpoint {
             E::PutBucketHttpsConfig { .. } => O::PutBucketHttpsConfig,
             E::GetBucketHttpsConfig { .. } => O::GetBucketHttpsConfig,
             E::GetBucketStat { .. } => O::GetBucketStat,
+            E::PutBucketPolicy { .. } => O::PutBucketPolicy,
+            E::GetBucketPolicy { .. } => O::GetBucketPolicy,
+            E::DeleteBucketPolicy { .. } => O::DeleteBucketPolicy,
+            E::GetBucketPolicyStatus { .. } => O::GetBucketPolicyStatus,
             E::OptionObject { .. } => O::OptionObject,
             E::NotImplemented { .. } => O::NotImplemented,
         }
@@ -818,6 +868,10 @@ impl Endpoint {
             | E::PutBucketHttpsConfig { bucket }
             | E::GetBucketHttpsConfig { bucket }
             | E::GetBucketStat { bucket }
+            | E::PutBucketPolicy { bucket }
+            | E::GetBucketPolicy { bucket }
+            | E::DeleteBucketPolicy { bucket }
+            | E::GetBucketPolicyStatus { bucket }
             | E::OptionObject { bucket, .. } => Some(bucket),
             _ => None,
         }
@@ -937,6 +991,10 @@ impl Endpoint {
             E::PutBucketHttpsConfig { bucket } => vec![on_bucket(A::PutBucketHttpsConfig, bucket)],
             E::GetBucketHttpsConfig { bucket } => vec![on_bucket(A::GetBucketHttpsConfig, bucket)],
             E::GetBucketStat { bucket } => vec![on_bucket(A::GetBucketStat, bucket)],
+            E::PutBucketPolicy { bucket } => vec![on_bucket(A::PutBucketPolicy, bucket)],
+            E::GetBucketPolicy { bucket } => vec![on_bucket(A::GetBucketPolicy, bucket)],
+            E::DeleteBucketPolicy { bucket } => vec![on_bucket(A::DeleteBucketPolicy, bucket)],
+            E::GetBucketPolicyStatus { bucket } => vec![on_bucket(A::GetBucketPolicyStatus, bucket)],
             E::OptionObject { bucket, .. } => vec![on_bucket(A::OptionObject, bucket)],
             E::NotImplemented { bucket: Some(bucket), .. } => vec![on_bucket(A::Unimplemented, bucket)],
             E::NotImplemented { bucket: None, .. } => {

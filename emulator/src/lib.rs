@@ -29,6 +29,7 @@ pub mod fault;
 pub mod journal;
 pub mod lifecycle;
 mod ops;
+mod policy;
 mod respond;
 mod route;
 pub mod seed;

@@ -77,8 +77,8 @@ pub async fn serve(
             accepted = listener.accept() => accepted,
             _ = shutdown.changed() => break,
         };
-        let stream = match accepted {
-            Ok((stream, _)) => stream,
+        let (stream, addr) = match accepted {
+            Ok(accepted) => accepted,
             Err(e) => {
                 // Typically EMFILE: back off instead of spinning.
                 tracing::warn!("accept failed: {e}");
@@ -88,10 +88,6 @@ pub async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let (state, region) = (state.clone(), region.clone());
-        let service = service_fn(move |req| {
-            let (state, region) = (state.clone(), region.clone());
-            async move { handle(state, &region, req).await }
-        });
         let (stream, activity) = Watched::new(stream);
         let watcher = graceful.watcher();
         let tls = tls.clone();
@@ -110,6 +106,11 @@ pub async fn serve(
                     return;
                 }
             };
+            let peer = Peer { addr, secure: matches!(io, Conn::Tls(_)) };
+            let service = service_fn(move |req| {
+                let (state, region) = (state.clone(), region.clone());
+                async move { handle(state, &region, peer, req).await }
+            });
             let conn = http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(header_timeout)
@@ -270,6 +271,7 @@ impl AsyncWrite for Watched {
 pub async fn handle(
     state: Arc<State>,
     listener_region: &str,
+    peer: Peer,
     req: Request<Incoming>,
 ) -> Result<Response<Body>, Dropped> {
     if req.uri().path().starts_with(control::PREFIX) {
@@ -277,7 +279,16 @@ pub async fn handle(
     }
     let (parts, incoming) = req.into_parts();
     let (body, read_to_end) = body::request_body(incoming);
-    pipeline(state, listener_region, parts, body, read_to_end, None).await
+    pipeline(state, listener_region, peer, parts, body, read_to_end, None).await
+}
+
+/// The far end of a connection: what a bucket policy's `acs:SourceIp` and
+/// `acs:SecureTransport` read.
+#[derive(Debug, Clone, Copy)]
+pub struct Peer {
+    pub addr: std::net::SocketAddr,
+    /// The connection is TLS.
+    pub secure: bool,
 }
 
 /// An OSS request the web console makes for `account` (upload, download, delete, create): the
@@ -292,12 +303,16 @@ pub async fn handle_console(
     read_to_end: body::ReadToEnd,
     account: crate::config::Account,
 ) -> Result<Response<Body>, Dropped> {
-    pipeline(state, region, parts, body, read_to_end, Some(account)).await
+    // The emulator itself makes these requests, on the owner's behalf: to a policy they come from
+    // loopback, in the clear.
+    let peer = Peer { addr: (std::net::Ipv4Addr::LOCALHOST, 0).into(), secure: false };
+    pipeline(state, region, peer, parts, body, read_to_end, Some(account)).await
 }
 
 async fn pipeline(
     state: Arc<State>,
     listener_region: &str,
+    peer: Peer,
     parts: http::request::Parts,
     body: body::RequestBody,
     read_to_end: body::ReadToEnd,
@@ -319,7 +334,7 @@ async fn pipeline(
     // What CORS needs of the request once its answer exists (the parts go to the stages).
     let cors_request = (parts.method != Method::OPTIONS)
         .then(|| (parts.method.clone(), parts.headers.get(http::header::ORIGIN).cloned()));
-    let arrival = Arrival { host: &host, listener_region, now, console: console.as_ref() };
+    let arrival = Arrival { host: &host, listener_region, peer, now, console: console.as_ref() };
     let outcome = run(&state, &mut record, &arrival, parts, (body, read_to_end)).await;
     let mut resp = outcome.unwrap_or_else(|err| {
         record.entry.error_code = Some(err.code.as_str().to_owned());
@@ -426,6 +441,7 @@ impl Drop for Journaled {
 struct Arrival<'a> {
     host: &'a str,
     listener_region: &'a str,
+    peer: Peer,
     now: SystemTime,
     /// The account a console request acts as (no signature to verify).
     console: Option<&'a crate::config::Account>,
@@ -441,7 +457,7 @@ async fn run(
     parts: http::request::Parts,
     (mut body, read_to_end): (body::RequestBody, body::ReadToEnd),
 ) -> Result<Response<Body>> {
-    let Arrival { host, listener_region, now, console } = *arrival;
+    let Arrival { host, listener_region, peer, now, console } = *arrival;
     let query = parse_query(parts.uri.query().unwrap_or_default());
     let target = route::target(host, parts.uri.path(), listener_region, &state.config.host_names)?;
     record.entry.region = target.region.clone();
@@ -474,7 +490,21 @@ async fn run(
     record.entry.access_key_id = principal.access_key_id.clone();
 
     let endpoint = endpoint.map_err(|rejected| rejected.error)?;
-    let grant = access::authorize(&state.store, &principal, &target.region, &endpoint.needs())
+    let header = |name| parts.headers.get(name).and_then(|v: &http::HeaderValue| v.to_str().ok());
+    let caller = access::Caller {
+        principal: &principal,
+        region: &target.region,
+        context: crate::policy::RequestContext {
+            source_ip: Some(peer.addr.ip()),
+            secure: peer.secure,
+            now,
+            user_agent: header(http::header::USER_AGENT),
+            referer: header(http::header::REFERER),
+            query: &query,
+            headers: &parts.headers,
+        },
+    };
+    let grant = access::authorize(&state.store, &caller, &endpoint.needs())
         .await
         // Only a refusal is an authorization verdict; a missing bucket is just that.
         .inspect_err(|e| {

@@ -50,6 +50,8 @@ codes! {
     BadRequest = (400, "Bad Request."),
     NoSuchServerSideEncryptionRule = (404, "The server side encryption configuration was not found."),
     InvalidTargetBucketForLogging = (400, "The target bucket for logging does not exist, is not owned by you, or does not have the appropriate grants for the log-delivery group."),
+    InvalidPolicyDocument = (400, "The content of the form does not meet the conditions specified in the policy document."),
+    NoSuchBucketPolicy = (404, "The specified bucket policy does not exist."),
     InvalidObjectState = (403, "The operation is not valid for the object's state."),
     RestoreAlreadyInProgress = (409, "The restore operation is in progress."),
     OperationNotSupported = (400, "The operation is not supported for this resource"),

@@ -36,3 +36,6 @@ pub const RANGE_BEHAVIOR: &str = "x-oss-range-behavior";
 pub const COMPLETE_ALL: &str = "x-oss-complete-all";
 pub const NEXT_APPEND_POSITION: &str = "x-oss-next-append-position";
 pub const SYMLINK_TARGET: &str = "x-oss-symlink-target";
+/// `requester` when the caller pays for a request to a requester-pays bucket (also accepted as a
+/// query parameter).
+pub const REQUEST_PAYER: &str = "x-oss-request-payer";

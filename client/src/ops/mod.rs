@@ -7,6 +7,7 @@ mod configs;
 mod lifecycle;
 mod multipart;
 mod object;
+mod policy;
 mod restore;
 mod tagging;
 mod versioning;

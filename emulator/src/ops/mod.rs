@@ -11,6 +11,7 @@ pub mod list;
 pub mod meta;
 pub mod multipart;
 pub mod object;
+pub mod policy;
 pub mod restore;
 pub mod service;
 pub mod symlink;
@@ -199,6 +200,10 @@ pub async fn dispatch(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
         E::PutBucketHttpsConfig { .. } => configs::put_bucket_https_config(ctx, body).await,
         E::GetBucketHttpsConfig { .. } => configs::get_bucket_https_config(ctx),
         E::GetBucketStat { .. } => configs::get_bucket_stat(ctx).await,
+        E::PutBucketPolicy { .. } => policy::put_bucket_policy(ctx, body).await,
+        E::GetBucketPolicy { .. } => policy::get_bucket_policy(ctx),
+        E::DeleteBucketPolicy { .. } => policy::delete_bucket_policy(ctx).await,
+        E::GetBucketPolicyStatus { .. } => policy::get_bucket_policy_status(ctx),
         E::NotImplemented { .. } => {
             Err(ctx.endpoint.not_implemented_error().unwrap_or_else(|| OssError::new(Code::NotImplemented)))
         }

@@ -173,3 +173,10 @@ pub struct BucketStat {
     #[serde(rename = "DeleteMarkerCount", default)]
     pub delete_marker_count: u64,
 }
+
+/// GetBucketPolicyStatus: whether the bucket policy grants everyone.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyStatus {
+    #[serde(rename = "IsPublic", default)]
+    pub is_public: bool,
+}
