@@ -1,12 +1,13 @@
 //! The smaller bucket configurations: CORS (rules, the preflight, headers on actual requests),
 //! referer, logging, default encryption, request payment, public access block, HTTPS config, and
-//! GetBucketStat.
+//! GetBucketStat, website, inventory, transfer acceleration, resource group, access monitor and the
+//! live channel list.
 
 use conformance_tests::{assert_error, put, service_error, Target};
 use oss_client::protocol::xml::{
     ApplyServerSideEncryptionByDefault, BucketEncryptionRule, BucketLoggingStatus, CorsConfiguration, CorsRule,
-    HttpsConfiguration, HttpsTls, LoggingEnabled, PublicAccessBlockConfiguration, RefererConfiguration, RefererList,
-    RequestPaymentConfiguration,
+    Element, HttpsConfiguration, HttpsTls, LoggingEnabled, PublicAccessBlockConfiguration, RefererConfiguration,
+    RefererList, RequestPaymentConfiguration,
 };
 use oss_client::{Method, Preflight};
 
@@ -351,4 +352,170 @@ async fn bucket_stat_counts_objects_by_class() {
         assert_eq!((stat.archive_object_count, stat.delete_marker_count), (0, 0));
         assert!(stat.last_modified_time > 0);
     }
+}
+
+fn website(index: &str, error: &str) -> Element {
+    let mut doc = Element::new("WebsiteConfiguration");
+    let mut index_doc = Element::new("IndexDocument");
+    index_doc.children.push(Element::leaf("Suffix", index));
+    doc.children.push(index_doc);
+    let mut error_doc = Element::new("ErrorDocument");
+    error_doc.children.push(Element::leaf("Key", error));
+    doc.children.push(error_doc);
+    doc
+}
+
+#[tokio::test]
+async fn a_website_document_round_trips_and_a_folder_gets_its_index() {
+    let target = Target::start().await;
+    let client = target.client();
+    let bucket = target.bucket("site").await;
+    assert_error(&service_error(client.get_bucket_website(&bucket.name).await), 404, "NoSuchWebsiteConfiguration");
+    let empty = Element::new("WebsiteConfiguration");
+    assert_error(&service_error(client.put_bucket_website(&bucket.name, &empty).await), 400, "MalformedXML");
+
+    let mut doc = website("index.html", "error.html");
+    let mut rule = Element::new("RoutingRule");
+    rule.children.push(Element::leaf("RuleNumber", "1"));
+    let mut condition = Element::new("Condition");
+    condition.children.push(Element::leaf("KeyPrefixEquals", "old/"));
+    condition.children.push(Element::leaf("HttpErrorCodeReturnedEquals", "404"));
+    rule.children.push(condition);
+    let mut redirect = Element::new("Redirect");
+    redirect.children.push(Element::leaf("RedirectType", "External"));
+    redirect.children.push(Element::leaf("HostName", "example.com"));
+    redirect.children.push(Element::leaf("HttpRedirectCode", "301"));
+    rule.children.push(redirect);
+    let mut rules = Element::new("RoutingRules");
+    rules.children.push(rule);
+    doc.children.push(rules);
+    client.put_bucket_website(&bucket.name, &doc).await.unwrap();
+    let got = client.get_bucket_website(&bucket.name).await.unwrap();
+    let index = got.child("IndexDocument").and_then(|i| i.text_of("Suffix"));
+    assert_eq!(index, Some("index.html"));
+    let rule = got.child("RoutingRules").and_then(|r| r.child("RoutingRule"));
+    let host = rule.and_then(|r| r.child("Redirect")).and_then(|r| r.text_of("HostName"));
+    assert_eq!(host, Some("example.com"));
+
+    // A key naming a folder that does not exist is answered with the index document.
+    put(&client, &bucket.name, "index.html", b"<h1>home</h1>").await;
+    assert_eq!(conformance_tests::get_body(&client, &bucket.name, "docs/").await, b"<h1>home</h1>");
+
+    for _ in 0..2 {
+        assert_eq!(client.delete_bucket_website(&bucket.name).await.unwrap().status, 204);
+    }
+    assert_error(&service_error(client.get_bucket_website(&bucket.name).await), 404, "NoSuchWebsiteConfiguration");
+    let gone = client.get_object(&bucket.name, "docs/", &Default::default()).await;
+    assert_error(&service_error(gone), 404, "NoSuchKey");
+}
+
+#[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "sub-folder index and error documents are served on the website domain")]
+async fn a_website_serves_sub_folder_indexes_and_the_error_document() {
+    let target = Target::start().await;
+    let client = target.client();
+    let bucket = target.bucket_with(&client, "site2", Some("public-read")).await;
+    let mut doc = website("index.html", "404.html");
+    if let Some(index) = doc.children.iter_mut().find(|c| c.name == "IndexDocument") {
+        index.children.push(Element::leaf("SupportSubDir", "true"));
+    }
+    client.put_bucket_website(&bucket.name, &doc).await.unwrap();
+    put(&client, &bucket.name, "guide/index.html", b"guide").await;
+    put(&client, &bucket.name, "404.html", b"missing").await;
+
+    assert_eq!(conformance_tests::get_body(&client, &bucket.name, "guide/").await, b"guide");
+    let redirect = client.request(Method::GET, Some(&bucket.name), Some("guide")).send_raw().await.unwrap();
+    assert_eq!(redirect.status, 302);
+    assert_eq!(redirect.header("location"), Some("/guide/"));
+
+    // Anonymous readers (browsers) get the error document with its status; signed callers keep
+    // NoSuchKey, which SDKs parse.
+    let browser = target.anonymous().request(Method::GET, Some(&bucket.name), Some("nope")).send_raw().await.unwrap();
+    assert_eq!((redirect.status.as_u16(), browser.status.as_u16()), (302, 404));
+    assert_eq!(&browser.body[..], b"missing");
+    let signed = client.get_object(&bucket.name, "nope", &Default::default()).await;
+    assert_error(&service_error(signed), 404, "NoSuchKey");
+}
+
+fn inventory(id: &str, dest: &str) -> Element {
+    let mut doc = Element::new("InventoryConfiguration");
+    doc.children.push(Element::leaf("Id", id));
+    doc.children.push(Element::leaf("IsEnabled", "True"));
+    let mut destination = Element::new("OSSBucketDestination");
+    destination.children.push(Element::leaf("Format", "CSV"));
+    destination.children.push(Element::leaf("Bucket", format!("acs:oss:::{dest}")));
+    let mut wrap = Element::new("Destination");
+    wrap.children.push(destination);
+    doc.children.push(wrap);
+    let mut schedule = Element::new("Schedule");
+    schedule.children.push(Element::leaf("Frequency", "Daily"));
+    doc.children.push(schedule);
+    doc.children.push(Element::leaf("IncludedObjectVersions", "Current"));
+    doc
+}
+
+#[tokio::test]
+async fn inventory_configurations_are_kept_listed_and_deleted() {
+    let target = Target::start().await;
+    let client = target.client();
+    let bucket = target.bucket("inv").await;
+    let dest = target.bucket("invdest").await;
+    assert_error(&service_error(client.list_bucket_inventory(&bucket.name, None).await), 404, "NoSuchInventory");
+    assert_error(&service_error(client.get_bucket_inventory(&bucket.name, "a").await), 404, "NoSuchInventory");
+    let mismatch = client.put_bucket_inventory(&bucket.name, "other", &inventory("a", &dest.name)).await;
+    assert_error(&service_error(mismatch), 400, "InvalidArgument");
+
+    for id in ["b", "a"] {
+        client.put_bucket_inventory(&bucket.name, id, &inventory(id, &dest.name)).await.unwrap();
+    }
+    let again = client.put_bucket_inventory(&bucket.name, "a", &inventory("a", &dest.name)).await;
+    assert_error(&service_error(again), 409, "InventoryConfigurationAlreadyExists");
+    let got = client.get_bucket_inventory(&bucket.name, "a").await.unwrap();
+    // Booleans come back as OSS writes them.
+    assert_eq!(got.text_of("IsEnabled"), Some("true"));
+    let list = client.list_bucket_inventory(&bucket.name, None).await.unwrap();
+    let ids: Vec<&str> = list.children_named("InventoryConfiguration").filter_map(|c| c.text_of("Id")).collect();
+    assert_eq!(ids, ["a", "b"]);
+    assert_eq!(list.text_of("IsTruncated"), Some("false"));
+
+    for id in ["a", "b"] {
+        assert_eq!(client.delete_bucket_inventory(&bucket.name, id).await.unwrap().status, 204);
+    }
+    assert_error(&service_error(client.list_bucket_inventory(&bucket.name, None).await), 404, "NoSuchInventory");
+}
+
+#[tokio::test]
+async fn transfer_acceleration_resource_group_and_access_monitor_are_kept() {
+    let target = Target::start().await;
+    let client = target.client();
+    let bucket = target.bucket("misc").await;
+    let unset = client.get_bucket_transfer_acceleration(&bucket.name).await;
+    assert_error(&service_error(unset), 404, "NoSuchTransferAccelerationConfiguration");
+    client.put_bucket_transfer_acceleration(&bucket.name, true).await.unwrap();
+    assert_eq!(client.get_bucket_transfer_acceleration(&bucket.name).await.unwrap().enabled, "true");
+
+    // Every bucket is in a resource group: the account's default one unless moved.
+    let group = client.get_bucket_resource_group(&bucket.name).await.unwrap().into_inner().resource_group_id;
+    assert!(group.starts_with("rg-"), "{group}");
+    client.put_bucket_resource_group(&bucket.name, &group).await.unwrap();
+    let info = client.get_bucket_info(&bucket.name).await.unwrap();
+    assert_eq!(info.bucket.resource_group_id, group);
+    let bad = client.put_bucket_resource_group(&bucket.name, "not-a-group").await;
+    assert_error(&service_error(bad), 400, "ResourceGroupIdPreCheckError");
+
+    assert_eq!(client.get_bucket_access_monitor(&bucket.name).await.unwrap().into_inner().status, "Disabled");
+    client.put_bucket_access_monitor(&bucket.name, true).await.unwrap();
+    assert_eq!(client.get_bucket_access_monitor(&bucket.name).await.unwrap().into_inner().status, "Enabled");
+    assert_eq!(client.get_bucket_info(&bucket.name).await.unwrap().bucket.access_monitor, "Enabled");
+    client.put_bucket_access_monitor(&bucket.name, false).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_bucket_without_live_channels_lists_none() {
+    let target = Target::start().await;
+    let client = target.client();
+    let bucket = target.bucket("live").await;
+    let list = client.list_live_channel(&bucket.name).await.unwrap();
+    assert!(!list.is_truncated);
+    assert_eq!(list.max_keys, 100);
 }

@@ -113,6 +113,25 @@ fn rule(action: Action, on_object: bool) -> Rule {
         | A::PutBucketHttpsConfig
         | A::GetBucketHttpsConfig
         | A::GetBucketStat
+        | A::InitiateBucketWorm
+        | A::AbortBucketWorm
+        | A::GetBucketWorm
+        | A::ExtendBucketWorm
+        | A::CompleteBucketWorm
+        | A::PutBucketWebsite
+        | A::GetBucketWebsite
+        | A::DeleteBucketWebsite
+        | A::PutBucketInventory
+        | A::GetBucketInventory
+        | A::ListBucketInventory
+        | A::DeleteBucketInventory
+        | A::PutBucketTransferAcceleration
+        | A::GetBucketTransferAcceleration
+        | A::PutBucketResourceGroup
+        | A::GetBucketResourceGroup
+        | A::PutBucketAccessMonitor
+        | A::GetBucketAccessMonitor
+        | A::ListLiveChannel
         | A::PutBucketPolicy
         | A::GetBucketPolicy
         | A::DeleteBucketPolicy

@@ -3,6 +3,7 @@
 //! [`crate::policy`]). Each is validated on the way in and kept as
 //! the document GetBucket* answers; what the emulator enforces of them is noted on each.
 
+use oss_protocol::xml::Element;
 use oss_protocol::xml::{
     ApplyServerSideEncryptionByDefault, BucketEncryptionRule, BucketLoggingStatus, HttpsConfiguration, HttpsTls,
     LoggingEnabled, RefererConfiguration, RefererList, RequestPaymentConfiguration,
@@ -32,6 +33,25 @@ pub struct BucketConfigs {
     pub https: Option<HttpsTls>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<crate::policy::BucketPolicy>,
+    /// The retention policy; enforced by the store on overwrite and delete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub worm: Option<crate::worm::Worm>,
+    /// The website document as given (see [`crate::website`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub website: Option<Element>,
+    /// Inventory configurations as given, ordered by id. Kept, not run: no reports are written.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inventories: Vec<Element>,
+    /// `None` until PutBucketTransferAcceleration first sets it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transfer_acceleration: Option<bool>,
+    /// `None` is the account's default resource group.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_group: Option<String>,
+    /// Access tracking: objects then carry `x-oss-last-access-time`, and lifecycle rules may use
+    /// `IsAccessTime`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub access_monitor: bool,
 }
 
 impl BucketConfigs {
@@ -184,6 +204,109 @@ pub fn parse_https(doc: HttpsConfiguration) -> Result<HttpsTls> {
 pub fn https_to_xml(tls: Option<&HttpsTls>) -> HttpsConfiguration {
     let tls = tls.cloned().unwrap_or_else(|| HttpsTls { enable: "false".to_owned(), tls_versions: vec![] });
     HttpsConfiguration { tls, cipher_suite: None }
+}
+
+/// Booleans as OSS writes them back (`true`, `false`): SDKs send Python's `True`, and parse
+/// only the lowercase forms.
+pub fn normalize_booleans(e: &mut Element) {
+    if e.children.is_empty() {
+        if e.text.eq_ignore_ascii_case("true") || e.text.eq_ignore_ascii_case("false") {
+            e.text.make_ascii_lowercase();
+        }
+        return;
+    }
+    e.children.iter_mut().for_each(normalize_booleans);
+}
+
+/// The most inventory configurations a bucket may have.
+pub const MAX_INVENTORIES: usize = 1000;
+
+/// PutBucketInventory's document, validated against the `inventoryId` it is put under.
+pub fn parse_inventory(text: &str, id: &str) -> Result<Element> {
+    let doc = Element::parse(text).map_err(OssError::malformed_xml)?;
+    if doc.name != "InventoryConfiguration" {
+        return Err(OssError::malformed_xml("the root node is not named InventoryConfiguration."));
+    }
+    let bad = |what: &str| {
+        OssError::new(Code::InvalidArgument).message(format!("The inventory configuration is invalid: {what}."))
+    };
+    if doc.text_of("Id") != Some(id) || id.is_empty() {
+        return Err(bad("Id must equal the inventoryId of the request"));
+    }
+    parse_bool(doc.text_of("IsEnabled").unwrap_or_default(), "IsEnabled")?;
+    let oss_destination = doc.child("Destination").and_then(|d| d.child("OSSBucketDestination"));
+    let destination = oss_destination.ok_or_else(|| bad("Destination/OSSBucketDestination is required"))?;
+    if destination.text_of("Format") != Some("CSV") {
+        return Err(bad("Format must be CSV"));
+    }
+    if destination.text_of("Bucket").is_none_or(|b| !b.starts_with("acs:oss:::")) {
+        return Err(bad("Bucket must be acs:oss:::<bucket>"));
+    }
+    let frequency = doc.child("Schedule").and_then(|s| s.text_of("Frequency"));
+    if !matches!(frequency, Some("Daily" | "Weekly")) {
+        return Err(bad("Schedule/Frequency must be Daily or Weekly"));
+    }
+    if !matches!(doc.text_of("IncludedObjectVersions"), Some("All" | "Current")) {
+        return Err(bad("IncludedObjectVersions must be All or Current"));
+    }
+    let mut doc = doc;
+    normalize_booleans(&mut doc);
+    // OSS lists the filter's storage classes in its own (alphabetical) order.
+    let classes = doc.children.iter_mut().filter(|c| c.name == "Filter").flat_map(|f| f.children.iter_mut());
+    for list in classes.filter(|c| c.name == "StorageClass") {
+        let mut names: Vec<&str> = list.text.split(',').map(str::trim).filter(|n| !n.is_empty()).collect();
+        names.sort_unstable();
+        names.dedup();
+        list.text = names.join(",");
+    }
+    Ok(doc)
+}
+
+/// The id an inventory document is kept under.
+pub fn inventory_id(doc: &Element) -> &str {
+    doc.text_of("Id").unwrap_or_default()
+}
+
+/// `Enabled` / `Disabled`; anything else is MalformedXML, as OSS answers.
+pub fn parse_access_monitor(raw: &str) -> Result<bool> {
+    match raw.trim() {
+        "Enabled" => Ok(true),
+        "Disabled" => Ok(false),
+        other => Err(OssError::malformed_xml(format!("Status must be Enabled or Disabled, not {other:?}."))),
+    }
+}
+
+pub fn access_monitor_status(enabled: bool) -> &'static str {
+    if enabled {
+        "Enabled"
+    } else {
+        "Disabled"
+    }
+}
+
+/// The account's default resource group: OSS gives every account one, with an id of this shape.
+pub fn default_resource_group(owner_id: &str) -> String {
+    use md5::Digest;
+    let digest = md5::Md5::digest(owner_id.as_bytes());
+    format!("rg-acfm{}", &hex::encode(digest)[..11])
+}
+
+/// The resource group a bucket is in.
+pub fn resource_group_of(bucket: &crate::store::BucketMeta) -> String {
+    bucket.configs.resource_group.clone().unwrap_or_else(|| default_resource_group(&bucket.owner_id))
+}
+
+/// `rg-` and letters and digits. [UNCONFIRMED] OSS asks Resource Manager whether the group
+/// exists; the emulator, which has none, accepts any well-formed id.
+pub fn parse_resource_group(raw: &str) -> Result<String> {
+    let id = raw.trim();
+    let well_formed = id
+        .strip_prefix("rg-")
+        .is_some_and(|rest| !rest.is_empty() && rest.len() <= 64 && rest.chars().all(|c| c.is_ascii_alphanumeric()));
+    if !well_formed {
+        return Err(OssError::new(Code::ResourceGroupIdPreCheckError).with("ResourceGroupId", id));
+    }
+    Ok(id.to_owned())
 }
 
 #[cfg(test)]

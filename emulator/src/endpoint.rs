@@ -41,6 +41,7 @@ operations! {
     InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
     PutBucketCors, GetBucketCors, DeleteBucketCors, PutBucketReferer, GetBucketReferer, PutBucketLogging, GetBucketLogging, DeleteBucketLogging,
     PutBucketEncryption, GetBucketEncryption, DeleteBucketEncryption, PutBucketRequestPayment, GetBucketRequestPayment, PutBucketPublicAccessBlock, GetBucketPublicAccessBlock, DeleteBucketPublicAccessBlock, PutBucketHttpsConfig, GetBucketHttpsConfig, GetBucketStat, OptionObject,
+    InitiateBucketWorm, AbortBucketWorm, GetBucketWorm, ExtendBucketWorm, CompleteBucketWorm, PutBucketWebsite, GetBucketWebsite, DeleteBucketWebsite, PutBucketInventory, GetBucketInventory, ListBucketInventory, DeleteBucketInventory, PutBucketTransferAcceleration, GetBucketTransferAcceleration, PutBucketResourceGroup, GetBucketResourceGroup, PutBucketAccessMonitor, GetBucketAccessMonitor, ListLiveChannel,
     PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy, GetBucketPolicyStatus,
     // A sub-resource real OSS implements and the emulator does not: answered NotImplemented once
     // the caller and the bucket have been checked.
@@ -338,6 +339,63 @@ pub enum Endpoint {
     GetBucketStat {
         bucket: String,
     },
+    InitiateBucketWorm {
+        bucket: String,
+    },
+    AbortBucketWorm {
+        bucket: String,
+    },
+    GetBucketWorm {
+        bucket: String,
+    },
+    ExtendBucketWorm {
+        bucket: String,
+    },
+    CompleteBucketWorm {
+        bucket: String,
+    },
+    PutBucketWebsite {
+        bucket: String,
+    },
+    GetBucketWebsite {
+        bucket: String,
+    },
+    DeleteBucketWebsite {
+        bucket: String,
+    },
+    PutBucketInventory {
+        bucket: String,
+    },
+    GetBucketInventory {
+        bucket: String,
+    },
+    ListBucketInventory {
+        bucket: String,
+    },
+    DeleteBucketInventory {
+        bucket: String,
+    },
+    PutBucketTransferAcceleration {
+        bucket: String,
+    },
+    GetBucketTransferAcceleration {
+        bucket: String,
+    },
+    PutBucketResourceGroup {
+        bucket: String,
+    },
+    GetBucketResourceGroup {
+        bucket: String,
+    },
+    PutBucketAccessMonitor {
+        bucket: String,
+    },
+    GetBucketAccessMonitor {
+        bucket: String,
+    },
+    ListLiveChannel {
+        bucket: String,
+    },
     PutBucketPolicy {
         bucket: String,
     },
@@ -415,6 +473,25 @@ pub enum Action {
     PutBucketHttpsConfig,
     GetBucketHttpsConfig,
     GetBucketStat,
+    InitiateBucketWorm,
+    AbortBucketWorm,
+    GetBucketWorm,
+    ExtendBucketWorm,
+    CompleteBucketWorm,
+    PutBucketWebsite,
+    GetBucketWebsite,
+    DeleteBucketWebsite,
+    PutBucketInventory,
+    GetBucketInventory,
+    ListBucketInventory,
+    DeleteBucketInventory,
+    PutBucketTransferAcceleration,
+    GetBucketTransferAcceleration,
+    PutBucketResourceGroup,
+    GetBucketResourceGroup,
+    PutBucketAccessMonitor,
+    GetBucketAccessMonitor,
+    ListLiveChannel,
     PutBucketPolicy,
     GetBucketPolicy,
     DeleteBucketPolicy,
@@ -502,6 +579,25 @@ impl Action {
             Action::PutBucketHttpsConfig => "oss:PutBucketHttpsConfig",
             Action::GetBucketHttpsConfig => "oss:GetBucketHttpsConfig",
             Action::GetBucketStat => "oss:GetBucketStat",
+            Action::InitiateBucketWorm => "oss:InitiateBucketWorm",
+            Action::AbortBucketWorm => "oss:AbortBucketWorm",
+            Action::GetBucketWorm => "oss:GetBucketWorm",
+            Action::ExtendBucketWorm => "oss:ExtendBucketWorm",
+            Action::CompleteBucketWorm => "oss:CompleteBucketWorm",
+            Action::PutBucketWebsite => "oss:PutBucketWebsite",
+            Action::GetBucketWebsite => "oss:GetBucketWebsite",
+            Action::DeleteBucketWebsite => "oss:DeleteBucketWebsite",
+            Action::PutBucketInventory => "oss:PutBucketInventory",
+            Action::GetBucketInventory => "oss:GetBucketInventory",
+            Action::ListBucketInventory => "oss:ListBucketInventory",
+            Action::DeleteBucketInventory => "oss:DeleteBucketInventory",
+            Action::PutBucketTransferAcceleration => "oss:PutBucketTransferAcceleration",
+            Action::GetBucketTransferAcceleration => "oss:GetBucketTransferAcceleration",
+            Action::PutBucketResourceGroup => "oss:PutBucketResourceGroup",
+            Action::GetBucketResourceGroup => "oss:GetBucketResourceGroup",
+            Action::PutBucketAccessMonitor => "oss:PutBucketAccessMonitor",
+            Action::GetBucketAccessMonitor => "oss:GetBucketAccessMonitor",
+            Action::ListLiveChannel => "oss:ListLiveChannel",
             Action::PutBucketPolicy => "oss:PutBucketPolicy",
             Action::GetBucketPolicy => "oss:GetBucketPolicy",
             Action::DeleteBucketPolicy => "oss:DeleteBucketPolicy",
@@ -543,7 +639,6 @@ pub struct Need<'a> {
 /// Query parameters that are in neither this list nor the routing table are ignored, as OSS
 /// ignores parameters it does not know.
 const UNIMPLEMENTED: &[&str] = &[
-    "accessmonitor",
     "accessPoint",
     "asyncFetch",
     "bucketArchiveDirectRead",
@@ -552,29 +647,35 @@ const UNIMPLEMENTED: &[&str] = &[
     "comp",
     "dataRedundancyTransition",
     "img",
-    "inventory",
-    "live",
     "metaQuery",
     "objectInfo",
     "overwriteConfig",
     "qos",
     "qosInfo",
-    "regionList",
     "replication",
     "replicationLocation",
     "replicationProgress",
-    "resourceGroup",
     "responseHeader",
     "rtc",
     "style",
-    "transferAcceleration",
     "userDefinedLogFieldsConfig",
+    "x-oss-async-process",
+    "x-oss-process",
+];
+
+/// Sub-resources served on buckets only (and LiveChannel's `?live`, whose object-level forms
+/// stay unimplemented).
+const BUCKET_ONLY: &[&str] = &[
+    "accessmonitor",
+    "inventory",
+    "inventoryId",
+    "live",
+    "resourceGroup",
+    "transferAcceleration",
     "website",
     "worm",
     "wormExtend",
     "wormId",
-    "x-oss-async-process",
-    "x-oss-process",
 ];
 
 fn not_implemented(what: &str) -> OssError {
@@ -665,6 +766,25 @@ impl Endpoint {
                 "PUT" if has("httpsConfig") => E::PutBucketHttpsConfig { bucket },
                 "GET" if has("httpsConfig") => E::GetBucketHttpsConfig { bucket },
                 "GET" if has("stat") => E::GetBucketStat { bucket },
+                "POST" if has("worm") => E::InitiateBucketWorm { bucket },
+                "DELETE" if has("worm") => E::AbortBucketWorm { bucket },
+                "GET" if has("worm") => E::GetBucketWorm { bucket },
+                "POST" if has("wormExtend") => E::ExtendBucketWorm { bucket },
+                "POST" if has("wormId") => E::CompleteBucketWorm { bucket },
+                "PUT" if has("website") => E::PutBucketWebsite { bucket },
+                "GET" if has("website") => E::GetBucketWebsite { bucket },
+                "DELETE" if has("website") => E::DeleteBucketWebsite { bucket },
+                "PUT" if has("inventory") => E::PutBucketInventory { bucket },
+                "GET" if has("inventoryId") => E::GetBucketInventory { bucket },
+                "GET" if has("inventory") => E::ListBucketInventory { bucket },
+                "DELETE" if has("inventory") => E::DeleteBucketInventory { bucket },
+                "PUT" if has("transferAcceleration") => E::PutBucketTransferAcceleration { bucket },
+                "GET" if has("transferAcceleration") => E::GetBucketTransferAcceleration { bucket },
+                "PUT" if has("resourceGroup") => E::PutBucketResourceGroup { bucket },
+                "GET" if has("resourceGroup") => E::GetBucketResourceGroup { bucket },
+                "PUT" if has("accessmonitor") => E::PutBucketAccessMonitor { bucket },
+                "GET" if has("accessmonitor") => E::GetBucketAccessMonitor { bucket },
+                "GET" if has("live") => E::ListLiveChannel { bucket },
                 "PUT" if has("policy") => E::PutBucketPolicy { bucket },
                 "GET" if has("policy") => E::GetBucketPolicy { bucket },
                 "DELETE" if has("policy") => E::DeleteBucketPolicy { bucket },
@@ -689,6 +809,15 @@ impl Endpoint {
             };
             return Ok(endpoint);
         };
+        // Sub-resources the emulator knows only on buckets would otherwise fall through to a
+        // plain object write or read (`PUT /k?live` is PutLiveChannel, not PutObject).
+        if let Some((name, _)) = query.iter().find(|(n, _)| BUCKET_ONLY.contains(&n.as_str())) {
+            return Ok(E::NotImplemented {
+                bucket: Some(bucket),
+                key: Some(key),
+                feature: format!("the '{name}' sub-resource on an object"),
+            });
+        }
         // A bad id is refused once the operation is known, so the journal and fault rules see it.
         let (version, bad_version) =
             match query.iter().find(|(n, _)| n == "versionId").map(|(_, raw)| parse_version_id(raw)).transpose() {
@@ -809,6 +938,25 @@ impl Endpoint {
             E::PutBucketHttpsConfig { .. } => O::PutBucketHttpsConfig,
             E::GetBucketHttpsConfig { .. } => O::GetBucketHttpsConfig,
             E::GetBucketStat { .. } => O::GetBucketStat,
+            E::InitiateBucketWorm { .. } => O::InitiateBucketWorm,
+            E::AbortBucketWorm { .. } => O::AbortBucketWorm,
+            E::GetBucketWorm { .. } => O::GetBucketWorm,
+            E::ExtendBucketWorm { .. } => O::ExtendBucketWorm,
+            E::CompleteBucketWorm { .. } => O::CompleteBucketWorm,
+            E::PutBucketWebsite { .. } => O::PutBucketWebsite,
+            E::GetBucketWebsite { .. } => O::GetBucketWebsite,
+            E::DeleteBucketWebsite { .. } => O::DeleteBucketWebsite,
+            E::PutBucketInventory { .. } => O::PutBucketInventory,
+            E::GetBucketInventory { .. } => O::GetBucketInventory,
+            E::ListBucketInventory { .. } => O::ListBucketInventory,
+            E::DeleteBucketInventory { .. } => O::DeleteBucketInventory,
+            E::PutBucketTransferAcceleration { .. } => O::PutBucketTransferAcceleration,
+            E::GetBucketTransferAcceleration { .. } => O::GetBucketTransferAcceleration,
+            E::PutBucketResourceGroup { .. } => O::PutBucketResourceGroup,
+            E::GetBucketResourceGroup { .. } => O::GetBucketResourceGroup,
+            E::PutBucketAccessMonitor { .. } => O::PutBucketAccessMonitor,
+            E::GetBucketAccessMonitor { .. } => O::GetBucketAccessMonitor,
+            E::ListLiveChannel { .. } => O::ListLiveChannel,
             E::PutBucketPolicy { .. } => O::PutBucketPolicy,
             E::GetBucketPolicy { .. } => O::GetBucketPolicy,
             E::DeleteBucketPolicy { .. } => O::DeleteBucketPolicy,
@@ -868,6 +1016,25 @@ impl Endpoint {
             | E::PutBucketHttpsConfig { bucket }
             | E::GetBucketHttpsConfig { bucket }
             | E::GetBucketStat { bucket }
+            | E::InitiateBucketWorm { bucket }
+            | E::AbortBucketWorm { bucket }
+            | E::GetBucketWorm { bucket }
+            | E::ExtendBucketWorm { bucket }
+            | E::CompleteBucketWorm { bucket }
+            | E::PutBucketWebsite { bucket }
+            | E::GetBucketWebsite { bucket }
+            | E::DeleteBucketWebsite { bucket }
+            | E::PutBucketInventory { bucket }
+            | E::GetBucketInventory { bucket }
+            | E::ListBucketInventory { bucket }
+            | E::DeleteBucketInventory { bucket }
+            | E::PutBucketTransferAcceleration { bucket }
+            | E::GetBucketTransferAcceleration { bucket }
+            | E::PutBucketResourceGroup { bucket }
+            | E::GetBucketResourceGroup { bucket }
+            | E::PutBucketAccessMonitor { bucket }
+            | E::GetBucketAccessMonitor { bucket }
+            | E::ListLiveChannel { bucket }
             | E::PutBucketPolicy { bucket }
             | E::GetBucketPolicy { bucket }
             | E::DeleteBucketPolicy { bucket }
@@ -991,6 +1158,25 @@ impl Endpoint {
             E::PutBucketHttpsConfig { bucket } => vec![on_bucket(A::PutBucketHttpsConfig, bucket)],
             E::GetBucketHttpsConfig { bucket } => vec![on_bucket(A::GetBucketHttpsConfig, bucket)],
             E::GetBucketStat { bucket } => vec![on_bucket(A::GetBucketStat, bucket)],
+            E::InitiateBucketWorm { bucket } => vec![on_bucket(A::InitiateBucketWorm, bucket)],
+            E::AbortBucketWorm { bucket } => vec![on_bucket(A::AbortBucketWorm, bucket)],
+            E::GetBucketWorm { bucket } => vec![on_bucket(A::GetBucketWorm, bucket)],
+            E::ExtendBucketWorm { bucket } => vec![on_bucket(A::ExtendBucketWorm, bucket)],
+            E::CompleteBucketWorm { bucket } => vec![on_bucket(A::CompleteBucketWorm, bucket)],
+            E::PutBucketWebsite { bucket } => vec![on_bucket(A::PutBucketWebsite, bucket)],
+            E::GetBucketWebsite { bucket } => vec![on_bucket(A::GetBucketWebsite, bucket)],
+            E::DeleteBucketWebsite { bucket } => vec![on_bucket(A::DeleteBucketWebsite, bucket)],
+            E::PutBucketInventory { bucket } => vec![on_bucket(A::PutBucketInventory, bucket)],
+            E::GetBucketInventory { bucket } => vec![on_bucket(A::GetBucketInventory, bucket)],
+            E::ListBucketInventory { bucket } => vec![on_bucket(A::ListBucketInventory, bucket)],
+            E::DeleteBucketInventory { bucket } => vec![on_bucket(A::DeleteBucketInventory, bucket)],
+            E::PutBucketTransferAcceleration { bucket } => vec![on_bucket(A::PutBucketTransferAcceleration, bucket)],
+            E::GetBucketTransferAcceleration { bucket } => vec![on_bucket(A::GetBucketTransferAcceleration, bucket)],
+            E::PutBucketResourceGroup { bucket } => vec![on_bucket(A::PutBucketResourceGroup, bucket)],
+            E::GetBucketResourceGroup { bucket } => vec![on_bucket(A::GetBucketResourceGroup, bucket)],
+            E::PutBucketAccessMonitor { bucket } => vec![on_bucket(A::PutBucketAccessMonitor, bucket)],
+            E::GetBucketAccessMonitor { bucket } => vec![on_bucket(A::GetBucketAccessMonitor, bucket)],
+            E::ListLiveChannel { bucket } => vec![on_bucket(A::ListLiveChannel, bucket)],
             E::PutBucketPolicy { bucket } => vec![on_bucket(A::PutBucketPolicy, bucket)],
             E::GetBucketPolicy { bucket } => vec![on_bucket(A::GetBucketPolicy, bucket)],
             E::DeleteBucketPolicy { bucket } => vec![on_bucket(A::DeleteBucketPolicy, bucket)],

@@ -36,6 +36,8 @@ pub mod seed;
 mod server;
 mod store;
 pub mod tls;
+mod website;
+mod worm;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

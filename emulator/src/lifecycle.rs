@@ -163,10 +163,6 @@ fn parse_transition(t: &LifecycleTransition, noncurrent: bool) -> Result<Transit
     };
     let flags =
         [parse_bool(&t.is_access_time)?, parse_bool(&t.return_to_std_when_visit)?, parse_bool(&t.allow_small_file)?];
-    if flags[0] == Some(true) {
-        // Access-time rules need the bucket's access monitor, which the emulator does not have.
-        return Err(OssError::malformed_xml("IsAccessTime needs the bucket's access monitor enabled."));
-    }
     Ok(Transition { when, class, flags })
 }
 
@@ -202,8 +198,17 @@ fn check_order(transitions: &[Transition], expire_days: Option<u32>) -> Result<(
     Ok(())
 }
 
-fn tag_pair(t: &Tag) -> (String, String) {
-    (t.key.clone(), t.value.clone())
+/// A rule's tag: OSS refuses characters object tags may not have, and (as the oss2 suite shows)
+/// accepts keys and values longer than an object tag's, which then never match.
+fn tag_pair(t: &Tag) -> Result<(String, String)> {
+    let valid = |s: &str| s.chars().all(crate::ops::tagging::object_tag_char);
+    if !valid(&t.key) || t.key.is_empty() {
+        return Err(OssError::new(Code::InvalidTag).message("The TagKey you have provided is invalid."));
+    }
+    if !valid(&t.value) {
+        return Err(OssError::new(Code::InvalidTag).message("The TagValue you have provided is invalid."));
+    }
+    Ok((t.key.clone(), t.value.clone()))
 }
 
 fn parse_rule(r: &LifecycleRule, index: usize) -> Result<Rule> {
@@ -278,7 +283,7 @@ fn parse_rule(r: &LifecycleRule, index: usize) -> Result<Rule> {
         ),
         None => None,
     };
-    let tags: Vec<(String, String)> = r.tags.iter().map(tag_pair).collect();
+    let tags: Vec<(String, String)> = r.tags.iter().map(tag_pair).collect::<Result<_>>()?;
     let filter = r.filter.clone().unwrap_or_default();
     let size = |raw: &Option<String>| -> Result<Option<u64>> {
         raw.as_deref()
@@ -302,7 +307,7 @@ fn parse_rule(r: &LifecycleRule, index: usize) -> Result<Rule> {
             if n.tag.is_none() && n.prefix == prefix {
                 return Err(invalid("A Not without a tag cannot have the rule's own prefix.", "0014-00000042"));
             }
-            Ok(Not { prefix: n.prefix.clone(), tag: n.tag.as_ref().map(tag_pair) })
+            Ok(Not { prefix: n.prefix.clone(), tag: n.tag.as_ref().map(tag_pair).transpose()? })
         })
         .collect::<Result<Vec<_>>>()?;
     if expiration.is_none()
@@ -345,6 +350,15 @@ fn action_types(rule: &Rule) -> Vec<&'static str> {
 }
 
 impl Lifecycle {
+    /// Whether a transition counts from the last access (`IsAccessTime`), which needs the
+    /// bucket's access monitor.
+    pub fn uses_access_time(&self) -> bool {
+        self.rules
+            .iter()
+            .flat_map(|r| r.transitions.iter().chain(r.noncurrent_transitions.iter()))
+            .any(|t| t.flags[0] == Some(true))
+    }
+
     /// Validates a PutBucketLifecycle document. `allow_overlap` is
     /// `x-oss-allow-same-action-overlap: true`.
     pub fn parse(doc: &LifecycleConfiguration, allow_overlap: bool) -> Result<Lifecycle> {
@@ -692,7 +706,8 @@ pub(crate) async fn apply(state: &crate::State, only: Option<&str>) -> Result<Re
                     version_id: version.map(|v| v.to_string()),
                 }),
                 // Deleted or overwritten since the scan: nothing left to do for it.
-                Err(e) if matches!(e.code, Code::NoSuchKey | Code::NoSuchVersion) => {}
+                // Retention outranks expiration: a protected object stays until its period ends.
+                Err(e) if matches!(e.code, Code::NoSuchKey | Code::NoSuchVersion | Code::FileImmutable) => {}
                 Err(e) => return Err(e),
             }
         }

@@ -39,3 +39,9 @@ pub const SYMLINK_TARGET: &str = "x-oss-symlink-target";
 /// `requester` when the caller pays for a request to a requester-pays bucket (also accepted as a
 /// query parameter).
 pub const REQUEST_PAYER: &str = "x-oss-request-payer";
+/// The id InitiateBucketWorm hands out, for CompleteBucketWorm and ExtendBucketWorm.
+pub const WORM_ID: &str = "x-oss-worm-id";
+/// PutBucket's resource group, and ListBuckets' filter by one.
+pub const RESOURCE_GROUP_ID: &str = "x-oss-resource-group-id";
+/// A bandwidth cap for one transfer, in bits per second.
+pub const TRAFFIC_LIMIT: &str = "x-oss-traffic-limit";

@@ -5,7 +5,9 @@
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 mod configs;
+mod tree;
 pub use configs::*;
+pub use tree::Element;
 
 pub const DECLARATION: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
 
@@ -150,6 +152,8 @@ pub struct BucketSummary {
     pub region: String,
     #[serde(rename = "StorageClass", default)]
     pub storage_class: String,
+    #[serde(rename = "ResourceGroupId", default, skip_serializing_if = "Option::is_none")]
+    pub resource_group_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -236,6 +240,8 @@ pub struct BucketDetail {
     pub access_monitor: String,
     #[serde(rename = "BlockPublicAccess", default)]
     pub block_public_access: String,
+    #[serde(rename = "ResourceGroupId", default)]
+    pub resource_group_id: String,
 }
 
 /// A bucket's default encryption; `SSEAlgorithm` is `None` when there is none.

@@ -1,11 +1,15 @@
 //! Bucket configurations, with the wire documents as typed requests and answers:
 //! Put/Get/DeleteBucketCors and the preflight (OptionObject), Put/GetBucketReferer,
 //! Put/Get/DeleteBucketLogging, Put/Get/DeleteBucketEncryption, Put/GetBucketRequestPayment,
-//! Put/Get/DeleteBucketPublicAccessBlock, Put/GetBucketHttpsConfig and GetBucketStat.
+//! Put/Get/DeleteBucketPublicAccessBlock, Put/GetBucketHttpsConfig, GetBucketStat,
+//! Put/Get/DeleteBucketWebsite, Put/Get/List/DeleteBucketInventory,
+//! Put/GetBucketTransferAcceleration, Put/GetBucketResourceGroup, Put/GetBucketAccessMonitor and
+//! ListLiveChannel.
 
 use oss_protocol::xml::{
-    self, BucketEncryptionRule, BucketLoggingStatus, BucketStat, CorsConfiguration, HttpsConfiguration,
-    PublicAccessBlockConfiguration, RefererConfiguration, RequestPaymentConfiguration,
+    self, AccessMonitorConfiguration, BucketEncryptionRule, BucketLoggingStatus, BucketResourceGroupConfiguration,
+    BucketStat, CorsConfiguration, Element, HttpsConfiguration, ListLiveChannelResult, PublicAccessBlockConfiguration,
+    RefererConfiguration, RequestPaymentConfiguration, TransferAccelerationConfiguration,
 };
 use reqwest::Method;
 use serde::{de::DeserializeOwned, Serialize};
@@ -153,5 +157,110 @@ impl Client {
     /// Storage and object counts by storage class (real OSS updates them within the hour).
     pub async fn get_bucket_stat(&self, bucket: &str) -> Result<Output<BucketStat>, Error> {
         self.get_config(bucket, "stat", "BucketStat").await
+    }
+
+    async fn put_tree(&self, bucket: &str, query: &[(&str, &str)], doc: &Element) -> Result<Output<()>, Error> {
+        let mut req = self.request(Method::PUT, Some(bucket), None);
+        for (name, value) in query {
+            req = req.query(*name, *value);
+        }
+        Ok(empty(req.body(doc.to_document()).send().await?))
+    }
+
+    async fn get_tree(&self, bucket: &str, query: &[(&str, &str)], root: &str) -> Result<Output<Element>, Error> {
+        let mut req = self.request(Method::GET, Some(bucket), None);
+        for (name, value) in query {
+            req = req.query(*name, *value);
+        }
+        let resp = req.send().await?;
+        let doc = Element::parse(&resp.text()).ok().filter(|d| d.name == root).ok_or_else(|| {
+            Error::invalid(format!("expected an XML document with root <{root}>"), resp.status, &resp.headers)
+        })?;
+        Ok(Output::from_response(resp, doc))
+    }
+
+    /// Sets the static-website document (`<WebsiteConfiguration>`: IndexDocument, ErrorDocument,
+    /// RoutingRules). Given as an element tree because its routing rules have dozens of optional
+    /// fields; OSS keeps and returns them all.
+    pub async fn put_bucket_website(&self, bucket: &str, website: &Element) -> Result<Output<()>, Error> {
+        self.put_tree(bucket, &[("website", "")], website).await
+    }
+
+    /// 404 NoSuchWebsiteConfiguration when the bucket has none.
+    pub async fn get_bucket_website(&self, bucket: &str) -> Result<Output<Element>, Error> {
+        self.get_tree(bucket, &[("website", "")], "WebsiteConfiguration").await
+    }
+
+    pub async fn delete_bucket_website(&self, bucket: &str) -> Result<Output<()>, Error> {
+        self.delete_config(bucket, "website").await
+    }
+
+    /// Adds an inventory configuration (`<InventoryConfiguration>`), under its `<Id>`; 409
+    /// InventoryConfigurationAlreadyExists when the id is taken.
+    pub async fn put_bucket_inventory(&self, bucket: &str, id: &str, inventory: &Element) -> Result<Output<()>, Error> {
+        self.put_tree(bucket, &[("inventory", ""), ("inventoryId", id)], inventory).await
+    }
+
+    pub async fn get_bucket_inventory(&self, bucket: &str, id: &str) -> Result<Output<Element>, Error> {
+        self.get_tree(bucket, &[("inventory", ""), ("inventoryId", id)], "InventoryConfiguration").await
+    }
+
+    /// One page (100) of `<ListInventoryConfigurationsResult>`; 404 NoSuchInventory when the
+    /// bucket has none.
+    pub async fn list_bucket_inventory(
+        &self,
+        bucket: &str,
+        continuation: Option<&str>,
+    ) -> Result<Output<Element>, Error> {
+        let mut query = vec![("inventory", "")];
+        query.extend(continuation.map(|c| ("continuation-token", c)));
+        self.get_tree(bucket, &query, "ListInventoryConfigurationsResult").await
+    }
+
+    pub async fn delete_bucket_inventory(&self, bucket: &str, id: &str) -> Result<Output<()>, Error> {
+        let req = self.request(Method::DELETE, Some(bucket), None).query("inventory", "").query("inventoryId", id);
+        Ok(empty(req.send().await?))
+    }
+
+    pub async fn put_bucket_transfer_acceleration(&self, bucket: &str, enabled: bool) -> Result<Output<()>, Error> {
+        let doc = TransferAccelerationConfiguration { enabled: enabled.to_string() };
+        self.put_config(bucket, "transferAcceleration", "TransferAccelerationConfiguration", &doc).await
+    }
+
+    /// 404 NoSuchTransferAccelerationConfiguration until it was first set.
+    pub async fn get_bucket_transfer_acceleration(
+        &self,
+        bucket: &str,
+    ) -> Result<Output<TransferAccelerationConfiguration>, Error> {
+        self.get_config(bucket, "transferAcceleration", "TransferAccelerationConfiguration").await
+    }
+
+    pub async fn put_bucket_resource_group(&self, bucket: &str, group: &str) -> Result<Output<()>, Error> {
+        let doc = BucketResourceGroupConfiguration { resource_group_id: group.to_owned() };
+        self.put_config(bucket, "resourceGroup", "BucketResourceGroupConfiguration", &doc).await
+    }
+
+    /// The bucket's resource group (the account's default one unless it was moved).
+    pub async fn get_bucket_resource_group(
+        &self,
+        bucket: &str,
+    ) -> Result<Output<BucketResourceGroupConfiguration>, Error> {
+        self.get_config(bucket, "resourceGroup", "BucketResourceGroupConfiguration").await
+    }
+
+    /// Access tracking (`Enabled` / `Disabled`), which access-time lifecycle rules need.
+    pub async fn put_bucket_access_monitor(&self, bucket: &str, enabled: bool) -> Result<Output<()>, Error> {
+        let status = if enabled { "Enabled" } else { "Disabled" };
+        let doc = AccessMonitorConfiguration { status: status.to_owned() };
+        self.put_config(bucket, "accessmonitor", "AccessMonitorConfiguration", &doc).await
+    }
+
+    pub async fn get_bucket_access_monitor(&self, bucket: &str) -> Result<Output<AccessMonitorConfiguration>, Error> {
+        self.get_config(bucket, "accessmonitor", "AccessMonitorConfiguration").await
+    }
+
+    /// The bucket's live channels (the emulator keeps none; real OSS lists its RTMP channels).
+    pub async fn list_live_channel(&self, bucket: &str) -> Result<Output<ListLiveChannelResult>, Error> {
+        self.get_config(bucket, "live", "ListLiveChannelResult").await
     }
 }

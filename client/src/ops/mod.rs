@@ -11,6 +11,7 @@ mod policy;
 mod restore;
 mod tagging;
 mod versioning;
+mod worm;
 
 use std::collections::BTreeMap;
 use std::ops::Deref;

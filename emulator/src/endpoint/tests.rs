@@ -120,7 +120,26 @@ fn every_operation_has_a_row() {
         ("GET /b?policyStatus", None, O::GetBucketPolicyStatus, &["oss:GetBucketPolicyStatus on bucket b"]),
         ("OPTIONS /b/k", None, O::OptionObject, &["oss:OptionObject on bucket b"]),
         ("OPTIONS /b", None, O::OptionObject, &["oss:OptionObject on bucket b"]),
-        ("GET /b?website", None, O::NotImplemented, &["oss:* on bucket b"]),
+        ("POST /b?worm", None, O::InitiateBucketWorm, &["oss:InitiateBucketWorm on bucket b"]),
+        ("DELETE /b?worm", None, O::AbortBucketWorm, &["oss:AbortBucketWorm on bucket b"]),
+        ("GET /b?worm", None, O::GetBucketWorm, &["oss:GetBucketWorm on bucket b"]),
+        ("POST /b?wormExtend&wormId=1", None, O::ExtendBucketWorm, &["oss:ExtendBucketWorm on bucket b"]),
+        ("POST /b?wormId=1", None, O::CompleteBucketWorm, &["oss:CompleteBucketWorm on bucket b"]),
+        ("PUT /b?website", None, O::PutBucketWebsite, &["oss:PutBucketWebsite on bucket b"]),
+        ("GET /b?website", None, O::GetBucketWebsite, &["oss:GetBucketWebsite on bucket b"]),
+        ("DELETE /b?website", None, O::DeleteBucketWebsite, &["oss:DeleteBucketWebsite on bucket b"]),
+        ("PUT /b?inventory&inventoryId=1", None, O::PutBucketInventory, &["oss:PutBucketInventory on bucket b"]),
+        ("GET /b?inventory&inventoryId=1", None, O::GetBucketInventory, &["oss:GetBucketInventory on bucket b"]),
+        ("GET /b?inventory", None, O::ListBucketInventory, &["oss:ListBucketInventory on bucket b"]),
+        ("DELETE /b?inventory&inventoryId=1", None, O::DeleteBucketInventory, &["oss:DeleteBucketInventory on bucket b"]),
+        ("PUT /b?transferAcceleration", None, O::PutBucketTransferAcceleration, &["oss:PutBucketTransferAcceleration on bucket b"]),
+        ("GET /b?transferAcceleration", None, O::GetBucketTransferAcceleration, &["oss:GetBucketTransferAcceleration on bucket b"]),
+        ("PUT /b?resourceGroup", None, O::PutBucketResourceGroup, &["oss:PutBucketResourceGroup on bucket b"]),
+        ("GET /b?resourceGroup", None, O::GetBucketResourceGroup, &["oss:GetBucketResourceGroup on bucket b"]),
+        ("PUT /b?accessmonitor", None, O::PutBucketAccessMonitor, &["oss:PutBucketAccessMonitor on bucket b"]),
+        ("GET /b?accessmonitor", None, O::GetBucketAccessMonitor, &["oss:GetBucketAccessMonitor on bucket b"]),
+        ("GET /b?live", None, O::ListLiveChannel, &["oss:ListLiveChannel on bucket b"]),
+        ("PUT /b/k?live", None, O::NotImplemented, &["oss:* on bucket b"]),
     ];
     for (line, source, operation, want) in &rows {
         let endpoint = parse(line, *source).unwrap_or_else(|r| panic!("{line}: {:?}", r.error));
@@ -167,15 +186,15 @@ fn rejections_keep_the_operation() {
 #[test]
 fn unimplemented_sub_resources_are_not_plain_requests() {
     for line in [
-        "GET /b?accessmonitor",
+        "PUT /b/k?live",
+        "GET /b/k?worm",
+        "PUT /b/k?website",
         "PUT /b?bucketArchiveDirectRead",
         "PUT /b?overwriteConfig",
-        "GET /?regionList",
         "PUT /b/k?callback=e30",
         "POST /b?cors",
         "GET /?publicAccessBlock",
         "POST /b",
-        "GET /b?website",
     ] {
         let e = parse(line, None).unwrap();
         assert_eq!(e.operation(), Operation::NotImplemented, "{line}");

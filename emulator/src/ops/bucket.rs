@@ -1,7 +1,7 @@
 //! PutBucket, DeleteBucket, GetBucketLocation, GetBucketInfo, PutBucketAcl, GetBucketAcl.
 
 use http::{Response, StatusCode};
-use oss_protocol::headers::ACL;
+use oss_protocol::headers::{ACL, RESOURCE_GROUP_ID};
 use oss_protocol::xml::{
     self, AccessControlList, AccessControlPolicy, BucketDetail, BucketInfo, CreateBucketConfiguration,
     ServerSideEncryptionRule,
@@ -63,6 +63,11 @@ pub async fn put_bucket(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
     if owned_here >= ctx.limits().max_buckets_per_region {
         return Err(OssError::new(Code::TooManyBuckets));
     }
+    let configs = crate::configs::BucketConfigs {
+        encryption: encryption_from_headers(ctx)?,
+        resource_group: ctx.header(RESOURCE_GROUP_ID).map(crate::configs::parse_resource_group).transpose()?,
+        ..Default::default()
+    };
     let meta = BucketMeta {
         name,
         owner_id: account.id.clone(),
@@ -74,7 +79,7 @@ pub async fn put_bucket(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
         tags: Vec::new(),
         lifecycle: None,
         versioning: None,
-        configs: Default::default(),
+        configs,
     };
     match store.create_bucket(meta).await? {
         Ok(bucket) => {
@@ -124,7 +129,8 @@ pub fn get_bucket_info(ctx: &Ctx) -> Result<Response<Body>> {
             location: format!("oss-{}", m.region),
             storage_class: m.storage_class.to_string(),
             data_redundancy_type: m.data_redundancy_type.clone(),
-            transfer_acceleration: "Disabled".to_owned(),
+            transfer_acceleration: if m.configs.transfer_acceleration == Some(true) { "Enabled" } else { "Disabled" }
+                .to_owned(),
             cross_region_replication: "Disabled".to_owned(),
             name: m.name.clone(),
             region: m.region.clone(),
@@ -141,8 +147,9 @@ pub fn get_bucket_info(ctx: &Ctx) -> Result<Response<Body>> {
                 },
                 None => ServerSideEncryptionRule { sse_algorithm: "None".to_owned(), ..Default::default() },
             },
-            access_monitor: "Disabled".to_owned(),
+            access_monitor: crate::configs::access_monitor_status(m.configs.access_monitor).to_owned(),
             block_public_access: m.configs.block_public_access.to_string(),
+            resource_group_id: crate::configs::resource_group_of(&m),
         },
     };
     Ok(respond::xml(StatusCode::OK, xml::to_xml("BucketInfo", &info)))
@@ -166,4 +173,19 @@ pub fn get_bucket_acl(ctx: &Ctx) -> Result<Response<Body>> {
         access_control_list: AccessControlList { grant: bucket.acl.to_string() },
     };
     Ok(respond::xml(StatusCode::OK, xml::to_xml("AccessControlPolicy", &policy)))
+}
+
+/// PutBucket's `x-oss-server-side-encryption` headers set the bucket's default encryption, as
+/// PutBucketEncryption would (and with its rules).
+fn encryption_from_headers(ctx: &Ctx) -> Result<Option<oss_protocol::xml::ApplyServerSideEncryptionByDefault>> {
+    use oss_protocol::headers::{SERVER_SIDE_DATA_ENCRYPTION, SERVER_SIDE_ENCRYPTION, SERVER_SIDE_ENCRYPTION_KEY_ID};
+    let Some(algorithm) = ctx.header(SERVER_SIDE_ENCRYPTION) else { return Ok(None) };
+    let rule = oss_protocol::xml::BucketEncryptionRule {
+        apply_by_default: oss_protocol::xml::ApplyServerSideEncryptionByDefault {
+            sse_algorithm: algorithm.to_owned(),
+            kms_master_key_id: ctx.header(SERVER_SIDE_ENCRYPTION_KEY_ID).map(str::to_owned),
+            kms_data_encryption: ctx.header(SERVER_SIDE_DATA_ENCRYPTION).map(str::to_owned),
+        },
+    };
+    crate::configs::parse_encryption(rule).map(Some)
 }

@@ -5,8 +5,9 @@
 
 use http::{Response, StatusCode};
 use oss_protocol::xml::{
-    self, BucketEncryptionRule, BucketLoggingStatus, BucketStat, HttpsConfiguration, PublicAccessBlockConfiguration,
-    RefererConfiguration, RequestPaymentConfiguration,
+    self, AccessMonitorConfiguration, BucketEncryptionRule, BucketLoggingStatus, BucketResourceGroupConfiguration,
+    BucketStat, Element, HttpsConfiguration, ListLiveChannelResult, PublicAccessBlockConfiguration,
+    RefererConfiguration, RequestPaymentConfiguration, TransferAccelerationConfiguration,
 };
 use oss_protocol::StorageClass;
 
@@ -125,6 +126,121 @@ pub async fn put_bucket_https_config(ctx: &Ctx, body: RequestBody) -> Result<Res
 
 pub fn get_bucket_https_config(ctx: &Ctx) -> Result<Response<Body>> {
     answer("HttpsConfiguration", &configs::https_to_xml(ctx.bucket()?.configs.https.as_ref()))
+}
+
+pub async fn put_bucket_inventory(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
+    let id = ctx.param("inventoryId").unwrap_or_default().to_owned();
+    let doc = configs::parse_inventory(&super::read_text(ctx, body, LIMIT).await?, &id)?;
+    ctx.store()
+        .try_update_bucket(ctx.bucket_name(), move |meta| {
+            let all = &mut meta.configs.inventories;
+            match all.binary_search_by(|d| configs::inventory_id(d).cmp(&id)) {
+                Ok(_) => Err(OssError::new(Code::InventoryConfigurationAlreadyExists)),
+                Err(_) if all.len() >= configs::MAX_INVENTORIES => Err(OssError::new(Code::InventoryExceedLimit)),
+                Err(at) => {
+                    all.insert(at, doc);
+                    Ok(())
+                }
+            }
+        })
+        .await?;
+    ok()
+}
+
+fn no_such_inventory() -> OssError {
+    OssError::new(Code::NoSuchInventory)
+}
+
+pub fn get_bucket_inventory(ctx: &Ctx) -> Result<Response<Body>> {
+    let bucket = ctx.bucket()?;
+    let id = ctx.param("inventoryId").unwrap_or_default();
+    let doc =
+        bucket.configs.inventories.iter().find(|d| configs::inventory_id(d) == id).ok_or_else(no_such_inventory)?;
+    Ok(respond::xml(StatusCode::OK, doc.to_document()))
+}
+
+/// 100 to a page, by id; the continuation token is the id the next page starts at. A bucket
+/// without any answers NoSuchInventory, as OSS does.
+pub fn list_bucket_inventory(ctx: &Ctx) -> Result<Response<Body>> {
+    const PAGE: usize = 100;
+    let bucket = ctx.bucket()?;
+    let all = &bucket.configs.inventories;
+    if all.is_empty() {
+        return Err(no_such_inventory());
+    }
+    let token = ctx.param("continuation-token").filter(|t| !t.is_empty());
+    let from = token.map_or(0, |t| all.partition_point(|d| configs::inventory_id(d) < t));
+    let page = &all[from..all.len().min(from + PAGE)];
+    let next = all.get(from + PAGE).map(configs::inventory_id);
+    let mut root = Element::new("ListInventoryConfigurationsResult");
+    root.children.extend(page.iter().cloned());
+    root.children.push(Element::leaf("IsTruncated", next.is_some().to_string()));
+    if let Some(token) = token {
+        root.children.push(Element::leaf("ContinuationToken", token));
+    }
+    if let Some(next) = next {
+        root.children.push(Element::leaf("NextContinuationToken", next));
+    }
+    Ok(respond::xml(StatusCode::OK, root.to_document()))
+}
+
+pub async fn delete_bucket_inventory(ctx: &Ctx) -> Result<Response<Body>> {
+    let id = ctx.param("inventoryId").unwrap_or_default().to_owned();
+    update(ctx, move |c| c.inventories.retain(|d| configs::inventory_id(d) != id)).await?;
+    deleted()
+}
+
+pub async fn put_bucket_transfer_acceleration(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
+    let doc: TransferAccelerationConfiguration =
+        read_xml(ctx, body, "TransferAccelerationConfiguration", LIMIT).await?;
+    let enabled = configs::parse_bool(&doc.enabled, "Enabled")?;
+    update(ctx, move |c| c.transfer_acceleration = Some(enabled)).await?;
+    ok()
+}
+
+/// A bucket that never set it has no configuration to show.
+pub fn get_bucket_transfer_acceleration(ctx: &Ctx) -> Result<Response<Body>> {
+    let enabled = ctx.bucket()?.configs.transfer_acceleration;
+    let enabled = enabled.ok_or_else(|| OssError::new(Code::NoSuchTransferAccelerationConfiguration))?;
+    answer("TransferAccelerationConfiguration", &TransferAccelerationConfiguration { enabled: enabled.to_string() })
+}
+
+pub async fn put_bucket_resource_group(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
+    let doc: BucketResourceGroupConfiguration = read_xml(ctx, body, "BucketResourceGroupConfiguration", LIMIT).await?;
+    let group = configs::parse_resource_group(&doc.resource_group_id)?;
+    update(ctx, move |c| c.resource_group = Some(group)).await?;
+    ok()
+}
+
+pub fn get_bucket_resource_group(ctx: &Ctx) -> Result<Response<Body>> {
+    let group = configs::resource_group_of(ctx.bucket()?.as_ref());
+    answer("BucketResourceGroupConfiguration", &BucketResourceGroupConfiguration { resource_group_id: group })
+}
+
+pub async fn put_bucket_access_monitor(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
+    let doc: AccessMonitorConfiguration = read_xml(ctx, body, "AccessMonitorConfiguration", LIMIT).await?;
+    let enabled = configs::parse_access_monitor(&doc.status)?;
+    update(ctx, move |c| c.access_monitor = enabled).await?;
+    ok()
+}
+
+pub fn get_bucket_access_monitor(ctx: &Ctx) -> Result<Response<Body>> {
+    let status = configs::access_monitor_status(ctx.bucket()?.configs.access_monitor).to_owned();
+    answer("AccessMonitorConfiguration", &AccessMonitorConfiguration { status })
+}
+
+/// The emulator keeps no live channels (RTMP ingest is out of its scope), so the list is empty;
+/// SDK clean-up code lists them before deleting a bucket.
+pub fn list_live_channel(ctx: &Ctx) -> Result<Response<Body>> {
+    let max_keys = super::parse_max(ctx, "max-keys", 100, 1000)?;
+    let doc = ListLiveChannelResult {
+        prefix: ctx.param("prefix").unwrap_or_default().to_owned(),
+        marker: ctx.param("marker").unwrap_or_default().to_owned(),
+        max_keys,
+        is_truncated: false,
+        next_marker: String::new(),
+    };
+    answer("ListLiveChannelResult", &doc)
 }
 
 /// Counted live from the index (OSS updates its figures within the hour). Every version counts,

@@ -16,6 +16,9 @@ pub async fn put_bucket_lifecycle(ctx: &Ctx, body: RequestBody) -> Result<Respon
     let doc: LifecycleConfiguration = super::read_xml(ctx, body, "LifecycleConfiguration", 2 * 1024 * 1024).await?;
     let overlap = ctx.header("x-oss-allow-same-action-overlap").is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let rules = Lifecycle::parse(&doc, overlap)?;
+    if rules.uses_access_time() && !ctx.bucket()?.configs.access_monitor {
+        return Err(OssError::malformed_xml("IsAccessTime needs the bucket's access monitor enabled."));
+    }
     ctx.store().update_bucket(ctx.bucket_name(), move |meta| meta.lifecycle = Some(rules)).await?;
     Ok(respond::empty(StatusCode::OK))
 }

@@ -17,6 +17,8 @@ pub mod service;
 pub mod symlink;
 pub mod tagging;
 pub mod versioning;
+pub mod website;
+pub mod worm;
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -200,6 +202,25 @@ pub async fn dispatch(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
         E::PutBucketHttpsConfig { .. } => configs::put_bucket_https_config(ctx, body).await,
         E::GetBucketHttpsConfig { .. } => configs::get_bucket_https_config(ctx),
         E::GetBucketStat { .. } => configs::get_bucket_stat(ctx).await,
+        E::InitiateBucketWorm { .. } => worm::initiate_bucket_worm(ctx, body).await,
+        E::AbortBucketWorm { .. } => worm::abort_bucket_worm(ctx).await,
+        E::GetBucketWorm { .. } => worm::get_bucket_worm(ctx),
+        E::ExtendBucketWorm { .. } => worm::extend_bucket_worm(ctx, body).await,
+        E::CompleteBucketWorm { .. } => worm::complete_bucket_worm(ctx).await,
+        E::PutBucketWebsite { .. } => website::put_bucket_website(ctx, body).await,
+        E::GetBucketWebsite { .. } => website::get_bucket_website(ctx),
+        E::DeleteBucketWebsite { .. } => website::delete_bucket_website(ctx).await,
+        E::PutBucketInventory { .. } => configs::put_bucket_inventory(ctx, body).await,
+        E::GetBucketInventory { .. } => configs::get_bucket_inventory(ctx),
+        E::ListBucketInventory { .. } => configs::list_bucket_inventory(ctx),
+        E::DeleteBucketInventory { .. } => configs::delete_bucket_inventory(ctx).await,
+        E::PutBucketTransferAcceleration { .. } => configs::put_bucket_transfer_acceleration(ctx, body).await,
+        E::GetBucketTransferAcceleration { .. } => configs::get_bucket_transfer_acceleration(ctx),
+        E::PutBucketResourceGroup { .. } => configs::put_bucket_resource_group(ctx, body).await,
+        E::GetBucketResourceGroup { .. } => configs::get_bucket_resource_group(ctx),
+        E::PutBucketAccessMonitor { .. } => configs::put_bucket_access_monitor(ctx, body).await,
+        E::GetBucketAccessMonitor { .. } => configs::get_bucket_access_monitor(ctx),
+        E::ListLiveChannel { .. } => configs::list_live_channel(ctx),
         E::PutBucketPolicy { .. } => policy::put_bucket_policy(ctx, body).await,
         E::GetBucketPolicy { .. } => policy::get_bucket_policy(ctx),
         E::DeleteBucketPolicy { .. } => policy::delete_bucket_policy(ctx).await,
@@ -349,15 +370,20 @@ pub fn check_body_md5(ctx: &Ctx, body: &[u8]) -> Result<()> {
 
 /// Reads a small XML document whose root must be `root`, checked against `Content-MD5` when the
 /// request sent one: a wrong root or a document that does not fit the model is MalformedXML.
+/// A small body as text, its Content-MD5 checked: for documents kept as an element tree.
+pub async fn read_text(ctx: &Ctx, body: RequestBody, limit: usize) -> Result<String> {
+    let (body, _reserved) = read_small_body(ctx, body, limit).await?.into_parts();
+    check_body_md5(ctx, &body)?;
+    body_text(body)
+}
+
 pub async fn read_xml<T: serde::de::DeserializeOwned>(
     ctx: &Ctx,
     body: RequestBody,
     root: &str,
     limit: usize,
 ) -> Result<T> {
-    let (body, _reserved) = read_small_body(ctx, body, limit).await?.into_parts();
-    check_body_md5(ctx, &body)?;
-    let text = body_text(body)?;
+    let text = read_text(ctx, body, limit).await?;
     if oss_protocol::xml::root_name(&text).as_deref() != Some(root) {
         return Err(OssError::malformed_xml(format!("the root node is not named {root}.")));
     }

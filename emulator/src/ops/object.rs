@@ -84,7 +84,27 @@ const RESPONSE_OVERRIDES: &[(&str, &str)] = &[
 ];
 
 pub async fn get_object(ctx: &Ctx) -> Result<Response<Body>> {
-    let opened = super::symlink::follow(ctx, ctx.object().await?).await?;
+    let found = match ctx.object().await {
+        Err(missing) if missing.code == Code::NoSuchKey => match super::website::fallback(ctx).await? {
+            Some(super::website::Served::Response(resp)) => return Ok(resp),
+            Some(super::website::Served::Object(opened, status)) => {
+                let mut resp = send_object(ctx, *opened).await?;
+                if resp.status() == StatusCode::OK {
+                    *resp.status_mut() = status;
+                }
+                return Ok(resp);
+            }
+            None => return Err(missing),
+        },
+        other => other?,
+    };
+    send_object(ctx, found).await
+}
+
+/// GetObject's answer for an object found: through its symlink, under the request's conditions
+/// and range.
+async fn send_object(ctx: &Ctx, opened: crate::store::Opened) -> Result<Response<Body>> {
+    let opened = super::symlink::follow(ctx, opened).await?;
     let meta = &opened.meta;
     check_conditions(ctx, ["if-match", "if-none-match", "if-unmodified-since", "if-modified-since"], meta)?;
     super::restore::check_readable(meta, ctx.now_ms())?;
@@ -128,7 +148,13 @@ pub async fn head_object(ctx: &Ctx) -> Result<Response<Body>> {
 pub async fn get_object_meta(ctx: &Ctx) -> Result<Response<Body>> {
     let meta = ctx.object().await?.meta;
     let mut resp = respond::empty(StatusCode::OK);
-    super::set_version_header(&mut resp, ctx.bucket()?.as_ref(), &meta.version_id);
+    let bucket = ctx.bucket()?;
+    super::set_version_header(&mut resp, &bucket, &meta.version_id);
+    // [UNCONFIRMED] OSS records reads; the emulator does not write on every read, so the last
+    // access it reports is the last write.
+    if bucket.configs.access_monitor {
+        set_header(&mut resp, "x-oss-last-access-time", &super::http_date(meta.last_modified_ms));
+    }
     set_header(&mut resp, "etag", &meta.etag);
     set_header(&mut resp, "last-modified", &super::http_date(meta.last_modified_ms));
     set_header(&mut resp, "content-length", &meta.size.to_string());

@@ -8,6 +8,8 @@ use crate::access;
 use crate::body::Body;
 use crate::error::{Code, OssError, Result};
 use crate::respond;
+use crate::store::BucketMeta;
+use oss_protocol::headers::RESOURCE_GROUP_ID;
 
 pub fn extranet_endpoint(region: &str) -> String {
     format!("oss-{region}.aliyuncs.com")
@@ -24,12 +26,21 @@ pub fn list_buckets(ctx: &Ctx) -> Result<Response<Body>> {
     let prefix = ctx.param("prefix").unwrap_or_default();
     let marker = ctx.param("marker").unwrap_or_default();
     let max_keys = parse_max(ctx, "max-keys", 100, 1000)? as usize;
+    // Narrowed by a bucket tag (`tag-key`, with `tag-value` too) and by resource group.
+    let tag_key = ctx.param("tag-key").filter(|k| !k.is_empty());
+    let tag_value = ctx.param("tag-value");
+    let tagged = |m: &BucketMeta| {
+        tag_key.is_none_or(|k| m.tags.iter().any(|(tk, tv)| tk == k && tag_value.is_none_or(|v| v == tv)))
+    };
+    let group = ctx.header(RESOURCE_GROUP_ID).filter(|g| !g.is_empty());
+    let grouped = |m: &BucketMeta| group.is_none_or(|g| crate::configs::resource_group_of(m) == g);
     let mut owned: Vec<_> = ctx
         .state
         .store
         .buckets()
         .into_iter()
         .filter(|m| m.owner_id == account.id && m.name.starts_with(prefix) && m.name.as_str() > marker)
+        .filter(|m| tagged(m) && grouped(m))
         .collect();
     owned.sort_by(|a, b| a.name.cmp(&b.name));
     let truncated = owned.len() > max_keys;
@@ -54,6 +65,7 @@ pub fn list_buckets(ctx: &Ctx) -> Result<Response<Body>> {
                     name: m.name.clone(),
                     region: m.region.clone(),
                     storage_class: m.storage_class.to_string(),
+                    resource_group_id: Some(crate::configs::resource_group_of(m)),
                 })
                 .collect(),
         },

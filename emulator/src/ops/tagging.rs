@@ -27,7 +27,7 @@ const MAX_BUCKET_VALUE: usize = 128;
 
 /// The documented object tag characters: letters and digits (Unicode ones too: Chinese tags
 /// round-trip on real OSS), space and `+ - = . _ : /`.
-fn object_tag_char(c: char) -> bool {
+pub(crate) fn object_tag_char(c: char) -> bool {
     c.is_alphanumeric() || " +-=._:/".contains(c)
 }
 

@@ -11,7 +11,7 @@ use super::list::{common_prefix, validate_prefix};
 use super::object::owner_of;
 use super::{encode_if, iso, parse_max, Ctx};
 use crate::body::{Body, RequestBody};
-use crate::error::{OssError, Result};
+use crate::error::{Code, OssError, Result};
 use crate::respond;
 use crate::store::{ObjectMeta, Step};
 
@@ -27,7 +27,21 @@ pub async fn put_bucket_versioning(ctx: &Ctx, body: RequestBody) -> Result<Respo
             .parse::<VersioningStatus>()
             .map_err(|_| OssError::malformed_xml(format!("{raw} is not a valid versioning status.")))?,
     };
-    ctx.store().update_bucket(ctx.bucket_name(), move |meta| meta.versioning = Some(status)).await?;
+    let now = ctx.now_ms();
+    ctx.store()
+        .try_update_bucket(ctx.bucket_name(), move |meta| {
+            // Retention protects versions only while none can be overwritten in place, which a
+            // suspended bucket's `null` version is (EC 0012-00000006).
+            let retained = crate::worm::Worm::current(meta.configs.worm.as_ref(), now).is_some();
+            if retained && status == VersioningStatus::Suspended {
+                return Err(OssError::new(Code::InvalidRequest)
+                    .message("Versioning cannot be suspended on a bucket with a retention policy.")
+                    .ec("0012-00000006"));
+            }
+            meta.versioning = Some(status);
+            Ok(())
+        })
+        .await?;
     Ok(respond::empty(StatusCode::OK))
 }
 

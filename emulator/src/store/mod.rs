@@ -45,6 +45,7 @@ pub use model::{BlobId, BucketMeta, ObjectMeta, PartMeta, Placement, Restore, Re
 pub use reclaim::Pin;
 
 use crate::error::{Code, OssError, Result};
+use crate::worm::Worm;
 use reclaim::Reclaimer;
 use writer::{Batch, Writer};
 
@@ -483,17 +484,31 @@ impl Store {
     }
 
     pub async fn update_bucket(&self, name: &str, change: impl FnOnce(&mut BucketMeta) + Send + 'static) -> Result<()> {
+        self.try_update_bucket(name, move |meta| {
+            change(meta);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Changes a bucket's metadata in one commit, if `change` approves of what it finds: a
+    /// change that depends on the current state (a WORM policy's state) cannot race another.
+    pub async fn try_update_bucket<T: Send + 'static>(
+        &self,
+        name: &str,
+        change: impl FnOnce(&mut BucketMeta) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         let owned = name.to_owned();
-        let meta = self
+        let (meta, out) = self
             .write(move |b| {
                 let mut meta = index::require_bucket(b.conn, &owned)?;
-                change(&mut meta);
+                let out = change(&mut meta)?;
                 index::put_bucket(b.conn, &meta)?;
-                Ok(meta)
+                Ok((meta, out))
             })
             .await?;
         self.cache_bucket(meta);
-        Ok(())
+        Ok(out)
     }
 
     /// Deletes buckets with everything in them (all, or just `only`): the control API's reset.
@@ -745,11 +760,18 @@ pub struct Deleted {
 /// object, which must still exist. The bucket's versioning decides what becomes of the version
 /// that was current, and whether `meta` keeps the id it proposes.
 fn publish(b: &mut Batch<'_>, bucket: &str, meta: &mut ObjectMeta, fresh: bool, check: Check) -> Result<bool> {
-    let versioning = index::require_bucket(b.conn, bucket)?.versioning;
+    let owner = index::require_bucket(b.conn, bucket)?;
+    let versioning = owner.versioning;
     if versioning != Some(VersioningStatus::Enabled) {
         meta.version_id = VersionId::null();
     }
     let old = index::get_object(b.conn, bucket, &meta.key)?;
+    // Under retention an unversioned key may not be replaced (a versioned one keeps what it had).
+    let retained = old.as_ref().filter(|o| versioning.is_none() && !o.delete_marker);
+    if retained.is_some_and(|o| Worm::protects(owner.configs.worm.as_ref(), o.last_modified_ms, meta.last_modified_ms))
+    {
+        return Err(Worm::immutable());
+    }
     // A versioned bucket replaces nothing (OSS ignores x-oss-forbid-overwrite there), and a
     // delete marker is no object to protect.
     check(old.as_ref().filter(|o| versioning.is_none() && !o.delete_marker))?;
@@ -789,10 +811,17 @@ fn supersede(
 }
 
 /// One delete inside a commit: see [`Store::delete_objects`].
-fn delete_one(b: &mut Batch<'_>, bucket: &str, versioning: Option<VersioningStatus>, d: &Delete) -> Result<Deleted> {
+/// Under retention, nothing is removed for good while it is protected; a delete marker hides
+/// and removes nothing, so it is allowed.
+fn delete_one(b: &mut Batch<'_>, owner: &BucketMeta, d: &Delete) -> Result<Deleted> {
+    let (bucket, versioning) = (owner.name.as_str(), owner.versioning);
+    let protected = |m: &ObjectMeta| Worm::protects(owner.configs.worm.as_ref(), m.last_modified_ms, d.now_ms);
     let Some(wanted) = &d.version else {
         let Some(versioning) = versioning else {
             let old = index::get_object(b.conn, bucket, &d.key)?;
+            if old.as_ref().is_some_and(protected) {
+                return Err(Worm::immutable());
+            }
             if let Some(old) = &old {
                 index::delete_object_row(b.conn, bucket, &d.key)?;
                 index::drop_refs(b.conn, &old.segments, &mut b.freed)?;
@@ -816,6 +845,9 @@ fn delete_one(b: &mut Batch<'_>, bucket: &str, versioning: Option<VersioningStat
         // Nothing to remove is no error: the version is gone either way.
         return Ok(Deleted { existed: false, version_id: Some(wanted.clone()), delete_marker: false });
     };
+    if !removed.delete_marker && protected(&removed) {
+        return Err(Worm::immutable());
+    }
     match row {
         Row::Current => {
             index::delete_object_row(b.conn, bucket, &d.key)?;
@@ -942,8 +974,8 @@ impl Store {
     pub async fn delete_objects(&self, bucket: &str, deletes: Vec<Delete>) -> Result<Vec<Deleted>> {
         let bucket = bucket.to_owned();
         self.write(move |b| {
-            let versioning = index::require_bucket(b.conn, &bucket)?.versioning;
-            deletes.iter().map(|d| delete_one(b, &bucket, versioning, d)).collect()
+            let owner = index::require_bucket(b.conn, &bucket)?;
+            deletes.iter().map(|d| delete_one(b, &owner, d)).collect()
         })
         .await
     }

@@ -180,3 +180,63 @@ pub struct PolicyStatus {
     #[serde(rename = "IsPublic", default)]
     pub is_public: bool,
 }
+
+/// InitiateBucketWorm's body (ExtendBucketWorm's has the same shape under its own root).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WormRetention {
+    #[serde(rename = "RetentionPeriodInDays", default)]
+    pub retention_period_in_days: String,
+}
+
+/// GetBucketWorm's answer.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WormConfiguration {
+    #[serde(rename = "WormId")]
+    pub worm_id: String,
+    #[serde(rename = "State")]
+    pub state: String,
+    #[serde(rename = "RetentionPeriodInDays")]
+    pub retention_period_in_days: u32,
+    /// `2020-10-15T15:50:32`: no zone, no milliseconds, as OSS writes it.
+    #[serde(rename = "CreationDate")]
+    pub creation_date: String,
+    #[serde(rename = "ExpirationDate", default, skip_serializing_if = "Option::is_none")]
+    pub expiration_date: Option<String>,
+}
+
+/// Put/GetBucketTransferAcceleration.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransferAccelerationConfiguration {
+    #[serde(rename = "Enabled", default)]
+    pub enabled: String,
+}
+
+/// Put/GetBucketResourceGroup.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketResourceGroupConfiguration {
+    #[serde(rename = "ResourceGroupId", default)]
+    pub resource_group_id: String,
+}
+
+/// Put/GetBucketAccessMonitor: `Enabled` or `Disabled`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessMonitorConfiguration {
+    #[serde(rename = "Status", default)]
+    pub status: String,
+}
+
+/// ListLiveChannel's answer. The emulator keeps no channels (RTMP ingest is not emulated), so
+/// the list is always empty; the envelope is what SDKs read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListLiveChannelResult {
+    #[serde(rename = "Prefix", default)]
+    pub prefix: String,
+    #[serde(rename = "Marker", default)]
+    pub marker: String,
+    #[serde(rename = "MaxKeys", default)]
+    pub max_keys: u32,
+    #[serde(rename = "IsTruncated", default)]
+    pub is_truncated: bool,
+    #[serde(rename = "NextMarker", default)]
+    pub next_marker: String,
+}

@@ -1,0 +1,73 @@
+//! PutBucketWebsite, GetBucketWebsite, DeleteBucketWebsite, and serving the index and error
+//! documents in place of a missing key ([`crate::website`] decides which).
+
+use http::{Response, StatusCode};
+
+use super::{read_text, Ctx};
+use crate::body::{Body, RequestBody};
+use crate::error::{Code, OssError, Result};
+use crate::respond;
+use crate::store::Opened;
+use crate::website::{Fallback, Website};
+
+const LIMIT: usize = 64 * 1024;
+
+pub async fn put_bucket_website(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
+    let doc = crate::website::parse(&read_text(ctx, body, LIMIT).await?)?;
+    ctx.store().update_bucket(ctx.bucket_name(), move |meta| meta.configs.website = Some(doc)).await?;
+    Ok(respond::empty(StatusCode::OK))
+}
+
+pub fn get_bucket_website(ctx: &Ctx) -> Result<Response<Body>> {
+    let bucket = ctx.bucket()?;
+    let doc = bucket.configs.website.as_ref().ok_or_else(|| OssError::new(Code::NoSuchWebsiteConfiguration))?;
+    Ok(respond::xml(StatusCode::OK, doc.to_document()))
+}
+
+pub async fn delete_bucket_website(ctx: &Ctx) -> Result<Response<Body>> {
+    ctx.store().update_bucket(ctx.bucket_name(), |meta| meta.configs.website = None).await?;
+    Ok(respond::empty(StatusCode::NO_CONTENT))
+}
+
+/// What GetObject serves instead of NoSuchKey on a website bucket: an object to send with a
+/// status, or a finished redirect. `None` leaves the NoSuchKey standing.
+pub enum Served {
+    Object(Box<Opened>, StatusCode),
+    Response(Response<Body>),
+}
+
+pub async fn fallback(ctx: &Ctx) -> Result<Option<Served>> {
+    let bucket = ctx.bucket()?;
+    let Some(doc) = bucket.configs.website.as_ref() else { return Ok(None) };
+    if ctx.version().is_some() {
+        return Ok(None);
+    }
+    let website = Website::of(doc)?;
+    // The documents the decision may look at: the folder's index and the sub-folder's one.
+    let mut present = Vec::new();
+    for candidate in website.candidates(ctx.key()) {
+        if ctx.store().head(&bucket.name, &candidate, None).await?.is_some_and(|m| !m.delete_marker) {
+            present.push(candidate);
+        }
+    }
+    let anonymous = ctx.principal.account.is_none();
+    let Some(fallback) = website.fallback(ctx.key(), anonymous, |k| present.iter().any(|p| p == k)) else {
+        return Ok(None);
+    };
+    match fallback {
+        Fallback::Redirect(location) => {
+            let mut resp = respond::empty(StatusCode::FOUND);
+            respond::set_header(&mut resp, "location", &location);
+            Ok(Some(Served::Response(resp)))
+        }
+        Fallback::Serve { key, status } => {
+            let found = ctx.store().open_object(&bucket.name, &key, None, crate::store::PRELOAD_MAX).await?;
+            let Some(opened) = found.filter(|o| !o.meta.delete_marker) else { return Ok(None) };
+            // The documents are served as anyone may read them: an anonymous caller only gets
+            // what is public.
+            crate::access::may_read(&ctx.principal, &bucket, &opened.meta)?;
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND);
+            Ok(Some(Served::Object(Box::new(opened), status)))
+        }
+    }
+}
