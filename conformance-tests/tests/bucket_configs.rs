@@ -519,3 +519,53 @@ async fn a_bucket_without_live_channels_lists_none() {
     assert!(!list.is_truncated);
     assert_eq!(list.max_keys, 100);
 }
+
+#[tokio::test]
+async fn referer_lists_judge_anonymous_readers_only() {
+    let target = Target::start().await;
+    let client = target.client();
+    let bucket = target.bucket_with(&client, "hotlink", Some("public-read")).await;
+    put(&client, &bucket.name, "img.png", b"png").await;
+    let doc = RefererConfiguration {
+        allow_empty_referer: "false".into(),
+        // The whole referer is matched (its query dropped, by default): a path needs its `*`.
+        referer_list: RefererList { referers: strings(&["http://*.good.example/*"]) },
+        referer_blacklist: Some(RefererList { referers: strings(&["http://bad.good.example*"]) }),
+        ..RefererConfiguration::default()
+    };
+    client.put_bucket_referer(&bucket.name, &doc).await.unwrap();
+    let anonymous = target.anonymous();
+    let read = |referer: Option<&'static str>| {
+        let req = anonymous.request(Method::GET, Some(&bucket.name), Some("img.png"));
+        async move { req.header_opt("referer", referer).send_raw().await.unwrap() }
+    };
+    let denied = read(None).await.into_service_error();
+    assert_error(&denied, 403, "AccessDenied");
+    assert_eq!(denied.message, "You are denied by bucket referer policy.");
+    assert_eq!(read(Some("http://www.good.example/page?x=1")).await.status, 200);
+    assert_eq!(read(Some("http://bad.good.example/page")).await.status, 403);
+    assert_eq!(read(Some("http://elsewhere.example/")).await.status, 403);
+    assert_eq!(read(Some("http://www.good.example")).await.status, 403);
+    // A signed request is never referer-checked.
+    assert_eq!(conformance_tests::get_body(&client, &bucket.name, "img.png").await, b"png");
+}
+
+#[tokio::test]
+async fn default_encryption_applies_to_new_objects() {
+    let target = Target::start().await;
+    let client = target.client();
+    let bucket = target.bucket("ssedefault").await;
+    let rule = BucketEncryptionRule {
+        apply_by_default: ApplyServerSideEncryptionByDefault { sse_algorithm: "AES256".into(), ..Default::default() },
+    };
+    client.put_bucket_encryption(&bucket.name, &rule).await.unwrap();
+    let put = client.put_object(&bucket.name, "enc", b"x".to_vec(), &Default::default()).await.unwrap();
+    assert_eq!(put.headers.get("x-oss-server-side-encryption").and_then(|v| v.to_str().ok()), Some("AES256"));
+    let head = client.request(Method::HEAD, Some(&bucket.name), Some("enc")).send_raw().await.unwrap();
+    assert_eq!(head.header("x-oss-server-side-encryption"), Some("AES256"));
+    // An object's own request wins over the default.
+    let own = oss_client::PutObjectOptions { server_side_encryption: Some("SM4".into()), ..Default::default() };
+    client.put_object(&bucket.name, "sm4", b"x".to_vec(), &own).await.unwrap();
+    let head = client.request(Method::HEAD, Some(&bucket.name), Some("sm4")).send_raw().await.unwrap();
+    assert_eq!(head.header("x-oss-server-side-encryption"), Some("SM4"));
+}

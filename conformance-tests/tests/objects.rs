@@ -948,3 +948,33 @@ async fn common_headers_and_formats_on_every_answer() {
     assert_eq!(err.document.request_id, request_id);
     assert!(!err.document.host_id.is_empty(), "<HostId>");
 }
+
+/// `x-oss-traffic-limit` is a throttle: 100 KiB at the lowest cap (100 KiB/s) takes a second each
+/// way. Only lower bounds are asserted: a busy machine makes transfers slower, never faster.
+#[tokio::test]
+async fn a_traffic_limit_paces_uploads_and_downloads() {
+    let target = Target::start().await;
+    let client = target.client();
+    let bucket = target.bucket("traffic").await;
+    const LOWEST: u64 = 819_200;
+    for bad in [LOWEST - 1, 838_860_801] {
+        let opts = PutObjectOptions { traffic_limit: Some(bad), ..put_opts() };
+        let err = service_error(client.put_object(&bucket.name, "t", b"x".to_vec(), &opts).await);
+        assert_error(&err, 400, "InvalidArgument");
+        assert!(err.message.contains("819200(100KB/s)"), "{}", err.message);
+    }
+
+    let body = data(100 * 1024, 7);
+    let started = std::time::Instant::now();
+    let opts = PutObjectOptions { traffic_limit: Some(LOWEST), ..put_opts() };
+    client.put_object(&bucket.name, "t", body.clone(), &opts).await.unwrap();
+    let upload = started.elapsed();
+
+    let started = std::time::Instant::now();
+    let opts = GetObjectOptions { traffic_limit: Some(LOWEST), ..get_opts() };
+    let got = client.get_object(&bucket.name, "t", &opts).await.unwrap().into_inner().body;
+    let download = started.elapsed();
+    assert_eq!(&got[..], &body[..]);
+    let floor = Duration::from_millis(900);
+    assert!(upload >= floor && download >= floor, "upload {upload:?}, download {download:?}");
+}

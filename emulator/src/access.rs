@@ -173,6 +173,7 @@ async fn check(store: &Store, caller: &Caller<'_>, need: &Need<'_>, grant: &mut 
         Resource::Bucket(name) => {
             let bucket = lookup(store, name)?;
             check_region(&bucket, region)?;
+            check_referer(caller, &bucket, need.action)?;
             if !by_policy(caller, &bucket, need.action, None)? {
                 judge(principal, &bucket, None, rule(need.action, false))?;
             }
@@ -182,6 +183,7 @@ async fn check(store: &Store, caller: &Caller<'_>, need: &Need<'_>, grant: &mut 
         Resource::Object { bucket: name, key, version } => {
             let bucket = lookup(store, name)?;
             check_region(&bucket, region)?;
+            check_referer(caller, &bucket, need.action)?;
             let rule = rule(need.action, true);
             // The owner may do anything: the object is looked up only when its ACL decides. A
             // read keeps what it looked up (the handler serves that very version); a write only
@@ -226,6 +228,19 @@ async fn check(store: &Store, caller: &Caller<'_>, need: &Need<'_>, grant: &mut 
         }
     }
     Ok(())
+}
+
+/// Hotlink protection: only requests without an `Authorization` header (anonymous ones and
+/// presigned URLs, the owner's included) are judged by the bucket's referer lists. A preflight
+/// carries no credentials and is CORS's to answer.
+fn check_referer(caller: &Caller<'_>, bucket: &BucketMeta, action: Action) -> Result<()> {
+    use crate::auth::AuthKind;
+    let Some(referer) = &bucket.configs.referer else { return Ok(()) };
+    let by_url = matches!(caller.principal.kind, AuthKind::Anonymous | AuthKind::V1Presigned | AuthKind::V4Presigned);
+    if !by_url || action == Action::OptionObject || referer.allows(caller.context.referer) {
+        return Ok(());
+    }
+    Err(OssError::access_denied("You are denied by bucket referer policy."))
 }
 
 /// What the bucket's policy says of `action` on the bucket, or on `(key, versioned)` in it:

@@ -105,6 +105,32 @@ impl Referer {
         })
     }
 
+    /// Whether a request with this `Referer` header passes: a blacklist match is refused; a
+    /// non-empty whitelist must match, or the referer be empty where empty ones are allowed.
+    /// Patterns take `*` and `?`, and compare without regard to case (host names have none).
+    pub fn allows(&self, referer: Option<&str>) -> bool {
+        let referer = referer.map(str::trim).filter(|r| !r.is_empty());
+        let Some(referer) = referer else { return self.allow.is_empty() || self.allow_empty };
+        let mut seen = referer.to_lowercase();
+        if self.truncate_query_string {
+            seen.truncate(seen.find('?').unwrap_or(seen.len()));
+        }
+        if self.truncate_path == Some(true) {
+            let host_from = seen.find("://").map_or(0, |i| i + 3);
+            if let Some(slash) = seen[host_from..].find('/') {
+                seen.truncate(host_from + slash);
+            }
+        }
+        let matches = |pattern: &String| {
+            let pattern = pattern.to_lowercase();
+            crate::policy::glob(&pattern, &seen) || crate::policy::glob(&pattern, &referer.to_lowercase())
+        };
+        if self.block.iter().any(matches) {
+            return false;
+        }
+        self.allow.is_empty() || self.allow.iter().any(matches)
+    }
+
     pub fn to_xml(&self) -> RefererConfiguration {
         RefererConfiguration {
             allow_empty_referer: self.allow_empty.to_string(),
@@ -312,6 +338,28 @@ pub fn parse_resource_group(raw: &str) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn referers_are_judged_by_both_lists() {
+        let referer = |allow_empty, allow: &[&str], block: &[&str]| Referer {
+            allow_empty,
+            truncate_query_string: true,
+            truncate_path: None,
+            allow: allow.iter().map(|s| s.to_string()).collect(),
+            block: block.iter().map(|s| s.to_string()).collect(),
+        };
+        let open = Referer::open();
+        assert!(open.allows(None) && open.allows(Some("http://any.example")));
+        let list = referer(false, &["http://*.example.com", "https://a?.org"], &["http://bad.example.com*"]);
+        assert!(list.allows(Some("http://www.Example.com")));
+        assert!(list.allows(Some("https://ab.org?x=1")));
+        assert!(!list.allows(Some("https://abc.org")));
+        assert!(!list.allows(Some("http://bad.example.com/page")));
+        assert!(!list.allows(None));
+        assert!(referer(true, &["http://a"], &[]).allows(Some("")));
+        let blocked_only = referer(false, &[], &["*evil*"]);
+        assert!(blocked_only.allows(None) && !blocked_only.allows(Some("http://evil.example")));
+    }
 
     #[test]
     fn encryption_rules_follow_the_algorithm() {

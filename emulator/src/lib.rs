@@ -35,6 +35,7 @@ mod route;
 pub mod seed;
 mod server;
 mod store;
+mod throttle;
 pub mod tls;
 mod website;
 mod worm;

@@ -40,6 +40,9 @@ pub struct PutObjectOptions {
     pub server_side_encryption: Option<String>,
     /// `x-oss-tagging`, already URL-encoded (`k=v&k2=v2`).
     pub tagging: Option<String>,
+    /// `x-oss-traffic-limit`: the upload's bandwidth cap in bits per second (819200 to
+    /// 838860800).
+    pub traffic_limit: Option<u64>,
     /// Anything else, sent and signed as given.
     pub headers: Vec<(String, String)>,
 }
@@ -73,7 +76,8 @@ impl PutObjectOptions {
             .header_opt(h::STORAGE_CLASS, self.storage_class.clone())
             .header_opt(h::FORBID_OVERWRITE, self.forbid_overwrite.map(|b| b.to_string()))
             .header_opt(h::SERVER_SIDE_ENCRYPTION, self.server_side_encryption.clone())
-            .header_opt(h::TAGGING, self.tagging.clone());
+            .header_opt(h::TAGGING, self.tagging.clone())
+            .header_opt(h::TRAFFIC_LIMIT, self.traffic_limit.map(|b| b.to_string()));
         for (n, v) in &self.metadata {
             req = req.header(meta_header(n), v.clone());
         }
@@ -119,6 +123,8 @@ pub struct GetObjectOptions {
     pub response_content_disposition: Option<String>,
     pub response_content_encoding: Option<String>,
     pub version_id: Option<String>,
+    /// `x-oss-traffic-limit`: the download's bandwidth cap in bits per second.
+    pub traffic_limit: Option<u64>,
     pub headers: Vec<(String, String)>,
     pub query: Vec<(String, String)>,
 }
@@ -147,7 +153,8 @@ impl GetObjectOptions {
             .header_opt("if-match", self.if_match.clone())
             .header_opt("if-none-match", self.if_none_match.clone())
             .header_opt("if-modified-since", self.if_modified_since.map(format_http_date))
-            .header_opt("if-unmodified-since", self.if_unmodified_since.map(format_http_date));
+            .header_opt("if-unmodified-since", self.if_unmodified_since.map(format_http_date))
+            .header_opt(h::TRAFFIC_LIMIT, self.traffic_limit.map(|b| b.to_string()));
         for (n, v) in &self.query {
             req = req.query(n.clone(), v.clone());
         }

@@ -120,8 +120,9 @@ pub async fn copy_object(ctx: &Ctx, source: &CopySource) -> Result<Response<Body
     meta.storage_class = requested_class.unwrap_or(src.meta.storage_class);
     // A copy is a new object: an archived one starts frozen, whatever the source's restore.
     meta.restore = None;
-    // Encryption is never copied: the target is encrypted only if this request asks.
-    meta.sse = sse;
+    // Encryption is never copied: the target is encrypted as this request asks, or else as the
+    // target bucket's default encryption says.
+    meta.sse = template.sse.clone();
     meta.sse_key_id = if meta.sse.is_some() { template.sse_key_id } else { None };
     meta.sse_data_encryption = if meta.sse.is_some() { template.sse_data_encryption } else { None };
     meta.tags = if replace_tags { super::tagging::header_tags(ctx)? } else { src.meta.tags.clone() };
@@ -132,6 +133,7 @@ pub async fn copy_object(ctx: &Ctx, source: &CopySource) -> Result<Response<Body
     meta.version_id = ctx.new_version_id();
     let check = overwrite_check(ctx.forbid_overwrite());
     let stored = ctx.store().copy_object(&bucket.name, meta, &source.key, check).await?;
+    ctx.pace_copy(stored.size).await?;
     let source_version = src.meta.version_id.clone();
     drop(src);
     let result = CopyObjectResult { etag: stored.etag.clone(), last_modified: iso(stored.last_modified_ms) };
@@ -209,6 +211,7 @@ pub async fn upload_part_copy(
     let source_version = src.meta.version_id.clone();
     let part = ctx.store().put_part(ctx.bucket_name(), &upload.upload_id, part, shared).await?;
     drop(src);
+    ctx.pace_copy(part.size).await?;
     let result = CopyPartResult { last_modified: iso(part.last_modified_ms), etag: part.etag.clone() };
     let mut resp = respond::xml(StatusCode::OK, xml::to_xml("CopyPartResult", &result));
     part_response(&upload, &part, &mut resp);

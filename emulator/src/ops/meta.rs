@@ -36,13 +36,21 @@ pub fn object_template(ctx: &Ctx, key: &str, bucket: &BucketMeta) -> Result<Obje
             headers.push(((*name).to_owned(), v.to_owned()));
         }
     }
-    let sse = server_side_encryption(ctx)?;
-    let sse_key_id = match (sse.as_deref(), ctx.header(SERVER_SIDE_ENCRYPTION_KEY_ID)) {
+    let mut sse = server_side_encryption(ctx)?;
+    // Without its own, a new object gets the bucket's default encryption (and says so on every
+    // answer, as OSS's do).
+    let default = bucket.configs.encryption.as_ref().filter(|_| sse.is_none());
+    if let Some(rule) = default {
+        sse = Some(rule.sse_algorithm.clone());
+    }
+    let key_header = default.map_or(ctx.header(SERVER_SIDE_ENCRYPTION_KEY_ID), |r| r.kms_master_key_id.as_deref());
+    let sse_key_id = match (sse.as_deref(), key_header) {
         (Some("KMS"), Some(id)) if !id.is_empty() => Some(id.to_owned()),
         (Some("KMS"), _) => Some(default_kms_key_id(&bucket.owner_id)),
         (_, id) => id.map(str::to_owned),
     };
-    let sse_data_encryption = match ctx.header(SERVER_SIDE_DATA_ENCRYPTION) {
+    let data_header = default.map_or(ctx.header(SERVER_SIDE_DATA_ENCRYPTION), |r| r.kms_data_encryption.as_deref());
+    let sse_data_encryption = match data_header {
         None => None,
         Some("SM4") if sse.as_deref() == Some("KMS") => Some("SM4".to_owned()),
         Some(v) => {

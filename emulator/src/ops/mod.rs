@@ -117,6 +117,19 @@ impl Ctx {
         self.header(oss_protocol::headers::FORBID_OVERWRITE).is_some_and(|v| v.eq_ignore_ascii_case("true"))
     }
 
+    /// The bandwidth cap the request asks for, validated.
+    pub fn traffic_limit(&self) -> Result<Option<crate::throttle::TrafficLimit>> {
+        crate::throttle::TrafficLimit::requested(&self.headers, &self.query)
+    }
+
+    /// Holds a server-side copy of `bytes` for as long as the request's cap says it takes.
+    pub async fn pace_copy(&self, bytes: u64) -> Result<()> {
+        if let Some(limit) = self.traffic_limit()? {
+            tokio::time::sleep(limit.duration_of(bytes)).await;
+        }
+        Ok(())
+    }
+
     pub fn now_ms(&self) -> i64 {
         to_ms(self.now)
     }
@@ -130,8 +143,31 @@ pub fn set_version_header(resp: &mut Response<Body>, bucket: &BucketMeta, versio
     }
 }
 
-/// Runs the endpoint's handler: one arm per OSS operation.
+/// Runs the endpoint's handler, paced by `x-oss-traffic-limit` where OSS honours it: the upload
+/// is read, the download written, no faster than the cap (copies wait in their handlers).
 pub async fn dispatch(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
+    use crate::endpoint::Operation as O;
+    use http_body_util::BodyExt;
+    let operation = ctx.endpoint.operation();
+    let limit = match operation {
+        O::PutObject | O::AppendObject | O::UploadPart | O::GetObject | O::CopyObject | O::UploadPartCopy => {
+            ctx.traffic_limit()?
+        }
+        _ => None,
+    };
+    let body = match limit {
+        Some(limit) if operation != O::GetObject => crate::throttle::paced(body, limit).boxed_unsync(),
+        _ => body,
+    };
+    let resp = handle(ctx, body).await?;
+    Ok(match limit {
+        Some(limit) if operation == O::GetObject => resp.map(|b| crate::throttle::paced(b, limit).boxed_unsync()),
+        _ => resp,
+    })
+}
+
+/// One arm per OSS operation.
+async fn handle(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
     use Endpoint as E;
     match &ctx.endpoint {
         E::ListBuckets => service::list_buckets(ctx),
