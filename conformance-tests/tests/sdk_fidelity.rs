@@ -151,11 +151,11 @@ async fn unimplemented_sub_resources_come_after_signature_and_bucket_checks() {
     put(&client, b.name(), "k", b"kept").await;
     let missing = target.bucket_name("fid-ni-gone");
     for (method, sub) in [
-        (Method::GET, "accessmonitor"),
+        (Method::GET, "qos"),
         (Method::PUT, "bucketArchiveDirectRead"),
         (Method::PUT, "overwriteConfig"),
         (Method::POST, "cors"),
-        (Method::DELETE, "website"),
+        (Method::DELETE, "replication"),
     ] {
         let err = send(client.request(method.clone(), Some(b.name()), None).query(sub, "")).await.into_service_error();
         assert_error(&err, 400, "NotImplemented");
