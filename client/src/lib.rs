@@ -72,11 +72,12 @@ pub use copy::{CopyOptions, CopyOutput};
 pub use error::{Error, ErrorKind, ErrorSource, ServiceError};
 pub use ops::copy_source;
 pub use ops::{
-    complete_part, content_md5, AppendObjectResult, CompleteMultipartUploadOptions, CopyObjectRequest,
-    DeleteObjectResult, GetObjectOptions, GetObjectResult, InitiateMultipartUploadOptions, ListBucketsOptions,
-    ListMultipartUploadsOptions, ListObjectVersionsOptions, ListObjectsOptions, ListObjectsV2Options, ListPartsOptions,
-    ObjectMeta, ObjectStream, Output, Preflight, PutObjectOptions, PutObjectResult, RestoreOptions, RestoreResult,
-    RestoreStatus, SymlinkInfo, UploadPartCopyRequest, UploadPartOptions, UploadPartResult,
+    complete_part, content_md5, AppendObjectResult, Callback, CallbackBodyType, CompleteMultipartUploadOptions,
+    CopyObjectRequest, DeleteObjectResult, GetObjectOptions, GetObjectResult, InitiateMultipartUploadOptions,
+    ListBucketsOptions, ListMultipartUploadsOptions, ListObjectVersionsOptions, ListObjectsOptions,
+    ListObjectsV2Options, ListPartsOptions, ObjectMeta, ObjectStream, Output, Preflight, PutObjectOptions,
+    PutObjectResult, RestoreOptions, RestoreResult, RestoreStatus, SymlinkInfo, UploadPartCopyRequest,
+    UploadPartOptions, UploadPartResult,
 };
 pub use parts::{Progress, ProgressFn};
 pub use path::ObjectPath;

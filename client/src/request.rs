@@ -479,7 +479,9 @@ impl PreparedRequest {
 
     pub async fn send(self) -> Result<Response, Error> {
         let response = self.send_raw().await?;
-        if response.status.is_success() {
+        // 203 is how OSS says an upload's callback failed (CallbackFailed, the object stored):
+        // an error the caller must see, with the upload's headers kept in it.
+        if response.status.is_success() && response.status != StatusCode::NON_AUTHORITATIVE_INFORMATION {
             Ok(response)
         } else {
             Err(ServiceError::from_parts(response.status, response.headers, response.body).into())

@@ -284,14 +284,14 @@ async fn unimplemented_sub_resources_are_not_implemented() {
     let bucket = target.bucket("notimpl").await;
     let client = target.client();
     put(&client, &bucket.name, "k", b"x").await;
-    for (key, sub) in [(None, "replication"), (None, "qos"), (Some("k"), "callback")] {
+    for (key, sub) in [(None, "replication"), (None, "qos"), (Some("k"), "x-oss-async-process")] {
         for method in [Method::GET, Method::PUT] {
             let resp =
                 client.request(method.clone(), Some(&bucket.name), key).query(sub, "").send_raw().await.expect("send");
             assert_error(&resp.into_service_error(), 400, "NotImplemented");
         }
     }
-    // The object was not overwritten by the PUT ?callback.
+    // The object was not overwritten by the PUT ?x-oss-async-process.
     assert_eq!(get_body(&client, &bucket.name, "k").await, b"x");
 }
 

@@ -328,6 +328,10 @@ pub struct Config {
     pub fault_sets: std::collections::BTreeMap<String, Vec<crate::fault::FaultRule>>,
     /// HTTPS on every listener (`[tls]`: `cert` and `key`, or `self_signed = true`).
     pub tls: crate::tls::TlsConfig,
+    /// Hosts upload callbacks may reach besides loopback addresses (`localhost`, 127.0.0.0/8,
+    /// `::1`), which are always allowed: no request can make the emulator reach the network
+    /// unless listed here.
+    pub callback_hosts: Vec<String>,
 }
 
 impl Default for Config {
@@ -353,6 +357,7 @@ impl Default for Config {
             faults: Vec::new(),
             fault_sets: std::collections::BTreeMap::new(),
             tls: crate::tls::TlsConfig::default(),
+            callback_hosts: Vec::new(),
         }
     }
 }

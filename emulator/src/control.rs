@@ -22,6 +22,7 @@
 //! | `GET /_emulator/buckets/<b>/object/content?key=` | its bytes (`download=1`: as attachment) |
 //! | `GET /_emulator/buckets/<b>/uploads` | multipart uploads in flight with their parts  |
 //! | `GET /_emulator/ui/`                 | the web console ([`crate::console`])          |
+//! | `GET /_emulator/callback/public-key.pem` | the key upload callbacks are signed with (no token) |
 //!
 //! The bucket and object changes run as OSS requests of the bucket owner's account through the
 //! normal pipeline ([`crate::server::handle_console`]), so they are journaled and fault rules
@@ -121,6 +122,17 @@ pub async fn handle(state: &Arc<State>, listener_region: &str, req: Request<Inco
     // The console's pages do their own admission: without the token they answer a login form.
     if raw_path == "ui" || raw_path.starts_with("ui/") {
         return crate::console::serve(state, req).await;
+    }
+    // Callback servers verify the emulator's signatures with this key; they hold no admin token.
+    if req.uri().path() == crate::callback::PUBLIC_KEY_PATH {
+        return match crate::callback::public_key_pem().await {
+            Ok(pem) => {
+                let mut resp = Response::new(body::full(pem));
+                crate::respond::set_header(&mut resp, "content-type", "application/x-pem-file");
+                resp
+            }
+            Err(_) => json_response(StatusCode::INTERNAL_SERVER_ERROR, &json!({ "error": "no callback key" })),
+        };
     }
     if let Err(refused) = crate::console::admit(state, req.method(), req.headers()) {
         return refused.into_response();

@@ -642,7 +642,6 @@ const UNIMPLEMENTED: &[&str] = &[
     "accessPoint",
     "asyncFetch",
     "bucketArchiveDirectRead",
-    "callback",
     "cname",
     "comp",
     "dataRedundancyTransition",

@@ -17,6 +17,7 @@
 mod access;
 mod auth;
 mod body;
+mod callback;
 pub mod clock;
 pub mod config;
 mod configs;

@@ -58,6 +58,9 @@ struct Cli {
     /// Extra host name meaning path-style addressing; <bucket>.<name> is virtual-hosted (repeatable)
     #[arg(long = "host-name", env = "OSS_EMULATOR_HOST_NAME", value_delimiter = ',')]
     host_name: Vec<String>,
+    /// A host upload callbacks may reach besides loopback addresses (repeatable)
+    #[arg(long = "callback-allow", env = "OSS_EMULATOR_CALLBACK_ALLOW", value_delimiter = ',')]
+    callback_allow: Vec<String>,
     /// Minimum size of every multipart part but the last, bytes [default: 102400]
     #[arg(long, env = "OSS_EMULATOR_MIN_PART_SIZE")]
     min_part_size: Option<u64>,
@@ -153,6 +156,7 @@ impl Cli {
             config.tls = oss_emulator::tls::TlsConfig { self_signed: true, ..Default::default() };
         }
         config.host_names.extend(self.host_name);
+        config.callback_hosts.extend(self.callback_allow);
         if self.seed.is_some() {
             config.seed = self.seed;
         }

@@ -45,3 +45,5 @@ pub const WORM_ID: &str = "x-oss-worm-id";
 pub const RESOURCE_GROUP_ID: &str = "x-oss-resource-group-id";
 /// A bandwidth cap for one transfer, in bits per second.
 pub const TRAFFIC_LIMIT: &str = "x-oss-traffic-limit";
+pub const CALLBACK: &str = "x-oss-callback";
+pub const CALLBACK_VAR: &str = "x-oss-callback-var";

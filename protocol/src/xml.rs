@@ -653,6 +653,10 @@ pub struct CompleteMultipartUploadResult {
     pub key: String,
     #[serde(rename = "ETag", default)]
     pub etag: String,
+    /// The callback server's JSON, which replaces this document on the wire when the upload
+    /// asked for a callback (the other members then come from the answer's headers).
+    #[serde(skip)]
+    pub callback_answer: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 
 mod append;
 mod bucket;
+mod callback;
 mod configs;
 mod lifecycle;
 mod multipart;
@@ -31,6 +32,7 @@ use crate::request::{header_str, header_u64, Response};
 
 pub use append::{AppendObjectResult, SymlinkInfo};
 pub use bucket::ListBucketsOptions;
+pub use callback::{Callback, CallbackBodyType};
 pub use configs::Preflight;
 pub use multipart::{
     complete_part, CompleteMultipartUploadOptions, InitiateMultipartUploadOptions, ListMultipartUploadsOptions,

@@ -12,7 +12,8 @@ use oss_protocol::xml::{
 };
 use reqwest::Method;
 
-use super::object::{apply_headers, copy_conditions, copy_source, PutObjectOptions};
+use super::callback::Callback;
+use super::object::{apply_headers, callback_answer, copy_conditions, copy_source, PutObjectOptions};
 use super::{check_crc, content_md5, empty, is_url_encoded, url_decode, CrcTap, Output};
 use crate::client::Client;
 use crate::error::Error;
@@ -103,6 +104,8 @@ pub struct CompleteMultipartUploadOptions {
     pub object_acl: Option<String>,
     /// Send the body's Content-MD5 (as ali-oss does).
     pub content_md5: bool,
+    /// An upload callback; its server's JSON is then the result's `callback_answer`.
+    pub callback: Option<Callback>,
     pub headers: Vec<(String, String)>,
 }
 
@@ -146,6 +149,13 @@ impl Client {
         key: &str,
         opts: &InitiateMultipartUploadOptions,
     ) -> Result<Output<InitiateMultipartUploadResult>, Error> {
+        if opts.object.callback.is_some() {
+            // OSS calls back when the object exists, so the callback belongs to Complete; sent
+            // at Initiate it would be ignored and the caller would wait for a call that never comes.
+            return Err(Error::usage(
+                "an upload callback is given to CompleteMultipartUpload (CompleteMultipartUploadOptions::callback), not to InitiateMultipartUpload; multipart uploads (upload_file, upload_reader) cannot carry one",
+            ));
+        }
         let mut req = self.request(Method::POST, Some(bucket), Some(key)).query("uploads", "");
         if opts.sequential {
             req = req.query("sequential", "");
@@ -254,15 +264,25 @@ impl Client {
         upload_id: &str,
         opts: &CompleteMultipartUploadOptions,
     ) -> RequestBuilder {
-        self.request(Method::POST, Some(bucket), Some(key))
+        let req = self
+            .request(Method::POST, Some(bucket), Some(key))
             .query("uploadId", upload_id)
             .query_opt("encoding-type", opts.encoding_type.clone())
             .header_opt(h::FORBID_OVERWRITE, opts.forbid_overwrite.map(|b| b.to_string()))
-            .header_opt(h::OBJECT_ACL, opts.object_acl.clone())
+            .header_opt(h::OBJECT_ACL, opts.object_acl.clone());
+        match &opts.callback {
+            Some(callback) => callback.apply(req),
+            None => req,
+        }
     }
 
     async fn finish_complete(&self, req: RequestBuilder) -> Result<Output<CompleteMultipartUploadResult>, Error> {
         let resp = req.send().await?;
+        if let Some(answer) = callback_answer(&resp) {
+            let etag = resp.header("etag").unwrap_or_default().to_owned();
+            let data = CompleteMultipartUploadResult { etag, callback_answer: Some(answer), ..Default::default() };
+            return Ok(Output::from_response(resp, data));
+        }
         let mut data: CompleteMultipartUploadResult = resp.xml("CompleteMultipartUploadResult")?;
         if is_url_encoded(&data.encoding_type) {
             url_decode(&mut data.key);

@@ -14,11 +14,12 @@ use oss_protocol::xml::{
 };
 use reqwest::Method;
 
+use super::callback::Callback;
 use super::versioning::DeleteObjectResult;
 use super::{check_crc, content_md5, empty, is_url_encoded, url_decode, url_decode_opt, CrcTap, ObjectMeta, Output};
 use crate::client::Client;
 use crate::error::Error;
-use crate::request::{header_str, header_u64, RequestBuilder, StreamingResponse};
+use crate::request::{header_str, header_u64, RequestBuilder, Response, StreamingResponse};
 
 /// Headers of PutObject (and the object-creating part of other operations).
 #[derive(Debug, Clone, Default)]
@@ -43,6 +44,8 @@ pub struct PutObjectOptions {
     /// `x-oss-traffic-limit`: the upload's bandwidth cap in bits per second (819200 to
     /// 838860800).
     pub traffic_limit: Option<u64>,
+    /// An upload callback (PutObject and, given at Complete, multipart uploads).
+    pub callback: Option<Callback>,
     /// Anything else, sent and signed as given.
     pub headers: Vec<(String, String)>,
 }
@@ -81,6 +84,9 @@ impl PutObjectOptions {
         for (n, v) in &self.metadata {
             req = req.header(meta_header(n), v.clone());
         }
+        if let Some(callback) = &self.callback {
+            req = callback.apply(req);
+        }
         apply_headers(req, &self.headers)
     }
 }
@@ -92,17 +98,27 @@ pub struct PutObjectResult {
     pub crc64: Option<u64>,
     pub content_md5: Option<String>,
     pub version_id: Option<String>,
+    /// The callback server's JSON, when the upload asked for a callback.
+    pub callback_answer: Option<String>,
 }
 
 impl PutObjectResult {
-    fn from_headers(status: StatusCode, headers: &HeaderMap) -> Result<Self, Error> {
+    fn from_response(resp: &Response) -> Result<Self, Error> {
+        let headers = &resp.headers;
         Ok(PutObjectResult {
             etag: header_str(headers, "etag").map(str::to_owned),
-            crc64: header_u64(status, headers, h::HASH_CRC64ECMA)?,
+            crc64: header_u64(resp.status, headers, h::HASH_CRC64ECMA)?,
             content_md5: header_str(headers, "content-md5").map(str::to_owned),
             version_id: header_str(headers, "x-oss-version-id").map(str::to_owned),
+            callback_answer: callback_answer(resp),
         })
     }
+}
+
+/// The body of an upload's answer when a callback server wrote it.
+pub(crate) fn callback_answer(resp: &Response) -> Option<String> {
+    let json = resp.header("content-type").is_some_and(|t| t.starts_with("application/json"));
+    json.then(|| String::from_utf8_lossy(&resp.body).into_owned())
 }
 
 /// GetObject / HeadObject request options.
@@ -331,7 +347,7 @@ impl Client {
         if let Some(crc) = client_crc {
             check_crc("put object", crc, resp.status, &resp.headers)?;
         }
-        let data = PutObjectResult::from_headers(resp.status, &resp.headers)?;
+        let data = PutObjectResult::from_response(&resp)?;
         Ok(Output::from_response(resp, data))
     }
 
@@ -358,7 +374,7 @@ impl Client {
         if self.config().verify_crc {
             check_crc("put object", crc.finish(), resp.status, &resp.headers)?;
         }
-        let data = PutObjectResult::from_headers(resp.status, &resp.headers)?;
+        let data = PutObjectResult::from_response(&resp)?;
         Ok(Output::from_response(resp, data))
     }
 

@@ -191,7 +191,6 @@ fn unimplemented_sub_resources_are_not_plain_requests() {
         "PUT /b/k?website",
         "PUT /b?bucketArchiveDirectRead",
         "PUT /b?overwriteConfig",
-        "PUT /b/k?callback=e30",
         "POST /b?cors",
         "GET /?publicAccessBlock",
         "POST /b",

@@ -3,6 +3,7 @@
 
 pub mod append;
 pub mod bucket;
+pub mod callback;
 pub mod configs;
 pub mod copy;
 pub mod cors;

@@ -229,6 +229,7 @@ fn assemble(
 pub async fn complete_multipart_upload(ctx: &Ctx, upload_id: &UploadId, body: RequestBody) -> Result<Response<Body>> {
     let upload = target_upload(ctx, upload_id).await?;
     refuse_encryption_headers(ctx, "CompleteMultipartUpload")?;
+    let callback = super::callback::requested(ctx)?;
     let (body, _reserved) = read_small_body(ctx, body, MAX_COMPLETE_BODY).await?.into_parts();
     let requested = requested_parts(ctx, body)?;
     // Complete accepts an object ACL of its own, which wins over the one given at Initiate.
@@ -265,13 +266,14 @@ pub async fn complete_multipart_upload(ctx: &Ctx, upload_id: &UploadId, body: Re
         bucket: bucket.name.clone(),
         key: encode_if(url, key),
         etag: stored.etag.clone(),
+        callback_answer: None,
     };
     let mut resp = respond::xml(StatusCode::OK, xml::to_xml("CompleteMultipartUploadResult", &result));
     super::set_version_header(&mut resp, &bucket, &stored.version_id);
     set_header(&mut resp, "etag", &stored.etag);
     set_header(&mut resp, HASH_CRC64ECMA, &stored.crc64.to_string());
     write_sse_headers(&mut resp, &stored);
-    Ok(resp)
+    super::callback::answer(ctx, callback, &stored, resp).await
 }
 
 pub async fn abort_multipart_upload(ctx: &Ctx, upload_id: &UploadId) -> Result<Response<Body>> {

@@ -43,6 +43,7 @@ pub async fn put_object(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
     if let Some((_, name)) = UNSUPPORTED_PUT_HEADERS.iter().find(|(h, _)| ctx.headers.contains_key(*h)) {
         return Err(OssError::new(Code::NotImplemented).with("Header", *name).ec("0017-00000245"));
     }
+    let callback = super::callback::requested(ctx)?;
     let mut meta = object_template(ctx, &key, &bucket)?;
     meta.set_default_header("content-type", DEFAULT_CONTENT_TYPE);
     let declared = require_length(ctx)?;
@@ -71,7 +72,7 @@ pub async fn put_object(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
         set_header(&mut resp, "content-md5", md5);
     }
     write_sse_headers(&mut resp, &stored);
-    Ok(resp)
+    super::callback::answer(ctx, callback, &stored, resp).await
 }
 
 const RESPONSE_OVERRIDES: &[(&str, &str)] = &[
