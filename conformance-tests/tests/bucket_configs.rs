@@ -316,6 +316,35 @@ async fn public_access_block_round_trips_and_stops_public_acls() {
     assert_eq!(anonymous.get_object(&bucket.name, "k", &Default::default()).await.unwrap().body, "public");
 }
 
+/// The account-level block stands over every bucket of the account, whatever the bucket's own
+/// setting says, and leaves other accounts' buckets alone.
+#[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "blocks public access for the whole account, under every other test")]
+async fn the_account_level_public_access_block_stops_every_buckets_public_acls() {
+    let target = Target::start().await;
+    let client = target.client();
+    let block = |on: &str| PublicAccessBlockConfiguration { block_public_access: on.into() };
+    assert_eq!(client.get_public_access_block().await.unwrap().block_public_access, "false");
+    let bucket = target.bucket("pabacct").await;
+    client.put_bucket_public_access_block(&bucket.name, &block("false")).await.unwrap();
+    client.put_bucket_acl(&bucket.name, "public-read").await.unwrap();
+    put(&client, &bucket.name, "k", b"public").await;
+    let anonymous = target.anonymous();
+    assert_eq!(anonymous.get_object(&bucket.name, "k", &Default::default()).await.unwrap().body, "public");
+
+    assert_eq!(client.put_public_access_block(&block("true")).await.unwrap().status, 200);
+    assert_eq!(client.get_public_access_block().await.unwrap().block_public_access, "true");
+    assert_eq!(client.get_bucket_public_access_block(&bucket.name).await.unwrap().block_public_access, "false");
+    let err = service_error(anonymous.get_object(&bucket.name, "k", &Default::default()).await);
+    assert_error(&err, 403, "AccessDenied");
+    let err = service_error(anonymous.get_public_access_block().await);
+    assert_error(&err, 403, "AccessDenied");
+
+    assert_eq!(client.delete_public_access_block().await.unwrap().status, 204);
+    assert_eq!(client.get_public_access_block().await.unwrap().block_public_access, "false");
+    assert_eq!(anonymous.get_object(&bucket.name, "k", &Default::default()).await.unwrap().body, "public");
+}
+
 #[tokio::test]
 async fn https_config_needs_a_known_tls_version() {
     let target = Target::start().await;
@@ -435,6 +464,32 @@ async fn a_website_serves_sub_folder_indexes_and_the_error_document() {
     assert_eq!(&browser.body[..], b"missing");
     let signed = client.get_object(&bucket.name, "nope", &Default::default()).await;
     assert_error(&service_error(signed), 404, "NoSuchKey");
+}
+
+/// The bucket's root, asked for by a browser, is the site's home page; signed callers and any
+/// request with listing parameters keep ListObjects.
+#[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "the home page is served on the website domain")]
+async fn an_anonymous_get_of_a_website_buckets_root_serves_the_home_page() {
+    let target = Target::start().await;
+    let client = target.client();
+    let bucket = target.bucket("site3").await;
+    client.put_bucket_website(&bucket.name, &website("index.html", "404.html")).await.unwrap();
+    let anonymous = target.anonymous();
+    let home = || anonymous.request(Method::GET, Some(&bucket.name), None).send_raw();
+
+    // The bucket is private: the page is served only once the index document itself is public.
+    put(&client, &bucket.name, "index.html", b"<h1>home</h1>").await;
+    assert_error(&home().await.unwrap().into_service_error(), 403, "AccessDenied");
+    client.put_object_acl(&bucket.name, "index.html", "public-read", None).await.unwrap();
+    let page = home().await.unwrap();
+    assert_eq!((page.status.as_u16(), &page.body[..]), (200, &b"<h1>home</h1>"[..]));
+
+    let listing =
+        anonymous.request(Method::GET, Some(&bucket.name), None).query("prefix", "").send_raw().await.unwrap();
+    assert_error(&listing.into_service_error(), 403, "AccessDenied");
+    let listed = client.list_objects(&bucket.name, &Default::default()).await.unwrap();
+    assert_eq!(listed.contents.len(), 1, "the owner still lists the bucket");
 }
 
 fn inventory(id: &str, dest: &str) -> Element {

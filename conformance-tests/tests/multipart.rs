@@ -1414,3 +1414,46 @@ async fn restart_in_the_middle_of_an_upload() {
     assert_eq!(got.meta.content_type.as_deref(), Some("text/x-restart"));
     assert_eq!(got.meta.meta("kept"), Some("yes"));
 }
+
+/// An upload initiated by an encrypting SDK (its envelope in `x-oss-meta-client-side-encryption-*`)
+/// lists the envelope with its parts, so that the SDK can resume it; others list none.
+#[tokio::test]
+async fn list_parts_returns_the_client_side_encryption_envelope() {
+    let target = Target::start().await;
+    let client = target.client();
+    let bucket = target.bucket("mpcse").await;
+    let envelope = [
+        ("client-side-encryption-key", "d3JhcHBlZA=="),
+        ("client-side-encryption-start", "c3RhcnQ="),
+        ("client-side-encryption-cek-alg", "AES/CTR/NoPadding"),
+        ("client-side-encryption-wrap-alg", "RSA/NONE/PKCS1Padding"),
+        ("client-side-encryption-data-size", "307200"),
+        ("client-side-encryption-part-size", "102400"),
+    ];
+    let opts = InitiateMultipartUploadOptions {
+        object: PutObjectOptions {
+            metadata: envelope.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let id = client.initiate_multipart_upload(&bucket.name, "cse", &opts).await.unwrap().upload_id.clone();
+    part(&client, &bucket.name, "cse", &id, 1, &data(102_400, 3)).await;
+    let listed = client.list_parts(&bucket.name, "cse", &id, &ListPartsOptions::default()).await.unwrap();
+    assert_eq!(listed.parts.len(), 1);
+    assert_eq!(listed.client_encryption_key.as_deref(), Some("d3JhcHBlZA=="));
+    assert_eq!(listed.client_encryption_start.as_deref(), Some("c3RhcnQ="));
+    assert_eq!(listed.client_encryption_cek_alg.as_deref(), Some("AES/CTR/NoPadding"));
+    assert_eq!(listed.client_encryption_wrap_alg.as_deref(), Some("RSA/NONE/PKCS1Padding"));
+    assert_eq!(
+        (listed.client_encryption_data_size, listed.client_encryption_part_size),
+        (Some(307_200), Some(102_400))
+    );
+
+    let plain = initiate(&client, &bucket.name, "plain").await;
+    let listed = client.list_parts(&bucket.name, "plain", &plain, &ListPartsOptions::default()).await.unwrap();
+    assert_eq!(listed.client_encryption_key, None);
+    assert_eq!(listed.client_encryption_data_size, None);
+    client.abort_multipart_upload(&bucket.name, "cse", &id).await.unwrap();
+    client.abort_multipart_upload(&bucket.name, "plain", &plain).await.unwrap();
+}

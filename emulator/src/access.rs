@@ -73,6 +73,9 @@ fn rule(action: Action, on_object: bool) -> Rule {
         }
         A::ListBuckets
         | A::DescribeRegions
+        | A::PutPublicAccessBlock
+        | A::GetPublicAccessBlock
+        | A::DeletePublicAccessBlock
         | A::PutBucket
         | A::DeleteBucket
         | A::GetBucketLocation
@@ -174,8 +177,9 @@ async fn check(store: &Store, caller: &Caller<'_>, need: &Need<'_>, grant: &mut 
             let bucket = lookup(store, name)?;
             check_region(&bucket, region)?;
             check_referer(caller, &bucket, need.action)?;
-            if !by_policy(caller, &bucket, need.action, None)? {
-                judge(principal, &bucket, None, rule(need.action, false))?;
+            let blocked = store.blocks_public_access(&bucket);
+            if !by_policy(caller, &bucket, need.action, None, blocked)? {
+                judge(principal, &bucket, None, rule(need.action, false), blocked)?;
             }
             charge(caller, &bucket, need.action)?;
             grant.bucket = Some(bucket);
@@ -185,22 +189,24 @@ async fn check(store: &Store, caller: &Caller<'_>, need: &Need<'_>, grant: &mut 
             check_region(&bucket, region)?;
             check_referer(caller, &bucket, need.action)?;
             let rule = rule(need.action, true);
+            let blocked = store.blocks_public_access(&bucket);
             // The owner may do anything: the object is looked up only when its ACL decides. A
             // read keeps what it looked up (the handler serves that very version); a write only
             // needs the ACL of the object it would replace.
             match rule {
-                _ if by_policy(caller, &bucket, need.action, Some((key, version.is_some())))? => {}
-                _ if is_owner(principal, &bucket) => judge(principal, &bucket, None, rule)?,
+                _ if by_policy(caller, &bucket, need.action, Some((key, version.is_some())), blocked)? => {}
+                _ if is_owner(principal, &bucket) => judge(principal, &bucket, None, rule, blocked)?,
                 Rule::ObjectRead => {
                     let object = store.open_object(name, key, version, PRELOAD_MAX).await?;
-                    judge(principal, &bucket, object.as_ref().map(|o| &o.meta).filter(|m| !m.delete_marker), rule)?;
+                    let found = object.as_ref().map(|o| &o.meta).filter(|m| !m.delete_marker);
+                    judge(principal, &bucket, found, rule, blocked)?;
                     *grant.object.get_mut().unwrap_or_else(PoisonError::into_inner) = Some(object);
                 }
                 Rule::ObjectWrite => {
                     let object = store.head(name, key, None).await?;
-                    judge(principal, &bucket, object.as_ref().filter(|m| !m.delete_marker), rule)?;
+                    judge(principal, &bucket, object.as_ref().filter(|m| !m.delete_marker), rule, blocked)?;
                 }
-                _ => judge(principal, &bucket, None, rule)?,
+                _ => judge(principal, &bucket, None, rule, blocked)?,
             }
             charge(caller, &bucket, need.action)?;
             grant.bucket = Some(bucket);
@@ -218,9 +224,10 @@ async fn check(store: &Store, caller: &Caller<'_>, need: &Need<'_>, grant: &mut 
                 .ec("0016-00000306"));
             }
             let object = store.open_object(name, key, version, 0).await?;
-            if !by_policy(caller, &bucket, need.action, Some((key, version.is_some())))? {
+            let blocked = store.blocks_public_access(&bucket);
+            if !by_policy(caller, &bucket, need.action, Some((key, version.is_some())), blocked)? {
                 let meta = object.as_ref().map(|o| &o.meta).filter(|m| !m.delete_marker);
-                judge(principal, &bucket, meta, Rule::ObjectRead)?;
+                judge(principal, &bucket, meta, Rule::ObjectRead, blocked)?;
             }
             charge(caller, &bucket, need.action)?;
             grant.source = Some(bucket);
@@ -247,7 +254,13 @@ fn check_referer(caller: &Caller<'_>, bucket: &BucketMeta, action: Action) -> Re
 /// `Err` for an explicit Deny, `true` for an Allow that stands in for the ACLs, `false` when the
 /// ACLs decide. The owner can always manage the policy itself, or a Deny could lock it out for
 /// good; a public grant stops granting under a public access block.
-fn by_policy(caller: &Caller<'_>, bucket: &BucketMeta, action: Action, object: Option<(&str, bool)>) -> Result<bool> {
+fn by_policy(
+    caller: &Caller<'_>,
+    bucket: &BucketMeta,
+    action: Action,
+    object: Option<(&str, bool)>,
+    blocked: bool,
+) -> Result<bool> {
     let Some(policy) = &bucket.configs.policy else { return Ok(false) };
     let is_owner = is_owner(caller.principal, bucket);
     if action == Action::OptionObject || (is_owner && action.manages_policy()) {
@@ -267,7 +280,7 @@ fn by_policy(caller: &Caller<'_>, bucket: &BucketMeta, action: Action, object: O
     };
     match policy.evaluate(&request) {
         Verdict::Deny => Err(OssError::access_denied("Access denied by bucket policy.")),
-        Verdict::Allow { public } => Ok(!(public && bucket.configs.block_public_access)),
+        Verdict::Allow { public } => Ok(!(public && blocked)),
         Verdict::Silent => Ok(false),
     }
 }
@@ -322,17 +335,25 @@ fn effective_acl(bucket: &BucketMeta, object: Option<&ObjectMeta>) -> Acl {
 
 /// Whether the caller may read `object` of `bucket` by its ACL (a symlink's target is judged as
 /// well as the link).
-pub fn may_read(principal: &Principal, bucket: &BucketMeta, object: &ObjectMeta) -> Result<()> {
-    judge(principal, bucket, Some(object), Rule::ObjectRead)
+pub fn may_read(store: &Store, principal: &Principal, bucket: &BucketMeta, object: &ObjectMeta) -> Result<()> {
+    judge(principal, bucket, Some(object), Rule::ObjectRead, store.blocks_public_access(bucket))
 }
 
-fn judge(principal: &Principal, bucket: &BucketMeta, object: Option<&ObjectMeta>, rule: Rule) -> Result<()> {
+/// Judges by ownership and ACLs. `blocked`: a public access block (the bucket's or its owner's
+/// account's, see [`Store::blocks_public_access`]) stands.
+fn judge(
+    principal: &Principal,
+    bucket: &BucketMeta,
+    object: Option<&ObjectMeta>,
+    rule: Rule,
+    blocked: bool,
+) -> Result<()> {
     if is_owner(principal, bucket) {
         return Ok(());
     }
     // Every grant an ACL makes to a non-owner is a public one, and a public access block makes
     // those grant nothing.
-    let public = !bucket.configs.block_public_access;
+    let public = !blocked;
     let allowed = match rule {
         Rule::Owner => false,
         Rule::Anyone => true,

@@ -33,7 +33,7 @@ macro_rules! operations {
 }
 
 operations! {
-    ListBuckets, DescribeRegions, PutBucket, DeleteBucket, GetBucketLocation, GetBucketInfo, PutBucketAcl, GetBucketAcl,
+    ListBuckets, DescribeRegions, PutPublicAccessBlock, GetPublicAccessBlock, DeletePublicAccessBlock, PutBucket, DeleteBucket, GetBucketLocation, GetBucketInfo, PutBucketAcl, GetBucketAcl,
     PutBucketTags, GetBucketTags, DeleteBucketTags, PutBucketLifecycle, GetBucketLifecycle, DeleteBucketLifecycle,
     PutBucketVersioning, GetBucketVersioning, ListObjectVersions, ListObjects, ListObjectsV2, DeleteMultipleObjects, ListMultipartUploads,
     PutObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, PutObjectAcl, GetObjectAcl,
@@ -150,6 +150,10 @@ pub enum Endpoint {
     DescribeRegions {
         region: Option<String>,
     },
+    /// The account-level public access block (`/?publicAccessBlock` on the service).
+    PutPublicAccessBlock,
+    GetPublicAccessBlock,
+    DeletePublicAccessBlock,
     PutBucket {
         bucket: String,
     },
@@ -426,6 +430,9 @@ pub enum Endpoint {
 pub enum Action {
     ListBuckets,
     DescribeRegions,
+    PutPublicAccessBlock,
+    GetPublicAccessBlock,
+    DeletePublicAccessBlock,
     PutBucket,
     DeleteBucket,
     GetBucketLocation,
@@ -532,6 +539,9 @@ impl Action {
         match self {
             Action::ListBuckets => "oss:ListBuckets",
             Action::DescribeRegions => "oss:DescribeRegions",
+            Action::PutPublicAccessBlock => "oss:PutPublicAccessBlock",
+            Action::GetPublicAccessBlock => "oss:GetPublicAccessBlock",
+            Action::DeletePublicAccessBlock => "oss:DeletePublicAccessBlock",
             Action::PutBucket => "oss:PutBucket",
             Action::DeleteBucket => "oss:DeleteBucket",
             Action::GetBucketLocation => "oss:GetBucketLocation",
@@ -728,12 +738,9 @@ impl Endpoint {
                 "GET" if has("regions") => {
                     Ok(E::DescribeRegions { region: Some(param("regions").to_owned()).filter(|r| !r.is_empty()) })
                 }
-                // The account-level public access block is not kept (the bucket-level one is).
-                _ if has("publicAccessBlock") => Ok(E::NotImplemented {
-                    bucket: None,
-                    key: None,
-                    feature: "the account-level 'publicAccessBlock' sub-resource".to_owned(),
-                }),
+                "PUT" if has("publicAccessBlock") => Ok(E::PutPublicAccessBlock),
+                "GET" if has("publicAccessBlock") => Ok(E::GetPublicAccessBlock),
+                "DELETE" if has("publicAccessBlock") => Ok(E::DeletePublicAccessBlock),
                 "GET" => Ok(E::ListBuckets),
                 _ => Err(method_not_allowed()),
             };
@@ -878,6 +885,9 @@ impl Endpoint {
         match self {
             E::ListBuckets => O::ListBuckets,
             E::DescribeRegions { .. } => O::DescribeRegions,
+            E::PutPublicAccessBlock => O::PutPublicAccessBlock,
+            E::GetPublicAccessBlock => O::GetPublicAccessBlock,
+            E::DeletePublicAccessBlock => O::DeletePublicAccessBlock,
             E::PutBucket { .. } => O::PutBucket,
             E::DeleteBucket { .. } => O::DeleteBucket,
             E::GetBucketLocation { .. } => O::GetBucketLocation,
@@ -968,7 +978,11 @@ impl Endpoint {
     /// The bucket the request names, if any.
     pub fn bucket(&self) -> Option<&str> {
         match self {
-            Endpoint::ListBuckets | Endpoint::DescribeRegions { .. } => None,
+            Endpoint::ListBuckets
+            | Endpoint::DescribeRegions { .. }
+            | Endpoint::PutPublicAccessBlock
+            | Endpoint::GetPublicAccessBlock
+            | Endpoint::DeletePublicAccessBlock => None,
             Endpoint::NotImplemented { bucket, .. } => bucket.as_deref(),
             _ => self.object().map(|o| o.bucket.as_str()).or_else(|| self.bucket_only()),
         }
@@ -1095,6 +1109,11 @@ impl Endpoint {
         match self {
             E::ListBuckets => vec![Need { action: A::ListBuckets, resource: Resource::Account }],
             E::DescribeRegions { .. } => vec![Need { action: A::DescribeRegions, resource: Resource::Account }],
+            E::PutPublicAccessBlock => vec![Need { action: A::PutPublicAccessBlock, resource: Resource::Account }],
+            E::GetPublicAccessBlock => vec![Need { action: A::GetPublicAccessBlock, resource: Resource::Account }],
+            E::DeletePublicAccessBlock => {
+                vec![Need { action: A::DeletePublicAccessBlock, resource: Resource::Account }]
+            }
             E::PutBucket { .. } => vec![Need { action: A::PutBucket, resource: Resource::Account }],
             E::DeleteBucket { bucket } => vec![on_bucket(A::DeleteBucket, bucket)],
             E::GetBucketLocation { bucket } => vec![on_bucket(A::GetBucketLocation, bucket)],

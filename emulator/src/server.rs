@@ -490,6 +490,10 @@ async fn run(
     record.entry.access_key_id = principal.access_key_id.clone();
 
     let endpoint = endpoint.map_err(|rejected| rejected.error)?;
+    let endpoint = crate::ops::website::home_page(&state.store, endpoint, &principal, &query);
+    if endpoint.operation().name() != record.entry.operation {
+        record.describe(&endpoint, &parts.headers);
+    }
     let header = |name| parts.headers.get(name).and_then(|v: &http::HeaderValue| v.to_str().ok());
     let caller = access::Caller {
         principal: &principal,

@@ -147,6 +147,11 @@ impl Website {
         }
     }
 
+    /// The home page: the index document of the bucket's root.
+    pub fn root_document(&self) -> Option<String> {
+        self.index_for("")
+    }
+
     /// The keys [`Website::fallback`] may ask about for `key`.
     pub fn candidates(&self, key: &str) -> Vec<String> {
         let mut keys: Vec<String> = self.index_for(key).into_iter().collect();

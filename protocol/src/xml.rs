@@ -694,6 +694,20 @@ pub struct ListPartsResult {
     pub is_truncated: bool,
     #[serde(rename = "Part", default)]
     pub parts: Vec<PartSummary>,
+    /// The client-side encryption envelope an encrypting SDK gave at Initiate (as
+    /// `x-oss-meta-client-side-encryption-*`), so that it can resume the upload; absent otherwise.
+    #[serde(rename = "ClientEncryptionKey", skip_serializing_if = "Option::is_none", default)]
+    pub client_encryption_key: Option<String>,
+    #[serde(rename = "ClientEncryptionStart", skip_serializing_if = "Option::is_none", default)]
+    pub client_encryption_start: Option<String>,
+    #[serde(rename = "ClientEncryptionCekAlg", skip_serializing_if = "Option::is_none", default)]
+    pub client_encryption_cek_alg: Option<String>,
+    #[serde(rename = "ClientEncryptionWrapAlg", skip_serializing_if = "Option::is_none", default)]
+    pub client_encryption_wrap_alg: Option<String>,
+    #[serde(rename = "ClientEncryptionDataSize", skip_serializing_if = "Option::is_none", default)]
+    pub client_encryption_data_size: Option<u64>,
+    #[serde(rename = "ClientEncryptionPartSize", skip_serializing_if = "Option::is_none", default)]
+    pub client_encryption_part_size: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

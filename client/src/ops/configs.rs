@@ -28,25 +28,31 @@ pub struct Preflight {
 }
 
 impl Client {
-    async fn put_config<T: Serialize>(
+    /// `bucket`: a bucket name, or `None` for the account's own setting (on the service host).
+    async fn put_config<'a, T: Serialize>(
         &self,
-        bucket: &str,
+        bucket: impl Into<Option<&'a str>>,
         sub: &str,
         root: &str,
         doc: &T,
     ) -> Result<Output<()>, Error> {
-        let req = self.request(Method::PUT, Some(bucket), None).query(sub, "").body(xml::to_xml(root, doc));
+        let req = self.request(Method::PUT, bucket.into(), None).query(sub, "").body(xml::to_xml(root, doc));
         Ok(empty(req.send().await?))
     }
 
-    async fn get_config<T: DeserializeOwned>(&self, bucket: &str, sub: &str, root: &str) -> Result<Output<T>, Error> {
-        let resp = self.request(Method::GET, Some(bucket), None).query(sub, "").send().await?;
+    async fn get_config<'a, T: DeserializeOwned>(
+        &self,
+        bucket: impl Into<Option<&'a str>>,
+        sub: &str,
+        root: &str,
+    ) -> Result<Output<T>, Error> {
+        let resp = self.request(Method::GET, bucket.into(), None).query(sub, "").send().await?;
         let doc: T = resp.xml(root)?;
         Ok(Output::from_response(resp, doc))
     }
 
-    async fn delete_config(&self, bucket: &str, sub: &str) -> Result<Output<()>, Error> {
-        Ok(empty(self.request(Method::DELETE, Some(bucket), None).query(sub, "").send().await?))
+    async fn delete_config<'a>(&self, bucket: impl Into<Option<&'a str>>, sub: &str) -> Result<Output<()>, Error> {
+        Ok(empty(self.request(Method::DELETE, bucket.into(), None).query(sub, "").send().await?))
     }
 
     /// Replaces the bucket's CORS rules (at most 10; `AllowedHeader`s are stored lowercased).
@@ -144,6 +150,20 @@ impl Client {
 
     pub async fn delete_bucket_public_access_block(&self, bucket: &str) -> Result<Output<()>, Error> {
         self.delete_config(bucket, "publicAccessBlock").await
+    }
+
+    /// The account-level public access block: in force on every bucket of the account, whatever
+    /// the bucket's own setting.
+    pub async fn put_public_access_block(&self, block: &PublicAccessBlockConfiguration) -> Result<Output<()>, Error> {
+        self.put_config(None, "publicAccessBlock", "PublicAccessBlockConfiguration", block).await
+    }
+
+    pub async fn get_public_access_block(&self) -> Result<Output<PublicAccessBlockConfiguration>, Error> {
+        self.get_config(None, "publicAccessBlock", "PublicAccessBlockConfiguration").await
+    }
+
+    pub async fn delete_public_access_block(&self) -> Result<Output<()>, Error> {
+        self.delete_config(None, "publicAccessBlock").await
     }
 
     pub async fn put_bucket_https_config(&self, bucket: &str, https: &HttpsConfiguration) -> Result<Output<()>, Error> {

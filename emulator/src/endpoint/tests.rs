@@ -55,6 +55,9 @@ fn every_operation_has_a_row() {
     let rows: Vec<(&str, Option<&str>, Operation, &[&str])> = vec![
         ("GET /", None, O::ListBuckets, &["oss:ListBuckets on account"]),
         ("GET /?regions", None, O::DescribeRegions, &["oss:DescribeRegions on account"]),
+        ("PUT /?publicAccessBlock", None, O::PutPublicAccessBlock, &["oss:PutPublicAccessBlock on account"]),
+        ("GET /?publicAccessBlock", None, O::GetPublicAccessBlock, &["oss:GetPublicAccessBlock on account"]),
+        ("DELETE /?publicAccessBlock", None, O::DeletePublicAccessBlock, &["oss:DeletePublicAccessBlock on account"]),
         ("PUT /b", None, O::PutBucket, &["oss:PutBucket on account"]),
         ("DELETE /b", None, O::DeleteBucket, &["oss:DeleteBucket on bucket b"]),
         ("GET /b?location", None, O::GetBucketLocation, &["oss:GetBucketLocation on bucket b"]),
@@ -192,7 +195,7 @@ fn unimplemented_sub_resources_are_not_plain_requests() {
         "PUT /b?bucketArchiveDirectRead",
         "PUT /b?overwriteConfig",
         "POST /b?cors",
-        "GET /?publicAccessBlock",
+        "GET /?qosInfo",
         "POST /b",
     ] {
         let e = parse(line, None).unwrap();

@@ -117,6 +117,28 @@ pub async fn delete_bucket_public_access_block(ctx: &Ctx) -> Result<Response<Bod
     deleted()
 }
 
+/// The account-level block (`/?publicAccessBlock` on the service): the same document, kept for
+/// the caller's account and in force on every bucket it owns.
+pub async fn put_public_access_block(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
+    let account = crate::access::require_account(&ctx.principal)?.id.clone();
+    let doc: PublicAccessBlockConfiguration = read_xml(ctx, body, "PublicAccessBlockConfiguration", LIMIT).await?;
+    let block = configs::parse_block_public_access(&doc.block_public_access);
+    ctx.store().update_account(&account, move |a| a.block_public_access = block).await?;
+    ok()
+}
+
+pub fn get_public_access_block(ctx: &Ctx) -> Result<Response<Body>> {
+    let account = crate::access::require_account(&ctx.principal)?;
+    let block = ctx.store().account(&account.id).block_public_access;
+    answer("PublicAccessBlockConfiguration", &PublicAccessBlockConfiguration { block_public_access: block.to_string() })
+}
+
+pub async fn delete_public_access_block(ctx: &Ctx) -> Result<Response<Body>> {
+    let account = crate::access::require_account(&ctx.principal)?.id.clone();
+    ctx.store().update_account(&account, |a| a.block_public_access = false).await?;
+    deleted()
+}
+
 pub async fn put_bucket_https_config(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
     let doc: HttpsConfiguration = read_xml(ctx, body, "HttpsConfiguration", LIMIT).await?;
     let tls = configs::parse_https(doc)?;

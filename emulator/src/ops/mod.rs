@@ -173,6 +173,9 @@ async fn handle(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
     match &ctx.endpoint {
         E::ListBuckets => service::list_buckets(ctx),
         E::DescribeRegions { region } => service::describe_regions(ctx, region.as_deref()),
+        E::PutPublicAccessBlock => configs::put_public_access_block(ctx, body).await,
+        E::GetPublicAccessBlock => configs::get_public_access_block(ctx),
+        E::DeletePublicAccessBlock => configs::delete_public_access_block(ctx).await,
         E::PutBucket { .. } => bucket::put_bucket(ctx, body).await,
         E::DeleteBucket { .. } => bucket::delete_bucket(ctx).await,
         E::GetBucketLocation { .. } => bucket::get_bucket_location(ctx),

@@ -299,7 +299,7 @@ pub async fn list_parts(ctx: &Ctx, upload_id: &UploadId) -> Result<Response<Body
     let truncated = all.len() > max_parts as usize;
     let shown = &all[..all.len().min(max_parts as usize)];
     let url = ctx.url_encoding();
-    let result = ListPartsResult {
+    let mut result = ListPartsResult {
         encoding_type: url.then(|| "url".to_owned()),
         bucket: bucket.name.clone(),
         key: encode_if(url, &upload.key),
@@ -318,7 +318,24 @@ pub async fn list_parts(ctx: &Ctx, upload_id: &UploadId) -> Result<Response<Body
                 size: p.size,
             })
             .collect(),
+        ..Default::default()
     };
+    // The envelope of a client-side encrypted upload, from the metadata given at Initiate: what
+    // an encrypting SDK needs to go on with the upload after a restart. Only an upload carrying
+    // the wrapped key shows one.
+    const ENVELOPE: &str = "x-oss-meta-client-side-encryption-";
+    let envelope = |name: &str| {
+        let wanted = format!("{ENVELOPE}{name}");
+        upload.template.user_meta.iter().find(|(n, _)| *n == wanted).map(|(_, v)| v.clone())
+    };
+    if let Some(key) = envelope("key") {
+        result.client_encryption_key = Some(key);
+        result.client_encryption_start = envelope("start");
+        result.client_encryption_cek_alg = envelope("cek-alg");
+        result.client_encryption_wrap_alg = envelope("wrap-alg");
+        result.client_encryption_data_size = envelope("data-size").and_then(|v| v.parse().ok());
+        result.client_encryption_part_size = envelope("part-size").and_then(|v| v.parse().ok());
+    }
     Ok(respond::xml(StatusCode::OK, xml::to_xml("ListPartsResult", &result)))
 }
 

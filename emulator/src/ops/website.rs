@@ -4,10 +4,12 @@
 use http::{Response, StatusCode};
 
 use super::{read_text, Ctx};
+use crate::auth::Principal;
 use crate::body::{Body, RequestBody};
+use crate::endpoint::{Endpoint, ObjectPath};
 use crate::error::{Code, OssError, Result};
 use crate::respond;
-use crate::store::Opened;
+use crate::store::{Opened, Store};
 use crate::website::{Fallback, Website};
 
 const LIMIT: usize = 64 * 1024;
@@ -27,6 +29,25 @@ pub fn get_bucket_website(ctx: &Ctx) -> Result<Response<Body>> {
 pub async fn delete_bucket_website(ctx: &Ctx) -> Result<Response<Body>> {
     ctx.store().update_bucket(ctx.bucket_name(), |meta| meta.configs.website = None).await?;
     Ok(respond::empty(StatusCode::NO_CONTENT))
+}
+
+/// An anonymous `GET /` of a website bucket, with no listing parameter, is a browser asking for
+/// the site's home page: it becomes GetObject of the index document, judged by that object's
+/// ACL like any read, instead of a ListObjects that anonymous readers of a private bucket may
+/// not do. Signed callers and any request with a query keep ListObjects, which SDKs parse.
+pub fn home_page(store: &Store, endpoint: Endpoint, principal: &Principal, query: &[(String, String)]) -> Endpoint {
+    let Endpoint::ListObjects { bucket } = &endpoint else { return endpoint };
+    if principal.account.is_some() || !query.is_empty() {
+        return endpoint;
+    }
+    let index = store
+        .bucket(bucket)
+        .and_then(|meta| meta.configs.website.as_ref().and_then(|doc| Website::of(doc).ok()))
+        .and_then(|site| site.root_document());
+    match index {
+        Some(key) => Endpoint::GetObject { object: ObjectPath { bucket: bucket.clone(), key, version: None } },
+        None => endpoint,
+    }
 }
 
 /// What GetObject serves instead of NoSuchKey on a website bucket: an object to send with a
@@ -65,7 +86,7 @@ pub async fn fallback(ctx: &Ctx) -> Result<Option<Served>> {
             let Some(opened) = found.filter(|o| !o.meta.delete_marker) else { return Ok(None) };
             // The documents are served as anyone may read them: an anonymous caller only gets
             // what is public.
-            crate::access::may_read(&ctx.principal, &bucket, &opened.meta)?;
+            crate::access::may_read(ctx.store(), &ctx.principal, &bucket, &opened.meta)?;
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND);
             Ok(Some(Served::Object(Box::new(opened), status)))
         }

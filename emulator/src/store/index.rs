@@ -10,7 +10,7 @@ use std::ops::Bound;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{de::DeserializeOwned, Serialize};
 
-use super::model::{BlobId, BucketMeta, ObjectMeta, PartMeta, Placement, Segment, UploadMeta};
+use super::model::{AccountMeta, BlobId, BucketMeta, ObjectMeta, PartMeta, Placement, Segment, UploadMeta};
 pub use crate::config::Durability;
 use crate::error::{OssError, Result};
 
@@ -35,6 +35,9 @@ CREATE TABLE IF NOT EXISTS blobs(id TEXT PRIMARY KEY, refs INTEGER NOT NULL) WIT
 -- The bytes of small blobs (Placement::Index), apart from their counts so that the counts stay
 -- small rows. Created here for data directories of layout 2 written before it existed.
 CREATE TABLE IF NOT EXISTS small_blobs(id TEXT PRIMARY KEY, data BLOB NOT NULL);
+-- Settings of an account rather than of one bucket (the account-level public access block).
+-- Created here for data directories written before it existed.
+CREATE TABLE IF NOT EXISTS accounts(id TEXT PRIMARY KEY, meta BLOB NOT NULL);
 ";
 
 fn db_err(e: rusqlite::Error) -> OssError {
@@ -95,6 +98,27 @@ pub fn load_buckets(conn: &Connection) -> Result<Vec<BucketMeta>> {
     let mut stmt = conn.prepare("SELECT meta FROM buckets ORDER BY name")?;
     let rows = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
     rows.map(|r| decode(&r?)).collect()
+}
+
+pub fn load_accounts(conn: &Connection) -> Result<Vec<(String, AccountMeta)>> {
+    let mut stmt = conn.prepare("SELECT id, meta FROM accounts")?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Vec<u8>>(1)?)))?;
+    rows.map(|r| {
+        let (id, meta) = r?;
+        Ok((id, decode(&meta)?))
+    })
+    .collect()
+}
+
+pub fn put_account(conn: &Connection, id: &str, meta: &AccountMeta) -> Result<()> {
+    conn.prepare_cached("INSERT OR REPLACE INTO accounts(id, meta) VALUES (?1, ?2)")?
+        .execute(params![id, encode(meta)?])?;
+    Ok(())
+}
+
+pub fn delete_accounts(conn: &Connection) -> Result<()> {
+    conn.execute("DELETE FROM accounts", [])?;
+    Ok(())
 }
 
 pub fn get_bucket(conn: &Connection, name: &str) -> Result<Option<BucketMeta>> {

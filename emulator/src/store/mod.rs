@@ -41,7 +41,9 @@ use blob::Piece;
 pub use blob::{Data, Incoming, Received};
 pub use index::Durability;
 pub use layout::Layout;
-pub use model::{BlobId, BucketMeta, ObjectMeta, PartMeta, Placement, Restore, RestoreState, Segment, UploadMeta};
+pub use model::{
+    AccountMeta, BlobId, BucketMeta, ObjectMeta, PartMeta, Placement, Restore, RestoreState, Segment, UploadMeta,
+};
 pub use reclaim::Pin;
 
 use crate::error::{Code, OssError, Result};
@@ -141,6 +143,8 @@ struct Inner {
     layout: Layout,
     durability: Durability,
     buckets: RwLock<BTreeMap<String, Arc<BucketMeta>>>,
+    /// Account settings by account id; an account that set nothing has none.
+    accounts: RwLock<BTreeMap<String, AccountMeta>>,
     readers: Mutex<Vec<Connection>>,
     writer: Writer,
     reclaim: Arc<Reclaimer>,
@@ -261,6 +265,7 @@ impl Store {
             .into_iter()
             .map(|b| (b.name.clone(), Arc::new(b)))
             .collect();
+        let accounts = index::load_accounts(&conn).map_err(|e| io::Error::other(e.to_string()))?.into_iter().collect();
         if fresh {
             std::fs::write(layout.format_file(), layout::FORMAT_VERSION)?;
             if durability == Durability::Power {
@@ -275,6 +280,7 @@ impl Store {
                 layout,
                 durability,
                 buckets: RwLock::new(buckets),
+                accounts: RwLock::new(accounts),
                 readers: Mutex::new(Vec::new()),
                 writer,
                 reclaim,
@@ -511,6 +517,26 @@ impl Store {
         Ok(out)
     }
 
+    pub fn account(&self, id: &str) -> AccountMeta {
+        self.inner.accounts.read().unwrap_or_else(PoisonError::into_inner).get(id).cloned().unwrap_or_default()
+    }
+
+    /// Whether public grants (ACLs, policies granting `*`) of `bucket` count for nothing: its own
+    /// public access block, or its owner's account-level one.
+    pub fn blocks_public_access(&self, bucket: &BucketMeta) -> bool {
+        bucket.configs.block_public_access || self.account(&bucket.owner_id).block_public_access
+    }
+
+    /// Changes an account's settings in one commit.
+    pub async fn update_account(&self, id: &str, change: impl FnOnce(&mut AccountMeta) + Send + 'static) -> Result<()> {
+        let mut meta = self.account(id);
+        change(&mut meta);
+        let (owned, stored) = (id.to_owned(), meta.clone());
+        self.write(move |b| index::put_account(b.conn, &owned, &stored)).await?;
+        self.inner.accounts.write().unwrap_or_else(PoisonError::into_inner).insert(id.to_owned(), meta);
+        Ok(())
+    }
+
     /// Deletes buckets with everything in them (all, or just `only`): the control API's reset.
     /// Returns the names removed.
     pub async fn reset(&self, only: Option<&str>) -> Result<Vec<String>> {
@@ -558,6 +584,10 @@ impl Store {
                 }
             }
             self.uncache_bucket(name);
+        }
+        if only.is_none() {
+            self.write(|b| index::delete_accounts(b.conn)).await?;
+            self.inner.accounts.write().unwrap_or_else(PoisonError::into_inner).clear();
         }
         Ok(names)
     }

@@ -64,6 +64,15 @@ impl Placement {
     }
 }
 
+/// What an account sets for all its buckets.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountMeta {
+    /// The account-level public access block: public ACLs and policies of every bucket of the
+    /// account grant nothing while it stands.
+    #[serde(default)]
+    pub block_public_access: bool,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BucketMeta {
     pub name: String,
