@@ -6,8 +6,8 @@
 use conformance_tests::{assert_error, put, service_error, Target};
 use oss_client::protocol::xml::{
     ApplyServerSideEncryptionByDefault, BucketEncryptionRule, BucketLoggingStatus, CorsConfiguration, CorsRule,
-    Element, HttpsConfiguration, HttpsTls, LoggingEnabled, PublicAccessBlockConfiguration, RefererConfiguration,
-    RefererList, RequestPaymentConfiguration,
+    Element, HttpsConfiguration, HttpsTls, LoggingEnabled, PublicAccessBlockConfiguration, QoSConfiguration,
+    RefererConfiguration, RefererList, RequestPaymentConfiguration,
 };
 use oss_client::{Method, Preflight};
 
@@ -343,6 +343,58 @@ async fn the_account_level_public_access_block_stops_every_buckets_public_acls()
     assert_eq!(client.delete_public_access_block().await.unwrap().status, 204);
     assert_eq!(client.get_public_access_block().await.unwrap().block_public_access, "false");
     assert_eq!(anonymous.get_object(&bucket.name, "k", &Default::default()).await.unwrap().body, "public");
+}
+
+#[tokio::test]
+async fn storage_capacity_defaults_to_none_and_refuses_negatives() {
+    let target = Target::start().await;
+    let client = target.client();
+    let bucket = target.bucket("qos").await;
+    assert_eq!(client.get_bucket_storage_capacity(&bucket.name).await.unwrap().storage_capacity, "-1");
+    client.put_bucket_storage_capacity(&bucket.name, 100).await.unwrap();
+    assert_eq!(client.get_bucket_storage_capacity(&bucket.name).await.unwrap().storage_capacity, "100");
+    let err = service_error(client.put_bucket_storage_capacity(&bucket.name, -2).await);
+    assert_error(&err, 400, "InvalidArgument");
+    client.put_bucket_storage_capacity(&bucket.name, -1).await.unwrap();
+    assert_eq!(client.get_bucket_storage_capacity(&bucket.name).await.unwrap().storage_capacity, "-1");
+}
+
+/// Bucket limits nest within the account's: no total above the account's, no part above the
+/// total; members left out read back as `-1`.
+#[tokio::test]
+async fn qos_info_stays_within_the_accounts_limits() {
+    let target = Target::start().await;
+    let client = target.client();
+    let bucket = target.bucket("qosinfo").await;
+    let user = client.get_user_qos_info().await.unwrap();
+    assert_eq!(user.region.as_deref(), Some(target.region.as_str()));
+    let account_upload: i64 = user.total_upload_bandwidth.as_deref().unwrap().parse().unwrap();
+    assert!(account_upload > 0);
+
+    let some = |v: &str| Some(v.to_owned());
+    let doc = QoSConfiguration {
+        total_upload_bandwidth: some("-1"),
+        intranet_upload_bandwidth: some("2"),
+        ..Default::default()
+    };
+    client.put_bucket_qos_info(&bucket.name, &doc).await.unwrap();
+    let got = client.get_bucket_qos_info(&bucket.name).await.unwrap();
+    assert_eq!((got.intranet_upload_bandwidth.as_deref(), got.total_qps.as_deref()), (Some("2"), Some("-1")));
+
+    let above = (account_upload + 1).to_string();
+    for bad in [
+        QoSConfiguration { total_upload_bandwidth: some(&above), ..Default::default() },
+        QoSConfiguration {
+            total_upload_bandwidth: some("1"),
+            extranet_upload_bandwidth: some("2"),
+            ..Default::default()
+        },
+    ] {
+        assert_error(&service_error(client.put_bucket_qos_info(&bucket.name, &bad).await), 400, "InvalidArgument");
+    }
+    assert_eq!(client.delete_bucket_qos_info(&bucket.name).await.unwrap().status, 204);
+    let cleared = client.get_bucket_qos_info(&bucket.name).await.unwrap();
+    assert_eq!(cleared.intranet_upload_bandwidth.as_deref(), Some("-1"));
 }
 
 #[tokio::test]

@@ -284,7 +284,7 @@ async fn unimplemented_sub_resources_are_not_implemented() {
     let bucket = target.bucket("notimpl").await;
     let client = target.client();
     put(&client, &bucket.name, "k", b"x").await;
-    for (key, sub) in [(None, "replication"), (None, "qos"), (Some("k"), "x-oss-async-process")] {
+    for (key, sub) in [(None, "replication"), (None, "cname"), (Some("k"), "x-oss-async-process")] {
         for method in [Method::GET, Method::PUT] {
             let resp =
                 client.request(method.clone(), Some(&bucket.name), key).query(sub, "").send_raw().await.expect("send");

@@ -151,7 +151,7 @@ async fn unimplemented_sub_resources_come_after_signature_and_bucket_checks() {
     put(&client, b.name(), "k", b"kept").await;
     let missing = target.bucket_name("fid-ni-gone");
     for (method, sub) in [
-        (Method::GET, "qos"),
+        (Method::GET, "cname"),
         (Method::PUT, "bucketArchiveDirectRead"),
         (Method::PUT, "overwriteConfig"),
         (Method::POST, "cors"),

@@ -76,6 +76,7 @@ fn rule(action: Action, on_object: bool) -> Rule {
         | A::PutPublicAccessBlock
         | A::GetPublicAccessBlock
         | A::DeletePublicAccessBlock
+        | A::GetUserQoSInfo
         | A::PutBucket
         | A::DeleteBucket
         | A::GetBucketLocation
@@ -116,6 +117,11 @@ fn rule(action: Action, on_object: bool) -> Rule {
         | A::PutBucketHttpsConfig
         | A::GetBucketHttpsConfig
         | A::GetBucketStat
+        | A::PutBucketStorageCapacity
+        | A::GetBucketStorageCapacity
+        | A::PutBucketQoSInfo
+        | A::GetBucketQoSInfo
+        | A::DeleteBucketQoSInfo
         | A::InitiateBucketWorm
         | A::AbortBucketWorm
         | A::GetBucketWorm

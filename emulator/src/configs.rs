@@ -52,6 +52,12 @@ pub struct BucketConfigs {
     /// `IsAccessTime`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub access_monitor: bool,
+    /// PutBucketStorageCapacity, in GB (`None`: no limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_capacity_gb: Option<u64>,
+    /// PutBucketQoSInfo's limits (`None`: never set, or deleted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qos: Option<crate::qos::QosLimits>,
 }
 
 impl BucketConfigs {

@@ -33,7 +33,7 @@ macro_rules! operations {
 }
 
 operations! {
-    ListBuckets, DescribeRegions, PutPublicAccessBlock, GetPublicAccessBlock, DeletePublicAccessBlock, PutBucket, DeleteBucket, GetBucketLocation, GetBucketInfo, PutBucketAcl, GetBucketAcl,
+    ListBuckets, DescribeRegions, PutPublicAccessBlock, GetPublicAccessBlock, DeletePublicAccessBlock, GetUserQoSInfo, PutBucket, DeleteBucket, GetBucketLocation, GetBucketInfo, PutBucketAcl, GetBucketAcl,
     PutBucketTags, GetBucketTags, DeleteBucketTags, PutBucketLifecycle, GetBucketLifecycle, DeleteBucketLifecycle,
     PutBucketVersioning, GetBucketVersioning, ListObjectVersions, ListObjects, ListObjectsV2, DeleteMultipleObjects, ListMultipartUploads,
     PutObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, PutObjectAcl, GetObjectAcl,
@@ -41,6 +41,7 @@ operations! {
     InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
     PutBucketCors, GetBucketCors, DeleteBucketCors, PutBucketReferer, GetBucketReferer, PutBucketLogging, GetBucketLogging, DeleteBucketLogging,
     PutBucketEncryption, GetBucketEncryption, DeleteBucketEncryption, PutBucketRequestPayment, GetBucketRequestPayment, PutBucketPublicAccessBlock, GetBucketPublicAccessBlock, DeleteBucketPublicAccessBlock, PutBucketHttpsConfig, GetBucketHttpsConfig, GetBucketStat, OptionObject,
+    PutBucketStorageCapacity, GetBucketStorageCapacity, PutBucketQoSInfo, GetBucketQoSInfo, DeleteBucketQoSInfo,
     InitiateBucketWorm, AbortBucketWorm, GetBucketWorm, ExtendBucketWorm, CompleteBucketWorm, PutBucketWebsite, GetBucketWebsite, DeleteBucketWebsite, PutBucketInventory, GetBucketInventory, ListBucketInventory, DeleteBucketInventory, PutBucketTransferAcceleration, GetBucketTransferAcceleration, PutBucketResourceGroup, GetBucketResourceGroup, PutBucketAccessMonitor, GetBucketAccessMonitor, ListLiveChannel,
     PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy, GetBucketPolicyStatus,
     // A sub-resource real OSS implements and the emulator does not: answered NotImplemented once
@@ -154,6 +155,8 @@ pub enum Endpoint {
     PutPublicAccessBlock,
     GetPublicAccessBlock,
     DeletePublicAccessBlock,
+    /// The account's bandwidth and QPS limits in the region (`GET /?qosInfo` on the service).
+    GetUserQoSInfo,
     PutBucket {
         bucket: String,
     },
@@ -343,6 +346,21 @@ pub enum Endpoint {
     GetBucketStat {
         bucket: String,
     },
+    PutBucketStorageCapacity {
+        bucket: String,
+    },
+    GetBucketStorageCapacity {
+        bucket: String,
+    },
+    PutBucketQoSInfo {
+        bucket: String,
+    },
+    GetBucketQoSInfo {
+        bucket: String,
+    },
+    DeleteBucketQoSInfo {
+        bucket: String,
+    },
     InitiateBucketWorm {
         bucket: String,
     },
@@ -433,6 +451,7 @@ pub enum Action {
     PutPublicAccessBlock,
     GetPublicAccessBlock,
     DeletePublicAccessBlock,
+    GetUserQoSInfo,
     PutBucket,
     DeleteBucket,
     GetBucketLocation,
@@ -480,6 +499,11 @@ pub enum Action {
     PutBucketHttpsConfig,
     GetBucketHttpsConfig,
     GetBucketStat,
+    PutBucketStorageCapacity,
+    GetBucketStorageCapacity,
+    PutBucketQoSInfo,
+    GetBucketQoSInfo,
+    DeleteBucketQoSInfo,
     InitiateBucketWorm,
     AbortBucketWorm,
     GetBucketWorm,
@@ -542,6 +566,7 @@ impl Action {
             Action::PutPublicAccessBlock => "oss:PutPublicAccessBlock",
             Action::GetPublicAccessBlock => "oss:GetPublicAccessBlock",
             Action::DeletePublicAccessBlock => "oss:DeletePublicAccessBlock",
+            Action::GetUserQoSInfo => "oss:GetUserQoSInfo",
             Action::PutBucket => "oss:PutBucket",
             Action::DeleteBucket => "oss:DeleteBucket",
             Action::GetBucketLocation => "oss:GetBucketLocation",
@@ -589,6 +614,11 @@ impl Action {
             Action::PutBucketHttpsConfig => "oss:PutBucketHttpsConfig",
             Action::GetBucketHttpsConfig => "oss:GetBucketHttpsConfig",
             Action::GetBucketStat => "oss:GetBucketStat",
+            Action::PutBucketStorageCapacity => "oss:PutBucketStorageCapacity",
+            Action::GetBucketStorageCapacity => "oss:GetBucketStorageCapacity",
+            Action::PutBucketQoSInfo => "oss:PutBucketQoSInfo",
+            Action::GetBucketQoSInfo => "oss:GetBucketQoSInfo",
+            Action::DeleteBucketQoSInfo => "oss:DeleteBucketQoSInfo",
             Action::InitiateBucketWorm => "oss:InitiateBucketWorm",
             Action::AbortBucketWorm => "oss:AbortBucketWorm",
             Action::GetBucketWorm => "oss:GetBucketWorm",
@@ -659,8 +689,6 @@ const UNIMPLEMENTED: &[&str] = &[
     "metaQuery",
     "objectInfo",
     "overwriteConfig",
-    "qos",
-    "qosInfo",
     "replication",
     "replicationLocation",
     "replicationProgress",
@@ -679,6 +707,8 @@ const BUCKET_ONLY: &[&str] = &[
     "inventory",
     "inventoryId",
     "live",
+    "qos",
+    "qosInfo",
     "resourceGroup",
     "transferAcceleration",
     "website",
@@ -741,6 +771,7 @@ impl Endpoint {
                 "PUT" if has("publicAccessBlock") => Ok(E::PutPublicAccessBlock),
                 "GET" if has("publicAccessBlock") => Ok(E::GetPublicAccessBlock),
                 "DELETE" if has("publicAccessBlock") => Ok(E::DeletePublicAccessBlock),
+                "GET" if has("qosInfo") => Ok(E::GetUserQoSInfo),
                 "GET" => Ok(E::ListBuckets),
                 _ => Err(method_not_allowed()),
             };
@@ -772,6 +803,11 @@ impl Endpoint {
                 "PUT" if has("httpsConfig") => E::PutBucketHttpsConfig { bucket },
                 "GET" if has("httpsConfig") => E::GetBucketHttpsConfig { bucket },
                 "GET" if has("stat") => E::GetBucketStat { bucket },
+                "PUT" if has("qos") => E::PutBucketStorageCapacity { bucket },
+                "GET" if has("qos") => E::GetBucketStorageCapacity { bucket },
+                "PUT" if has("qosInfo") => E::PutBucketQoSInfo { bucket },
+                "GET" if has("qosInfo") => E::GetBucketQoSInfo { bucket },
+                "DELETE" if has("qosInfo") => E::DeleteBucketQoSInfo { bucket },
                 "POST" if has("worm") => E::InitiateBucketWorm { bucket },
                 "DELETE" if has("worm") => E::AbortBucketWorm { bucket },
                 "GET" if has("worm") => E::GetBucketWorm { bucket },
@@ -888,6 +924,7 @@ impl Endpoint {
             E::PutPublicAccessBlock => O::PutPublicAccessBlock,
             E::GetPublicAccessBlock => O::GetPublicAccessBlock,
             E::DeletePublicAccessBlock => O::DeletePublicAccessBlock,
+            E::GetUserQoSInfo => O::GetUserQoSInfo,
             E::PutBucket { .. } => O::PutBucket,
             E::DeleteBucket { .. } => O::DeleteBucket,
             E::GetBucketLocation { .. } => O::GetBucketLocation,
@@ -947,6 +984,11 @@ impl Endpoint {
             E::PutBucketHttpsConfig { .. } => O::PutBucketHttpsConfig,
             E::GetBucketHttpsConfig { .. } => O::GetBucketHttpsConfig,
             E::GetBucketStat { .. } => O::GetBucketStat,
+            E::PutBucketStorageCapacity { .. } => O::PutBucketStorageCapacity,
+            E::GetBucketStorageCapacity { .. } => O::GetBucketStorageCapacity,
+            E::PutBucketQoSInfo { .. } => O::PutBucketQoSInfo,
+            E::GetBucketQoSInfo { .. } => O::GetBucketQoSInfo,
+            E::DeleteBucketQoSInfo { .. } => O::DeleteBucketQoSInfo,
             E::InitiateBucketWorm { .. } => O::InitiateBucketWorm,
             E::AbortBucketWorm { .. } => O::AbortBucketWorm,
             E::GetBucketWorm { .. } => O::GetBucketWorm,
@@ -982,7 +1024,8 @@ impl Endpoint {
             | Endpoint::DescribeRegions { .. }
             | Endpoint::PutPublicAccessBlock
             | Endpoint::GetPublicAccessBlock
-            | Endpoint::DeletePublicAccessBlock => None,
+            | Endpoint::DeletePublicAccessBlock
+            | Endpoint::GetUserQoSInfo => None,
             Endpoint::NotImplemented { bucket, .. } => bucket.as_deref(),
             _ => self.object().map(|o| o.bucket.as_str()).or_else(|| self.bucket_only()),
         }
@@ -1029,6 +1072,11 @@ impl Endpoint {
             | E::PutBucketHttpsConfig { bucket }
             | E::GetBucketHttpsConfig { bucket }
             | E::GetBucketStat { bucket }
+            | E::PutBucketStorageCapacity { bucket }
+            | E::GetBucketStorageCapacity { bucket }
+            | E::PutBucketQoSInfo { bucket }
+            | E::GetBucketQoSInfo { bucket }
+            | E::DeleteBucketQoSInfo { bucket }
             | E::InitiateBucketWorm { bucket }
             | E::AbortBucketWorm { bucket }
             | E::GetBucketWorm { bucket }
@@ -1114,6 +1162,7 @@ impl Endpoint {
             E::DeletePublicAccessBlock => {
                 vec![Need { action: A::DeletePublicAccessBlock, resource: Resource::Account }]
             }
+            E::GetUserQoSInfo => vec![Need { action: A::GetUserQoSInfo, resource: Resource::Account }],
             E::PutBucket { .. } => vec![Need { action: A::PutBucket, resource: Resource::Account }],
             E::DeleteBucket { bucket } => vec![on_bucket(A::DeleteBucket, bucket)],
             E::GetBucketLocation { bucket } => vec![on_bucket(A::GetBucketLocation, bucket)],
@@ -1176,6 +1225,11 @@ impl Endpoint {
             E::PutBucketHttpsConfig { bucket } => vec![on_bucket(A::PutBucketHttpsConfig, bucket)],
             E::GetBucketHttpsConfig { bucket } => vec![on_bucket(A::GetBucketHttpsConfig, bucket)],
             E::GetBucketStat { bucket } => vec![on_bucket(A::GetBucketStat, bucket)],
+            E::PutBucketStorageCapacity { bucket } => vec![on_bucket(A::PutBucketStorageCapacity, bucket)],
+            E::GetBucketStorageCapacity { bucket } => vec![on_bucket(A::GetBucketStorageCapacity, bucket)],
+            E::PutBucketQoSInfo { bucket } => vec![on_bucket(A::PutBucketQoSInfo, bucket)],
+            E::GetBucketQoSInfo { bucket } => vec![on_bucket(A::GetBucketQoSInfo, bucket)],
+            E::DeleteBucketQoSInfo { bucket } => vec![on_bucket(A::DeleteBucketQoSInfo, bucket)],
             E::InitiateBucketWorm { bucket } => vec![on_bucket(A::InitiateBucketWorm, bucket)],
             E::AbortBucketWorm { bucket } => vec![on_bucket(A::AbortBucketWorm, bucket)],
             E::GetBucketWorm { bucket } => vec![on_bucket(A::GetBucketWorm, bucket)],

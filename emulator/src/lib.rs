@@ -31,6 +31,7 @@ pub mod journal;
 pub mod lifecycle;
 mod ops;
 mod policy;
+mod qos;
 mod respond;
 mod route;
 pub mod seed;

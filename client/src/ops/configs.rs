@@ -8,8 +8,9 @@
 
 use oss_protocol::xml::{
     self, AccessMonitorConfiguration, BucketEncryptionRule, BucketLoggingStatus, BucketResourceGroupConfiguration,
-    BucketStat, CorsConfiguration, Element, HttpsConfiguration, ListLiveChannelResult, PublicAccessBlockConfiguration,
-    RefererConfiguration, RequestPaymentConfiguration, TransferAccelerationConfiguration,
+    BucketStat, BucketUserQos, CorsConfiguration, Element, HttpsConfiguration, ListLiveChannelResult,
+    PublicAccessBlockConfiguration, QoSConfiguration, RefererConfiguration, RequestPaymentConfiguration,
+    TransferAccelerationConfiguration,
 };
 use reqwest::Method;
 use serde::{de::DeserializeOwned, Serialize};
@@ -172,6 +173,35 @@ impl Client {
 
     pub async fn get_bucket_https_config(&self, bucket: &str) -> Result<Output<HttpsConfiguration>, Error> {
         self.get_config(bucket, "httpsConfig", "HttpsConfiguration").await
+    }
+
+    /// PutBucketStorageCapacity (`?qos`): the bucket's capacity in GB, `-1` for none.
+    pub async fn put_bucket_storage_capacity(&self, bucket: &str, capacity_gb: i64) -> Result<Output<()>, Error> {
+        let doc = BucketUserQos { storage_capacity: capacity_gb.to_string() };
+        self.put_config(bucket, "qos", "BucketUserQos", &doc).await
+    }
+
+    pub async fn get_bucket_storage_capacity(&self, bucket: &str) -> Result<Output<BucketUserQos>, Error> {
+        self.get_config(bucket, "qos", "BucketUserQos").await
+    }
+
+    /// PutBucketQoSInfo: bandwidths in Gbit/s and requests per second within the account's
+    /// limits ([`Client::get_user_qos_info`]); a member left out is no limit (`-1`).
+    pub async fn put_bucket_qos_info(&self, bucket: &str, qos: &QoSConfiguration) -> Result<Output<()>, Error> {
+        self.put_config(bucket, "qosInfo", "QoSConfiguration", qos).await
+    }
+
+    pub async fn get_bucket_qos_info(&self, bucket: &str) -> Result<Output<QoSConfiguration>, Error> {
+        self.get_config(bucket, "qosInfo", "QoSConfiguration").await
+    }
+
+    pub async fn delete_bucket_qos_info(&self, bucket: &str) -> Result<Output<()>, Error> {
+        self.delete_config(bucket, "qosInfo").await
+    }
+
+    /// GetUserQoSInfo: the account's limits in the client's region (with `Region`).
+    pub async fn get_user_qos_info(&self) -> Result<Output<QoSConfiguration>, Error> {
+        self.get_config(None, "qosInfo", "QoSConfiguration").await
     }
 
     /// Storage and object counts by storage class (real OSS updates them within the hour).

@@ -58,6 +58,7 @@ fn every_operation_has_a_row() {
         ("PUT /?publicAccessBlock", None, O::PutPublicAccessBlock, &["oss:PutPublicAccessBlock on account"]),
         ("GET /?publicAccessBlock", None, O::GetPublicAccessBlock, &["oss:GetPublicAccessBlock on account"]),
         ("DELETE /?publicAccessBlock", None, O::DeletePublicAccessBlock, &["oss:DeletePublicAccessBlock on account"]),
+        ("GET /?qosInfo", None, O::GetUserQoSInfo, &["oss:GetUserQoSInfo on account"]),
         ("PUT /b", None, O::PutBucket, &["oss:PutBucket on account"]),
         ("DELETE /b", None, O::DeleteBucket, &["oss:DeleteBucket on bucket b"]),
         ("GET /b?location", None, O::GetBucketLocation, &["oss:GetBucketLocation on bucket b"]),
@@ -116,6 +117,11 @@ fn every_operation_has_a_row() {
         ("DELETE /b?publicAccessBlock", None, O::DeleteBucketPublicAccessBlock, &["oss:DeleteBucketPublicAccessBlock on bucket b"]),
         ("PUT /b?httpsConfig", None, O::PutBucketHttpsConfig, &["oss:PutBucketHttpsConfig on bucket b"]),
         ("GET /b?httpsConfig", None, O::GetBucketHttpsConfig, &["oss:GetBucketHttpsConfig on bucket b"]),
+        ("PUT /b?qos", None, O::PutBucketStorageCapacity, &["oss:PutBucketStorageCapacity on bucket b"]),
+        ("GET /b?qos", None, O::GetBucketStorageCapacity, &["oss:GetBucketStorageCapacity on bucket b"]),
+        ("PUT /b?qosInfo", None, O::PutBucketQoSInfo, &["oss:PutBucketQoSInfo on bucket b"]),
+        ("GET /b?qosInfo", None, O::GetBucketQoSInfo, &["oss:GetBucketQoSInfo on bucket b"]),
+        ("DELETE /b?qosInfo", None, O::DeleteBucketQoSInfo, &["oss:DeleteBucketQoSInfo on bucket b"]),
         ("GET /b?stat", None, O::GetBucketStat, &["oss:GetBucketStat on bucket b"]),
         ("PUT /b?policy", None, O::PutBucketPolicy, &["oss:PutBucketPolicy on bucket b"]),
         ("GET /b?policy", None, O::GetBucketPolicy, &["oss:GetBucketPolicy on bucket b"]),
@@ -195,7 +201,7 @@ fn unimplemented_sub_resources_are_not_plain_requests() {
         "PUT /b?bucketArchiveDirectRead",
         "PUT /b?overwriteConfig",
         "POST /b?cors",
-        "GET /?qosInfo",
+        "PUT /b?cname",
         "POST /b",
     ] {
         let e = parse(line, None).unwrap();

@@ -6,8 +6,8 @@
 use http::{Response, StatusCode};
 use oss_protocol::xml::{
     self, AccessMonitorConfiguration, BucketEncryptionRule, BucketLoggingStatus, BucketResourceGroupConfiguration,
-    BucketStat, Element, HttpsConfiguration, ListLiveChannelResult, PublicAccessBlockConfiguration,
-    RefererConfiguration, RequestPaymentConfiguration, TransferAccelerationConfiguration,
+    BucketStat, BucketUserQos, Element, HttpsConfiguration, ListLiveChannelResult, PublicAccessBlockConfiguration,
+    QoSConfiguration, RefererConfiguration, RequestPaymentConfiguration, TransferAccelerationConfiguration,
 };
 use oss_protocol::StorageClass;
 
@@ -137,6 +137,40 @@ pub async fn delete_public_access_block(ctx: &Ctx) -> Result<Response<Body>> {
     let account = crate::access::require_account(&ctx.principal)?.id.clone();
     ctx.store().update_account(&account, |a| a.block_public_access = false).await?;
     deleted()
+}
+
+pub async fn put_bucket_storage_capacity(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
+    let doc: BucketUserQos = read_xml(ctx, body, "BucketUserQos", LIMIT).await?;
+    let capacity = crate::qos::parse_capacity(&doc)?;
+    update(ctx, move |c| c.storage_capacity_gb = capacity).await?;
+    ok()
+}
+
+pub fn get_bucket_storage_capacity(ctx: &Ctx) -> Result<Response<Body>> {
+    answer("BucketUserQos", &crate::qos::capacity_to_xml(ctx.bucket()?.configs.storage_capacity_gb))
+}
+
+pub async fn put_bucket_qos_info(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
+    let doc: QoSConfiguration = read_xml(ctx, body, "QoSConfiguration", LIMIT).await?;
+    let limits = crate::qos::parse(&doc, &crate::qos::ACCOUNT)?;
+    update(ctx, move |c| c.qos = Some(limits)).await?;
+    ok()
+}
+
+/// A bucket that never set limits has none (every member `-1`), as oss2's suite reads back.
+pub fn get_bucket_qos_info(ctx: &Ctx) -> Result<Response<Body>> {
+    let limits = ctx.bucket()?.configs.qos.unwrap_or_default();
+    answer("QoSConfiguration", &crate::qos::to_xml(&limits, None))
+}
+
+pub async fn delete_bucket_qos_info(ctx: &Ctx) -> Result<Response<Body>> {
+    update(ctx, |c| c.qos = None).await?;
+    deleted()
+}
+
+pub fn get_user_qos_info(ctx: &Ctx) -> Result<Response<Body>> {
+    crate::access::require_account(&ctx.principal)?;
+    answer("QoSConfiguration", &crate::qos::to_xml(&crate::qos::ACCOUNT, Some(ctx.region.clone())))
 }
 
 pub async fn put_bucket_https_config(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {

@@ -240,3 +240,37 @@ pub struct ListLiveChannelResult {
     #[serde(rename = "NextMarker", default)]
     pub next_marker: String,
 }
+
+/// PutBucketStorageCapacity's body (`?qos`) and GetBucketStorageCapacity's answer: the
+/// bucket's capacity in GB, `-1` for none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketUserQos {
+    #[serde(rename = "StorageCapacity", default)]
+    pub storage_capacity: String,
+}
+
+/// PutBucketQoSInfo's body and the answer of GetBucketQoSInfo and (with `Region`)
+/// GetUserQoSInfo: bandwidths in Gbit/s and requests per second, `-1` for no limit.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QoSConfiguration {
+    #[serde(rename = "Region", default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(rename = "TotalUploadBandwidth", default, skip_serializing_if = "Option::is_none")]
+    pub total_upload_bandwidth: Option<String>,
+    #[serde(rename = "IntranetUploadBandwidth", default, skip_serializing_if = "Option::is_none")]
+    pub intranet_upload_bandwidth: Option<String>,
+    #[serde(rename = "ExtranetUploadBandwidth", default, skip_serializing_if = "Option::is_none")]
+    pub extranet_upload_bandwidth: Option<String>,
+    #[serde(rename = "TotalDownloadBandwidth", default, skip_serializing_if = "Option::is_none")]
+    pub total_download_bandwidth: Option<String>,
+    #[serde(rename = "IntranetDownloadBandwidth", default, skip_serializing_if = "Option::is_none")]
+    pub intranet_download_bandwidth: Option<String>,
+    #[serde(rename = "ExtranetDownloadBandwidth", default, skip_serializing_if = "Option::is_none")]
+    pub extranet_download_bandwidth: Option<String>,
+    #[serde(rename = "TotalQps", default, skip_serializing_if = "Option::is_none")]
+    pub total_qps: Option<String>,
+    #[serde(rename = "IntranetQps", default, skip_serializing_if = "Option::is_none")]
+    pub intranet_qps: Option<String>,
+    #[serde(rename = "ExtranetQps", default, skip_serializing_if = "Option::is_none")]
+    pub extranet_qps: Option<String>,
+}
