@@ -91,3 +91,82 @@ impl Authenticator<'_> {
         Ok(Principal { kind: AuthKind::V4Form, access_key_id: Some(cred.access_key_id), account: Some(account) })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Account;
+    use oss_protocol::time::from_unix_seconds;
+
+    const NOW: i64 = 1_900_000_000;
+
+    fn authenticator<'a>(accounts: &'a [Account], regions: &'a [String]) -> Authenticator<'a> {
+        Authenticator {
+            accounts,
+            regions,
+            mode: AuthMode::Strict,
+            now: from_unix_seconds(NOW),
+            max_skew: Duration::from_secs(900),
+        }
+    }
+
+    fn fields(pairs: &[(&str, &str)]) -> Vec<Field> {
+        pairs.iter().map(|(n, v)| Field { name: (*n).into(), value: (*v).into() }).collect()
+    }
+
+    fn check(pairs: &[(&str, &str)]) -> Result<Principal> {
+        let accounts = [Account::new("ak", "sk")];
+        let regions = ["cn-hangzhou".to_owned()];
+        authenticator(&accounts, &regions).authenticate_form(&fields(pairs), "cn-hangzhou")
+    }
+
+    fn ec(r: Result<Principal>) -> (Code, Option<&'static str>) {
+        let e = r.unwrap_err();
+        (e.code, e.ec)
+    }
+
+    #[test]
+    fn v1_fields() {
+        let signature = v1_signature("sk", "cG9saWN5");
+        let ok = check(&[("OSSAccessKeyId", "ak"), ("Policy", "cG9saWN5"), ("signature", &signature)]).unwrap();
+        assert_eq!((ok.kind, ok.access_key_id.as_deref()), (AuthKind::V1Form, Some("ak")));
+        let wrong = check(&[("OSSAccessKeyId", "ak"), ("policy", "cG9saWN5"), ("Signature", "AAAA")]);
+        assert_eq!(ec(wrong), (Code::SignatureDoesNotMatch, Some("0002-00000040")));
+        assert_eq!(ec(check(&[("policy", "p"), ("Signature", "s")])), (Code::InvalidArgument, Some("0002-00000703")));
+        let empty = check(&[("OSSAccessKeyId", "ak"), ("policy", "p"), ("Signature", "")]);
+        assert_eq!(ec(empty), (Code::InvalidArgument, Some("0002-00000704")));
+        let unknown = check(&[("OSSAccessKeyId", "nobody"), ("policy", "p"), ("Signature", "s")]);
+        assert_eq!(ec(unknown).0, Code::InvalidAccessKeyId);
+        assert_eq!(check(&[("key", "k")]).unwrap().kind, AuthKind::Anonymous);
+    }
+
+    #[test]
+    fn v4_fields() {
+        let datetime = oss_protocol::time::format_v4_datetime(from_unix_seconds(NOW));
+        let date = &datetime[..8];
+        let credential = format!("ak/{date}/cn-hangzhou/oss/aliyun_v4_request");
+        let signature = v4_signature("sk", date, "cn-hangzhou", "oss", "cG9saWN5");
+        let form = |version: &str, credential: &str, datetime: &str, signature: &str| {
+            check(&[
+                ("x-oss-signature-version", version),
+                ("x-oss-credential", credential),
+                ("x-oss-date", datetime),
+                ("policy", "cG9saWN5"),
+                ("x-oss-signature", signature),
+            ])
+        };
+        let ok = form("OSS4-HMAC-SHA256", &credential, &datetime, &signature).unwrap();
+        assert_eq!(ok.kind, AuthKind::V4Form);
+        assert_eq!(ec(form("OSS4-HMAC-SHA1", &credential, &datetime, &signature)).1, Some("0002-00000701"));
+        assert_eq!(ec(form("OSS4-HMAC-SHA256", "ak/x", &datetime, &signature)).1, Some("0002-00000710"));
+        assert_eq!(ec(form("OSS4-HMAC-SHA256", &credential, &datetime, "")).1, Some("0002-00000704"));
+        assert_eq!(ec(form("OSS4-HMAC-SHA256", &credential, &datetime, "00")).0, Code::SignatureDoesNotMatch);
+        let other_region = format!("ak/{date}/cn-shanghai/oss/aliyun_v4_request");
+        assert_eq!(ec(form("OSS4-HMAC-SHA256", &other_region, &datetime, &signature)).0, Code::InvalidArgument);
+        // Eight days after x-oss-date: too old, whatever the policy says.
+        let old = oss_protocol::time::format_v4_datetime(from_unix_seconds(NOW - 8 * 86_400));
+        let old_credential = format!("ak/{}/cn-hangzhou/oss/aliyun_v4_request", &old[..8]);
+        let old_signature = v4_signature("sk", &old[..8], "cn-hangzhou", "oss", "cG9saWN5");
+        assert_eq!(ec(form("OSS4-HMAC-SHA256", &old_credential, &old, &old_signature)).0, Code::AccessDenied);
+    }
+}
