@@ -60,6 +60,7 @@ mod ops;
 mod parts;
 mod path;
 mod plan;
+mod post;
 mod presign;
 mod request;
 mod retry;
@@ -82,6 +83,7 @@ pub use ops::{
 pub use parts::{Progress, ProgressFn};
 pub use path::ObjectPath;
 pub use plan::{plan_parts, PartPlan, MAX_PARTS, MAX_PART_SIZE, MIN_PART_SIZE};
+pub use post::{multipart_body, PostCondition, PostForm};
 pub use presign::PresignRequest;
 pub use request::{PreparedRequest, RequestBuilder, Response, StreamingResponse};
 pub use retry::RetryPolicy;

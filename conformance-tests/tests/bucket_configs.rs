@@ -82,6 +82,38 @@ async fn invalid_cors_rules_are_refused() {
     assert_error(&service_error(client.get_bucket_cors(&bucket.name).await), 404, "NoSuchCORSConfiguration");
 }
 
+/// A browser preflights a presigned PUT at the URL it will PUT to: the URL's signature (made for
+/// PUT) comes along on the OPTIONS, and the CORS rules alone must answer it.
+#[tokio::test]
+async fn a_preflight_of_a_presigned_url_is_not_judged_by_its_signature() {
+    use conformance_tests::SignatureVersion;
+    let target = Target::start().await;
+    let client = target.client();
+    let bucket = target.bucket("preflightsig").await;
+    let origin = "http://app.example";
+    let doc = CorsConfiguration { rules: vec![cors_rule(&[origin], &["PUT"], &["*"])], response_vary: None };
+    client.put_bucket_cors(&bucket.name, &doc).await.unwrap();
+    for version in [SignatureVersion::V1, SignatureVersion::V4] {
+        let signer = target.client_as(Some(&target.primary), version);
+        let url = signer
+            .presign(Method::PUT, Some(&bucket.name), Some("k"), std::time::Duration::from_secs(600), &[], &[])
+            .unwrap();
+        let query = url.split_once('?').map(|(_, q)| q.to_owned()).unwrap_or_default();
+        let resp = client
+            .request(Method::OPTIONS, Some(&bucket.name), Some("k"))
+            .sign(false)
+            .raw_query(query)
+            .header("origin", origin)
+            .header("access-control-request-method", "PUT")
+            .header("access-control-request-headers", "content-type")
+            .send_raw()
+            .await
+            .unwrap();
+        assert_eq!(resp.status, 200, "{version:?}: {}", resp.text());
+        assert_eq!(resp.header("access-control-allow-origin"), Some(origin));
+    }
+}
+
 #[tokio::test]
 async fn preflight_is_answered_from_the_first_matching_rule() {
     let target = Target::start().await;

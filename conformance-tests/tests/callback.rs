@@ -4,12 +4,13 @@
 //! reach loopback, so there only the cases that need no reachable server run.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use base64::Engine;
 use conformance_tests::{assert_error, get_body, service_error, Target};
 use oss_client::{
     complete_part, Callback, CallbackBodyType, CompleteMultipartUploadOptions, InitiateMultipartUploadOptions,
-    PutObjectOptions,
+    PostCondition, PutObjectOptions,
 };
 use rsa::pkcs8::DecodePublicKey;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -237,4 +238,24 @@ async fn malformed_callbacks_are_refused_before_anything_is_stored() {
     }
     let missing = service_error(client.head_object(&bucket.name, "never", &Default::default()).await);
     assert_eq!(missing.status, 404, "a refused callback stores nothing");
+}
+
+/// PostObject's form carries the callback as a `callback` field and its variables as `x:` fields.
+#[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "the callback server listens on loopback, which real OSS cannot reach")]
+async fn post_object_calls_back_from_its_form_fields() {
+    let target = Target::start().await;
+    let client = target.client();
+    let bucket = target.bucket("callbackpost").await;
+    let server = CallbackServer::start(200, r#"{"form":"ok"}"#).await;
+    let callback = Callback::new(&server.url, "object=${object}&size=${size}&my=${x:my}");
+    let conditions = [PostCondition::eq("callback", callback.encoded()), PostCondition::eq("x:my", "from form")];
+    let form = client.post_object_form(&bucket.name, "posted", &conditions, Duration::from_secs(600)).unwrap();
+    let resp = client.post_object(&form, "f.txt", Some("text/plain"), b"form body").await.unwrap();
+    assert_eq!((resp.status.as_u16(), &resp.body[..]), (200, &br#"{"form":"ok"}"#[..]));
+    let got = server.received();
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].body, "object=posted&size=9&my=from%20form");
+    assert_signed(&got[0]).await;
+    assert_eq!(get_body(&client, &bucket.name, "posted").await, b"form body");
 }

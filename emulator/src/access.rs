@@ -249,7 +249,11 @@ async fn check(store: &Store, caller: &Caller<'_>, need: &Need<'_>, grant: &mut 
 fn check_referer(caller: &Caller<'_>, bucket: &BucketMeta, action: Action) -> Result<()> {
     use crate::auth::AuthKind;
     let Some(referer) = &bucket.configs.referer else { return Ok(()) };
-    let by_url = matches!(caller.principal.kind, AuthKind::Anonymous | AuthKind::V1Presigned | AuthKind::V4Presigned);
+    // A PostObject form is a browser's request without an Authorization header, like a URL.
+    let by_url = matches!(
+        caller.principal.kind,
+        AuthKind::Anonymous | AuthKind::V1Presigned | AuthKind::V4Presigned | AuthKind::V1Form | AuthKind::V4Form
+    );
     if !by_url || action == Action::OptionObject || referer.allows(caller.context.referer) {
         return Ok(());
     }

@@ -96,6 +96,13 @@ impl Callback {
         Callback::parse(encoded, vars).map(Some)
     }
 
+    /// PostObject's form: the `callback` field, and its variables as `x:` fields of their own.
+    pub fn from_form(encoded: &str, vars: &[(String, String)]) -> Result<Callback> {
+        let mut callback = Callback::parse(encoded, None)?;
+        callback.vars = vars.iter().filter(|(n, _)| n.starts_with("x:")).cloned().collect();
+        Ok(callback)
+    }
+
     pub fn parse(encoded: &str, encoded_vars: Option<&str>) -> Result<Callback> {
         if encoded.len() > MAX_ENCODED {
             return Err(invalid("The length of callback exceed max value."));

@@ -36,7 +36,7 @@ operations! {
     ListBuckets, DescribeRegions, PutPublicAccessBlock, GetPublicAccessBlock, DeletePublicAccessBlock, GetUserQoSInfo, PutBucket, DeleteBucket, GetBucketLocation, GetBucketInfo, PutBucketAcl, GetBucketAcl,
     PutBucketTags, GetBucketTags, DeleteBucketTags, PutBucketLifecycle, GetBucketLifecycle, DeleteBucketLifecycle,
     PutBucketVersioning, GetBucketVersioning, ListObjectVersions, ListObjects, ListObjectsV2, DeleteMultipleObjects, ListMultipartUploads,
-    PutObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, PutObjectAcl, GetObjectAcl,
+    PutObject, PostObject, CopyObject, GetObject, HeadObject, GetObjectMeta, DeleteObject, PutObjectAcl, GetObjectAcl,
     PutObjectTagging, GetObjectTagging, DeleteObjectTagging, RestoreObject, AppendObject, PutSymlink, GetSymlink,
     InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
     PutBucketCors, GetBucketCors, DeleteBucketCors, PutBucketReferer, GetBucketReferer, PutBucketLogging, GetBucketLogging, DeleteBucketLogging,
@@ -216,6 +216,12 @@ pub enum Endpoint {
         bucket: String,
     },
     PutObject {
+        object: ObjectPath,
+    },
+    /// An HTML form upload to the bucket (`POST /` on it). The key is a form field: it is empty
+    /// when the request is routed and filled in once the fields before the file have been read
+    /// (see `ops::post`), before authorization judges the caller on it.
+    PostObject {
         object: ObjectPath,
     },
     CopyObject {
@@ -845,8 +851,12 @@ impl Endpoint {
                 "DELETE" => E::DeleteBucket { bucket },
                 "POST" if has("delete") => E::DeleteMultipleObjects { bucket },
                 "OPTIONS" => E::OptionObject { bucket, key: None },
-                // PostObject (a form upload to the bucket) and the rest of POST.
-                "POST" => E::NotImplemented { bucket: Some(bucket), key: None, feature: "PostObject".to_owned() },
+                // A sub-resource on a POST no arm above takes is some other operation, not a
+                // form upload (`POST /b?cors` must not store an object).
+                "POST" if query.iter().any(|(n, _)| oss_protocol::sign::V1_SUBRESOURCES.contains(&n.as_str())) => {
+                    E::NotImplemented { bucket: Some(bucket), key: None, feature: "this POST request".to_owned() }
+                }
+                "POST" => E::PostObject { object: ObjectPath { bucket, key: String::new(), version: None } },
                 _ => return Err(method_not_allowed()),
             };
             return Ok(endpoint);
@@ -945,6 +955,7 @@ impl Endpoint {
             E::DeleteMultipleObjects { .. } => O::DeleteMultipleObjects,
             E::ListMultipartUploads { .. } => O::ListMultipartUploads,
             E::PutObject { .. } => O::PutObject,
+            E::PostObject { .. } => O::PostObject,
             E::CopyObject { .. } => O::CopyObject,
             E::GetObject { .. } => O::GetObject,
             E::HeadObject { .. } => O::HeadObject,
@@ -1110,6 +1121,7 @@ impl Endpoint {
         use Endpoint as E;
         match self {
             E::PutObject { object }
+            | E::PostObject { object }
             | E::CopyObject { object, .. }
             | E::GetObject { object }
             | E::HeadObject { object }
@@ -1183,6 +1195,7 @@ impl Endpoint {
             E::ListMultipartUploads { bucket } => vec![on_bucket(A::ListMultipartUploads, bucket)],
             // RAM knows no actions of their own for these: appending and linking are writes.
             E::PutObject { object }
+            | E::PostObject { object }
             | E::AppendObject { object, .. }
             | E::PutSymlink { object }
             | E::InitiateMultipartUpload { object }

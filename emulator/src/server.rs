@@ -461,7 +461,7 @@ async fn run(
     let query = parse_query(parts.uri.query().unwrap_or_default());
     let target = route::target(host, parts.uri.path(), listener_region, &state.config.host_names)?;
     record.entry.region = target.region.clone();
-    let endpoint = Endpoint::parse(&parts.method, &target, &query, &parts.headers);
+    let mut endpoint = Endpoint::parse(&parts.method, &target, &query, &parts.headers);
     match &endpoint {
         Ok(endpoint) => record.describe(endpoint, &parts.headers),
         Err(rejected) => {
@@ -473,13 +473,35 @@ async fn run(
         }
     }
 
-    let authenticated = match console {
-        Some(account) => Ok(Principal {
+    // A form upload names its key and carries its credentials in the fields before the file:
+    // those are read now, so that authentication, authorization, fault rules and the journal
+    // see the object as they see any other upload's.
+    let mut post = None;
+    if let Ok(Endpoint::PostObject { object }) = &mut endpoint {
+        let (form, file) = ops::post::read_form(&parts.headers, body).await?;
+        object.key = form.key().to_owned();
+        record.entry.key = object.key.clone();
+        body = file;
+        post = Some(form);
+    }
+
+    let authenticated = match (console, &mut post) {
+        (Some(account), _) => Ok(Principal {
             kind: AuthKind::Console,
             account: Some(account.clone()),
             access_key_id: Some(account.access_key_id.clone()),
         }),
-        None => authenticate(state, &parts, &query, &target, now),
+        (None, Some(form)) => {
+            let bucket = target.bucket.as_deref().unwrap_or_default();
+            ops::post::authenticate(state, form, bucket, &target.region, now)
+        }
+        // A preflight is answered by the CORS rules alone. Its URL is the actual request's, so a
+        // presigned URL's signature comes along, signed for PUT or GET and never for OPTIONS:
+        // checking it would refuse every browser upload through a presigned URL.
+        (None, None) if matches!(endpoint, Ok(Endpoint::OptionObject { .. })) => {
+            Ok(Principal { kind: AuthKind::Anonymous, account: None, access_key_id: None })
+        }
+        (None, None) => authenticate(state, &parts, &query, &target, now),
     };
     let principal = authenticated.inspect_err(|e| {
         record.entry.auth_error = Some(format!("{}: {}", e.code.as_str(), e.message));
@@ -549,16 +571,12 @@ async fn run(
         _ => {}
     }
 
-    let ctx = Ctx {
-        state: state.clone(),
-        headers: parts.headers,
-        query,
-        region: target.region,
-        endpoint,
-        principal,
-        grant,
-        now,
+    let headers = match &post {
+        Some(form) => form.object_headers(&parts.headers)?,
+        None => parts.headers,
     };
+    let ctx =
+        Ctx { state: state.clone(), headers, query, region: target.region, endpoint, principal, grant, now, post };
     ops::dispatch(&ctx, body).await
 }
 

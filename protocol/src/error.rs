@@ -50,6 +50,12 @@ codes! {
     BadRequest = (400, "Bad Request."),
     NoSuchServerSideEncryptionRule = (404, "The server side encryption configuration was not found."),
     InvalidTargetBucketForLogging = (400, "The target bucket for logging does not exist, is not owned by you, or does not have the appropriate grants for the log-delivery group."),
+    // PostObject (HTML form upload).
+    IncorrectNumberOfFilesInPOSTRequest = (400, "POST requires exactly one file upload per request."),
+    RequestIsNotMultiPartContent = (400, "Bucket POST must be of the enclosure-type multipart/form-data."),
+    MalformedPOSTRequest = (400, "The body of your POST request is not well-formed multipart/form-data."),
+    FieldItemTooLong = (400, "Your name of form field is too long."),
+    MaxPOSTPreDataLengthExceededError = (400, "Your POST request fields preceding the upload file were too large."),
     InvalidPolicyDocument = (400, "The content of the form does not meet the conditions specified in the policy document."),
     NoSuchBucketPolicy = (404, "The specified bucket policy does not exist."),
     NoSuchWORMConfiguration = (404, "The WORM Configuration does not exist."),

@@ -2,6 +2,7 @@
 //! into a [`Principal`], or into the exact OSS error. Authorization (ACLs, ownership, regions) is
 //! [`crate::access`]'s job.
 
+mod post;
 mod v1;
 mod v4;
 
@@ -20,6 +21,10 @@ pub enum AuthKind {
     V4,
     V1Presigned,
     V4Presigned,
+    /// A PostObject form signed with V1 (`OSSAccessKeyId`, `policy`, `Signature` fields).
+    V1Form,
+    /// A PostObject form signed with V4 (`x-oss-signature-version`, … fields).
+    V4Form,
     /// Made by the web console on an account's behalf: the admin token vouched for the caller,
     /// so there is no signature to check.
     Console,
@@ -33,6 +38,8 @@ impl AuthKind {
             AuthKind::V4 => "v4",
             AuthKind::V1Presigned => "v1-presigned",
             AuthKind::V4Presigned => "v4-presigned",
+            AuthKind::V1Form => "v1-form",
+            AuthKind::V4Form => "v4-form",
             AuthKind::Console => "console",
         }
     }

@@ -10,14 +10,14 @@ use super::{invalid_date, signature_mismatch, AuthKind, AuthRequest, Authenticat
 use crate::error::{Code, OssError, Result};
 
 /// Presigned V4 URLs may live at most 7 days (the SDKs refuse more; OSS is assumed to as well).
-const MAX_PRESIGN_SECS: u64 = 604_800;
+pub(super) const MAX_PRESIGN_SECS: u64 = 604_800;
 
-fn invalid(message: &'static str, ec: &'static str) -> OssError {
+pub(super) fn invalid(message: &'static str, ec: &'static str) -> OssError {
     OssError::new(Code::InvalidArgument).message(message).ec(ec)
 }
 
 /// Product, region and date checks shared by the header and the presigned form.
-fn check_scope(auth: &Authenticator<'_>, req: &AuthRequest<'_>, cred: &V4Authorization) -> Result<()> {
+pub(super) fn check_scope(auth: &Authenticator<'_>, request_region: &str, cred: &V4Authorization) -> Result<()> {
     if cred.product != "oss" {
         return Err(invalid("Invalid signing product in Authorization header.", "0002-00000227"));
     }
@@ -26,11 +26,11 @@ fn check_scope(auth: &Authenticator<'_>, req: &AuthRequest<'_>, cred: &V4Authori
     }
     // A region no listener serves is no OSS region as far as this endpoint knows; a served one
     // that is not the request's is the wrong region.
-    let served = cred.region == req.region || auth.regions.contains(&cred.region);
+    let served = cred.region == request_region || auth.regions.contains(&cred.region);
     if !crate::config::is_region_name(&cred.region) || !served {
         return Err(invalid("Invalid signing region in Authorization header.", "0002-00000226"));
     }
-    if cred.region != req.region {
+    if cred.region != request_region {
         return Err(invalid("Invalid signing region in Authorization header.", "0002-00000228")
             .with("ArgumentName", "region")
             .with("ArgumentValue", cred.region.as_str()));
@@ -72,7 +72,7 @@ pub(super) fn header(auth: &Authenticator<'_>, req: &AuthRequest<'_>, value: &st
     })?;
     let datetime = req.header("x-oss-date").map(str::trim).ok_or_else(|| invalid_date("0002-00000503"))?;
     let request_time = parse_v4_datetime(datetime).ok_or_else(|| invalid_date("0002-00000502"))?;
-    check_scope(auth, req, &cred)?;
+    check_scope(auth, req.region, &cred)?;
     let payload_hash = req.header("x-oss-content-sha256").map(str::trim).unwrap_or(UNSIGNED_PAYLOAD);
     if payload_hash != UNSIGNED_PAYLOAD {
         return Err(invalid("x-oss-content-sha256 must be UNSIGNED-PAYLOAD.", "0002-00000214")
@@ -113,7 +113,7 @@ pub(super) fn presigned(auth: &Authenticator<'_>, req: &AuthRequest<'_>) -> Resu
     if expires > MAX_PRESIGN_SECS {
         return Err(invalid("x-oss-expires must be no more than 604800 seconds.", "0002-00000070"));
     }
-    check_scope(auth, req, &cred)?;
+    check_scope(auth, req.region, &cred)?;
     // A URL whose validity starts in the future is refused, with the same allowance for clock
     // differences as a signed header has (the documentation's 15 minutes).
     if auth.checks_expiry() && signed_at > auth.now + auth.max_skew {

@@ -13,6 +13,7 @@ pub mod meta;
 pub mod multipart;
 pub mod object;
 pub mod policy;
+pub mod post;
 pub mod restore;
 pub mod service;
 pub mod symlink;
@@ -51,6 +52,8 @@ pub struct Ctx {
     /// The buckets authorization looked up.
     pub grant: Grant,
     pub now: SystemTime,
+    /// A PostObject's form (its fields before the file); `None` for every other operation.
+    pub post: Option<post::PostForm>,
 }
 
 impl Ctx {
@@ -151,9 +154,13 @@ pub async fn dispatch(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
     use http_body_util::BodyExt;
     let operation = ctx.endpoint.operation();
     let limit = match operation {
-        O::PutObject | O::AppendObject | O::UploadPart | O::GetObject | O::CopyObject | O::UploadPartCopy => {
-            ctx.traffic_limit()?
-        }
+        O::PutObject
+        | O::PostObject
+        | O::AppendObject
+        | O::UploadPart
+        | O::GetObject
+        | O::CopyObject
+        | O::UploadPartCopy => ctx.traffic_limit()?,
         _ => None,
     };
     let body = match limit {
@@ -196,6 +203,7 @@ async fn handle(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
         E::DeleteMultipleObjects { .. } => object::delete_multiple_objects(ctx, body).await,
         E::ListMultipartUploads { .. } => multipart::list_multipart_uploads(ctx).await,
         E::PutObject { .. } => object::put_object(ctx, body).await,
+        E::PostObject { .. } => post::post_object(ctx, body).await,
         E::CopyObject { source, .. } => copy::copy_object(ctx, source).await,
         E::GetObject { .. } => object::get_object(ctx).await,
         E::HeadObject { .. } => object::head_object(ctx).await,
@@ -364,6 +372,11 @@ pub async fn receive_body(store: &Store, mut body: RequestBody, limit: u64) -> R
             Ok(frame) => frame,
             Err(e) => {
                 incoming.abort().await;
+                // A body that knows why it failed in OSS's terms (a form whose file part is cut
+                // or too large) says so; any other failure is the client gone quiet.
+                if let Some(err) = e.downcast_ref::<OssError>() {
+                    return Err(err.clone());
+                }
                 tracing::debug!("request body ended early: {e}");
                 return Err(OssError::new(Code::RequestTimeout));
             }
