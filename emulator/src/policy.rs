@@ -259,7 +259,10 @@ impl BucketPolicy {
             match statement.effect {
                 Effect::Deny => return Verdict::Deny,
                 Effect::Allow => {
-                    let public = statement.names_everyone();
+                    // Public as GetBucketPolicyStatus judges it: everyone, unconditioned. A grant
+                    // to everyone that a condition narrows (a source address, a referer, secure
+                    // transport) is not public, and a public access block leaves it standing.
+                    let public = statement.names_everyone() && statement.conditions.is_empty();
                     verdict = match verdict {
                         // A grant to this caller by name outweighs a public one.
                         Verdict::Allow { public: false } => verdict,
@@ -537,6 +540,12 @@ mod tests {
             r#""Condition":{"IpAddress":{"acs:SourceIp":"10.0.0.0/8"}}}"#
         ));
         assert_eq!(judge(&conditioned, Some("1"), true, "oss:GetObject", "acs:oss:r:1:b/k"), Verdict::Deny);
+        // A grant to everyone that a condition narrows is not a public one.
+        let narrowed = policy(concat!(
+            r#"{"Effect":"Allow","Action":"oss:GetObject","Principal":"*","Resource":"acs:oss:*:*:b/*","#,
+            r#""Condition":{"Bool":{"acs:SecureTransport":"false"}}}"#
+        ));
+        assert_eq!(judge(&narrowed, None, false, "oss:GetObject", "acs:oss:r:1:b/k"), Verdict::Allow { public: false });
     }
 
     #[test]
