@@ -156,3 +156,28 @@ async fn a_requester_pays_bucket_serves_other_accounts_only_when_they_pay() {
     put(&paying, &bucket.name, "from-requester", b"x").await;
     assert_eq!(get_body(&owner, &bucket.name, "from-requester").await, b"x", "the owner needs no header");
 }
+
+/// Reading through a symlink is judged twice as a GetObject would be: the link, then its target,
+/// each by the bucket policy as well as by the ACLs.
+#[tokio::test]
+#[cfg_attr(oss_no_second_account, ignore = "needs a second account (OSS_TEST_SECOND_*)")]
+async fn a_symlink_is_read_through_only_where_the_policy_grants_its_target() {
+    let target = Target::start().await;
+    let (owner, second) = (target.client(), target.second_account());
+    let uid = account_id(&second).await;
+    let bucket = target.bucket("policy-link").await;
+    put(&owner, &bucket.name, "open/doc", b"granted").await;
+    put(&owner, &bucket.name, "secret/doc", b"kept").await;
+    owner.put_symlink(&bucket.name, "link-open", "open/doc", &Default::default()).await.unwrap();
+    owner.put_symlink(&bucket.name, "link-secret", "secret/doc", &Default::default()).await.unwrap();
+    let resources = |prefix: &str| vec![format!("acs:oss:*:*:{}/{prefix}*", bucket.name)];
+    let grants = policy(&[
+        statement("Allow", &["oss:GetObject"], &uid, &resources("link-"), None),
+        statement("Allow", &["oss:GetObject"], &uid, &resources("open/"), None),
+    ]);
+    owner.put_bucket_policy(&bucket.name, &grants).await.unwrap();
+
+    assert_eq!(get_body(&second, &bucket.name, "link-open").await, b"granted");
+    let err = service_error(second.get_object(&bucket.name, "link-secret", &Default::default()).await);
+    assert_error(&err, 403, "AccessDenied");
+}

@@ -1457,3 +1457,38 @@ async fn list_parts_returns_the_client_side_encryption_envelope() {
     client.abort_multipart_upload(&bucket.name, "cse", &id).await.unwrap();
     client.abort_multipart_upload(&bucket.name, "plain", &plain).await.unwrap();
 }
+
+/// A `?sequential` upload's object carries its whole content's MD5 (parts arrive in order, so
+/// OSS hashes them as they come); an ordinary multipart object has none.
+#[tokio::test]
+async fn a_sequential_upload_gets_the_content_md5() {
+    let target = Target::start().await;
+    let client = target.client();
+    let bucket = target.bucket("mpseq").await;
+    let (first, last) = (data(MIN_PART, 11), data(300, 12));
+    let whole = [first.clone(), last.clone()].concat();
+    for sequential in [false, true] {
+        let key = format!("seq-{sequential}");
+        let opts = InitiateMultipartUploadOptions { sequential, ..Default::default() };
+        let id = client.initiate_multipart_upload(&bucket.name, &key, &opts).await.unwrap().upload_id.clone();
+        let parts = [
+            complete_part(1, part(&client, &bucket.name, &key, &id, 1, &first).await),
+            complete_part(2, part(&client, &bucket.name, &key, &id, 2, &last).await),
+        ];
+        let opts = CompleteMultipartUploadOptions::default();
+        client.complete_multipart_upload(&bucket.name, &key, &id, &parts, &opts).await.unwrap();
+        let got = client.get_object(&bucket.name, &key, &GetObjectOptions::default()).await.unwrap();
+        assert_eq!(got.body.as_ref(), whole.as_slice());
+        let expected = sequential.then(|| content_md5(&whole));
+        assert_eq!(got.header("content-md5").map(str::to_owned), expected, "sequential: {sequential}");
+    }
+    // Part 2 before part 1 is out of sequence; after it, and again, it is fine.
+    let opts = InitiateMultipartUploadOptions { sequential: true, ..Default::default() };
+    let id = client.initiate_multipart_upload(&bucket.name, "order", &opts).await.unwrap().upload_id.clone();
+    let early = client.upload_part(&bucket.name, "order", &id, 2, last.clone(), &Default::default()).await;
+    assert_error(&service_error(early), 400, "PartNotSequential");
+    part(&client, &bucket.name, "order", &id, 1, &first).await;
+    part(&client, &bucket.name, "order", &id, 2, &last).await;
+    part(&client, &bucket.name, "order", &id, 2, &last).await;
+    client.abort_multipart_upload(&bucket.name, "order", &id).await.unwrap();
+}

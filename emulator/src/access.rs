@@ -345,10 +345,6 @@ fn effective_acl(bucket: &BucketMeta, object: Option<&ObjectMeta>) -> Acl {
 
 /// Whether the caller may read `object` of `bucket` by its ACL (a symlink's target is judged as
 /// well as the link).
-pub fn may_read(store: &Store, principal: &Principal, bucket: &BucketMeta, object: &ObjectMeta) -> Result<()> {
-    judge(principal, bucket, Some(object), Rule::ObjectRead, store.blocks_public_access(bucket))
-}
-
 /// Judges by ownership and ACLs. `blocked`: a public access block (the bucket's or its owner's
 /// account's, see [`Store::blocks_public_access`]) stands.
 fn judge(

@@ -575,8 +575,18 @@ async fn run(
         Some(form) => form.object_headers(&parts.headers)?,
         None => parts.headers,
     };
-    let ctx =
-        Ctx { state: state.clone(), headers, query, region: target.region, endpoint, principal, grant, now, post };
+    let ctx = Ctx {
+        state: state.clone(),
+        headers,
+        query,
+        region: target.region,
+        endpoint,
+        principal,
+        grant,
+        now,
+        post,
+        peer,
+    };
     ops::dispatch(&ctx, body).await
 }
 

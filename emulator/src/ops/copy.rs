@@ -182,6 +182,7 @@ pub async fn upload_part_copy(
     source: &CopySource,
 ) -> Result<Response<Body>> {
     let upload = target_upload(ctx, upload_id).await?;
+    super::multipart::require_in_sequence(ctx, &upload, number).await?;
     let src = readable_source(ctx, source)?;
     let (start, len) = if src.meta.size == 0 {
         (0, 0)

@@ -54,9 +54,39 @@ pub struct Ctx {
     pub now: SystemTime,
     /// A PostObject's form (its fields before the file); `None` for every other operation.
     pub post: Option<post::PostForm>,
+    /// The connection, for the policy conditions of a second authorization (a link's target).
+    pub peer: crate::server::Peer,
 }
 
 impl Ctx {
+    /// The caller as authorization saw it, to judge an object the request reaches only once the
+    /// handler runs (a symlink's target, a website's index or error document).
+    pub fn caller(&self) -> crate::access::Caller<'_> {
+        let header = |name| self.headers.get(name).and_then(|v: &http::HeaderValue| v.to_str().ok());
+        crate::access::Caller {
+            principal: &self.principal,
+            region: &self.region,
+            context: crate::policy::RequestContext {
+                source_ip: Some(self.peer.addr.ip()),
+                secure: self.peer.secure,
+                now: self.now,
+                user_agent: header(http::header::USER_AGENT),
+                referer: header(http::header::REFERER),
+                query: &self.query,
+                headers: &self.headers,
+            },
+        }
+    }
+
+    /// Whether the caller may read `key` of the request's bucket, judged as a GetObject of it would
+    /// be (bucket policy, ACLs, public access block, referer, requester pays).
+    pub async fn may_read(&self, key: &str) -> Result<()> {
+        let need = crate::endpoint::Need {
+            action: crate::endpoint::Action::GetObject,
+            resource: crate::endpoint::Resource::Object { bucket: self.bucket_name(), key, version: None },
+        };
+        crate::access::authorize(self.store(), &self.caller(), &[need]).await.map(|_| ())
+    }
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
     }

@@ -76,7 +76,8 @@ pub async fn follow(ctx: &Ctx, opened: Opened) -> Result<Opened> {
     if target.meta.object_type == ObjectType::Symlink {
         return Err(OssError::new(Code::InvalidTargetType).ec("0026-00000011"));
     }
-    crate::access::may_read(ctx.store(), &ctx.principal, &bucket, &target.meta)?;
+    // Reading through a link needs the right to read the target, judged as a GetObject of it.
+    ctx.may_read(&target_key).await?;
     super::restore::check_readable(&target.meta, ctx.now_ms()).or_else(|e| match ctx.endpoint.operation() {
         // HEAD reads no data: an archived target is still described.
         crate::endpoint::Operation::HeadObject => Ok(()),

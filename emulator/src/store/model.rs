@@ -238,6 +238,9 @@ pub struct UploadMeta {
     /// `x-oss-forbid-overwrite` given at initiation, enforced again at completion.
     #[serde(default)]
     pub forbid_overwrite: bool,
+    /// Initiated with `?sequential`: the completed object gets the whole content's MD5.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sequential: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -101,6 +101,7 @@ fn upload(key: &str) -> UploadMeta {
         initiated_ms: 1,
         template: ObjectMeta::new(key, StorageClass::Standard),
         forbid_overwrite: false,
+        sequential: false,
     }
 }
 
