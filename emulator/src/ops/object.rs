@@ -14,7 +14,7 @@ use super::{check_body_md5, encode_if, read_small_body, receive_checked, require
 use crate::body::{self, Body, RequestBody};
 use crate::error::{Code, OssError, Result};
 use crate::respond::{self, set_header};
-use crate::store::{BucketMeta, Check, Delete, Deleted};
+use crate::store::{BucketMeta, Check, Delete, Deleted, ObjectMeta, Received};
 
 /// The existing object a write replaces may not be replaced when `forbid` is set.
 pub fn overwrite_check(forbid: bool) -> Check {
@@ -56,6 +56,23 @@ pub async fn put_object(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
         ));
     }
     let received = receive_checked(ctx, body, limit).await?;
+    let stored = store_received(ctx, &bucket, meta, received).await?;
+    let mut resp = respond::empty(StatusCode::OK);
+    write_stored_headers(&mut resp, &bucket, &stored);
+    if let Some(md5) = &stored.content_md5 {
+        set_header(&mut resp, "content-md5", md5);
+    }
+    super::callback::answer(ctx, callback, &stored, resp).await
+}
+
+/// Stores a whole received body as the new version of `meta`'s key (PutObject, PostObject): its
+/// size and digests, a fresh version id, and `x-oss-forbid-overwrite` honoured in the commit.
+pub(super) async fn store_received(
+    ctx: &Ctx,
+    bucket: &BucketMeta,
+    mut meta: ObjectMeta,
+    received: Received,
+) -> Result<ObjectMeta> {
     meta.size = received.len;
     meta.crc64 = received.crc64;
     meta.etag = oss_protocol::etag_from_md5(&received.md5);
@@ -63,16 +80,15 @@ pub async fn put_object(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> 
     meta.last_modified_ms = ctx.now_ms();
     meta.version_id = ctx.new_version_id();
     let check = overwrite_check(ctx.forbid_overwrite());
-    let stored = ctx.store().put_object(&bucket.name, meta, received.data, check).await?;
-    let mut resp = respond::empty(StatusCode::OK);
-    super::set_version_header(&mut resp, &bucket, &stored.version_id);
-    set_header(&mut resp, "etag", &stored.etag);
-    set_header(&mut resp, HASH_CRC64ECMA, &stored.crc64.to_string());
-    if let Some(md5) = &stored.content_md5 {
-        set_header(&mut resp, "content-md5", md5);
-    }
-    write_sse_headers(&mut resp, &stored);
-    super::callback::answer(ctx, callback, &stored, resp).await
+    ctx.store().put_object(&bucket.name, meta, received.data, check).await
+}
+
+/// The headers every answer of a stored upload carries: version id, ETag, CRC-64, encryption.
+pub(super) fn write_stored_headers(resp: &mut Response<Body>, bucket: &BucketMeta, stored: &ObjectMeta) {
+    super::set_version_header(resp, bucket, &stored.version_id);
+    set_header(resp, "etag", &stored.etag);
+    set_header(resp, HASH_CRC64ECMA, &stored.crc64.to_string());
+    write_sse_headers(resp, stored);
 }
 
 const RESPONSE_OVERRIDES: &[(&str, &str)] = &[

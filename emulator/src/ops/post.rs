@@ -6,16 +6,14 @@
 
 use std::time::SystemTime;
 
-use base64::Engine;
 use http::{HeaderMap, HeaderName, HeaderValue, Response, StatusCode};
 use oss_protocol::encoding::build_query;
 use oss_protocol::headers::{
-    FORBID_OVERWRITE, HASH_CRC64ECMA, META_PREFIX, OBJECT_ACL, SERVER_SIDE_DATA_ENCRYPTION, SERVER_SIDE_ENCRYPTION,
+    FORBID_OVERWRITE, META_PREFIX, OBJECT_ACL, SERVER_SIDE_DATA_ENCRYPTION, SERVER_SIDE_ENCRYPTION,
     SERVER_SIDE_ENCRYPTION_KEY_ID, STORAGE_CLASS,
 };
 
-use super::meta::{object_template, write_sse_headers, DEFAULT_CONTENT_TYPE, STORED_HEADERS};
-use super::object::overwrite_check;
+use super::meta::{object_template, DEFAULT_CONTENT_TYPE, STORED_HEADERS};
 use super::{receive_body, validate_key, Ctx};
 use crate::auth::{Authenticator, Principal};
 use crate::body::{Body, RequestBody};
@@ -211,14 +209,7 @@ pub async fn post_object(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>>
         ctx.store().discard(received.data).await;
         return Err(OssError::new(Code::EntityTooSmall));
     }
-    meta.size = received.len;
-    meta.crc64 = received.crc64;
-    meta.etag = oss_protocol::etag_from_md5(&received.md5);
-    meta.content_md5 = Some(base64::engine::general_purpose::STANDARD.encode(received.md5));
-    meta.last_modified_ms = ctx.now_ms();
-    meta.version_id = ctx.new_version_id();
-    let check = overwrite_check(ctx.forbid_overwrite());
-    let stored = ctx.store().put_object(&bucket.name, meta, received.data, check).await?;
+    let stored = super::object::store_received(ctx, &bucket, meta, received).await?;
 
     let redirect = form.field("success_action_redirect").map(str::trim).filter(|r| !r.is_empty());
     let mut resp = match (redirect, form.field("success_action_status").map(str::trim)) {
@@ -248,10 +239,7 @@ pub async fn post_object(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>>
         // Any other value (or none) is the default 204.
         _ => respond::empty(StatusCode::NO_CONTENT),
     };
-    super::set_version_header(&mut resp, &bucket, &stored.version_id);
-    set_header(&mut resp, "etag", &stored.etag);
-    set_header(&mut resp, HASH_CRC64ECMA, &stored.crc64.to_string());
-    write_sse_headers(&mut resp, &stored);
+    super::object::write_stored_headers(&mut resp, &bucket, &stored);
     super::callback::answer(ctx, callback, &stored, resp).await
 }
 
