@@ -117,6 +117,9 @@ fn rule(action: Action, on_object: bool) -> Rule {
         | A::PutBucketHttpsConfig
         | A::GetBucketHttpsConfig
         | A::GetBucketStat
+        | A::PutBucketCallbackPolicy
+        | A::GetBucketCallbackPolicy
+        | A::DeleteBucketCallbackPolicy
         | A::PutBucketStorageCapacity
         | A::GetBucketStorageCapacity
         | A::PutBucketQoSInfo

@@ -58,6 +58,9 @@ pub struct BucketConfigs {
     /// PutBucketQoSInfo's limits (`None`: never set, or deleted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub qos: Option<crate::qos::QosLimits>,
+    /// Named upload callbacks (PutBucketCallbackPolicy), each validated as `x-oss-callback` is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub callback_policies: Vec<oss_protocol::xml::CallbackPolicyItem>,
 }
 
 impl BucketConfigs {

@@ -41,6 +41,7 @@ operations! {
     InitiateMultipartUpload, UploadPart, UploadPartCopy, CompleteMultipartUpload, AbortMultipartUpload, ListParts,
     PutBucketCors, GetBucketCors, DeleteBucketCors, PutBucketReferer, GetBucketReferer, PutBucketLogging, GetBucketLogging, DeleteBucketLogging,
     PutBucketEncryption, GetBucketEncryption, DeleteBucketEncryption, PutBucketRequestPayment, GetBucketRequestPayment, PutBucketPublicAccessBlock, GetBucketPublicAccessBlock, DeleteBucketPublicAccessBlock, PutBucketHttpsConfig, GetBucketHttpsConfig, GetBucketStat, OptionObject,
+    PutBucketCallbackPolicy, GetBucketCallbackPolicy, DeleteBucketCallbackPolicy,
     PutBucketStorageCapacity, GetBucketStorageCapacity, PutBucketQoSInfo, GetBucketQoSInfo, DeleteBucketQoSInfo,
     InitiateBucketWorm, AbortBucketWorm, GetBucketWorm, ExtendBucketWorm, CompleteBucketWorm, PutBucketWebsite, GetBucketWebsite, DeleteBucketWebsite, PutBucketInventory, GetBucketInventory, ListBucketInventory, DeleteBucketInventory, PutBucketTransferAcceleration, GetBucketTransferAcceleration, PutBucketResourceGroup, GetBucketResourceGroup, PutBucketAccessMonitor, GetBucketAccessMonitor, ListLiveChannel,
     PutBucketPolicy, GetBucketPolicy, DeleteBucketPolicy, GetBucketPolicyStatus,
@@ -352,6 +353,15 @@ pub enum Endpoint {
     GetBucketStat {
         bucket: String,
     },
+    PutBucketCallbackPolicy {
+        bucket: String,
+    },
+    GetBucketCallbackPolicy {
+        bucket: String,
+    },
+    DeleteBucketCallbackPolicy {
+        bucket: String,
+    },
     PutBucketStorageCapacity {
         bucket: String,
     },
@@ -510,6 +520,9 @@ pub enum Action {
     PutBucketQoSInfo,
     GetBucketQoSInfo,
     DeleteBucketQoSInfo,
+    PutBucketCallbackPolicy,
+    GetBucketCallbackPolicy,
+    DeleteBucketCallbackPolicy,
     InitiateBucketWorm,
     AbortBucketWorm,
     GetBucketWorm,
@@ -620,6 +633,9 @@ impl Action {
             Action::PutBucketHttpsConfig => "oss:PutBucketHttpsConfig",
             Action::GetBucketHttpsConfig => "oss:GetBucketHttpsConfig",
             Action::GetBucketStat => "oss:GetBucketStat",
+            Action::PutBucketCallbackPolicy => "oss:PutBucketCallbackPolicy",
+            Action::GetBucketCallbackPolicy => "oss:GetBucketCallbackPolicy",
+            Action::DeleteBucketCallbackPolicy => "oss:DeleteBucketCallbackPolicy",
             Action::PutBucketStorageCapacity => "oss:PutBucketStorageCapacity",
             Action::GetBucketStorageCapacity => "oss:GetBucketStorageCapacity",
             Action::PutBucketQoSInfo => "oss:PutBucketQoSInfo",
@@ -752,7 +768,11 @@ impl Endpoint {
         use Endpoint as E;
         let has = |name: &str| query.iter().any(|(n, _)| n == name);
         let param = |name: &str| query.iter().find(|(n, _)| n == name).map_or("", |(_, v)| v.as_str());
-        if let Some((name, _)) = query.iter().find(|(n, _)| UNIMPLEMENTED.contains(&n.as_str())) {
+        // `?policy&comp=callback` is the bucket's callback policies; every other `comp` names an
+        // operation not implemented here.
+        let callback_policy = has("policy") && param("comp") == "callback";
+        let unimplemented = |n: &str| UNIMPLEMENTED.contains(&n) && !(n == "comp" && callback_policy);
+        if let Some((name, _)) = query.iter().find(|(n, _)| unimplemented(n)) {
             return Ok(E::NotImplemented {
                 bucket: target.bucket.clone(),
                 key: target.key.clone(),
@@ -809,6 +829,9 @@ impl Endpoint {
                 "PUT" if has("httpsConfig") => E::PutBucketHttpsConfig { bucket },
                 "GET" if has("httpsConfig") => E::GetBucketHttpsConfig { bucket },
                 "GET" if has("stat") => E::GetBucketStat { bucket },
+                "PUT" if callback_policy => E::PutBucketCallbackPolicy { bucket },
+                "GET" if callback_policy => E::GetBucketCallbackPolicy { bucket },
+                "DELETE" if callback_policy => E::DeleteBucketCallbackPolicy { bucket },
                 "PUT" if has("qos") => E::PutBucketStorageCapacity { bucket },
                 "GET" if has("qos") => E::GetBucketStorageCapacity { bucket },
                 "PUT" if has("qosInfo") => E::PutBucketQoSInfo { bucket },
@@ -995,6 +1018,9 @@ impl Endpoint {
             E::PutBucketHttpsConfig { .. } => O::PutBucketHttpsConfig,
             E::GetBucketHttpsConfig { .. } => O::GetBucketHttpsConfig,
             E::GetBucketStat { .. } => O::GetBucketStat,
+            E::PutBucketCallbackPolicy { .. } => O::PutBucketCallbackPolicy,
+            E::GetBucketCallbackPolicy { .. } => O::GetBucketCallbackPolicy,
+            E::DeleteBucketCallbackPolicy { .. } => O::DeleteBucketCallbackPolicy,
             E::PutBucketStorageCapacity { .. } => O::PutBucketStorageCapacity,
             E::GetBucketStorageCapacity { .. } => O::GetBucketStorageCapacity,
             E::PutBucketQoSInfo { .. } => O::PutBucketQoSInfo,
@@ -1083,6 +1109,9 @@ impl Endpoint {
             | E::PutBucketHttpsConfig { bucket }
             | E::GetBucketHttpsConfig { bucket }
             | E::GetBucketStat { bucket }
+            | E::PutBucketCallbackPolicy { bucket }
+            | E::GetBucketCallbackPolicy { bucket }
+            | E::DeleteBucketCallbackPolicy { bucket }
             | E::PutBucketStorageCapacity { bucket }
             | E::GetBucketStorageCapacity { bucket }
             | E::PutBucketQoSInfo { bucket }
@@ -1238,6 +1267,9 @@ impl Endpoint {
             E::PutBucketHttpsConfig { bucket } => vec![on_bucket(A::PutBucketHttpsConfig, bucket)],
             E::GetBucketHttpsConfig { bucket } => vec![on_bucket(A::GetBucketHttpsConfig, bucket)],
             E::GetBucketStat { bucket } => vec![on_bucket(A::GetBucketStat, bucket)],
+            E::PutBucketCallbackPolicy { bucket } => vec![on_bucket(A::PutBucketCallbackPolicy, bucket)],
+            E::GetBucketCallbackPolicy { bucket } => vec![on_bucket(A::GetBucketCallbackPolicy, bucket)],
+            E::DeleteBucketCallbackPolicy { bucket } => vec![on_bucket(A::DeleteBucketCallbackPolicy, bucket)],
             E::PutBucketStorageCapacity { bucket } => vec![on_bucket(A::PutBucketStorageCapacity, bucket)],
             E::GetBucketStorageCapacity { bucket } => vec![on_bucket(A::GetBucketStorageCapacity, bucket)],
             E::PutBucketQoSInfo { bucket } => vec![on_bucket(A::PutBucketQoSInfo, bucket)],

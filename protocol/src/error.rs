@@ -64,6 +64,7 @@ codes! {
     WORMConfigurationAlreadyExists = (409, "The WORM Configuration already exists."),
     FileImmutable = (409, "The object you specified is immutable."),
     CallbackFailed = (203, "Error status : -1."),
+    BucketCallbackPolicyNotExist = (404, "The bucket callback policy does not exist."),
     PartNotSequential = (400, "For sequential multipart upload, you must upload or complete parts with sequential part number."),
     NoSuchWebsiteConfiguration = (404, "The specified bucket does not have a website configuration."),
     NoSuchInventory = (404, "No Row found in Inventory Table."),

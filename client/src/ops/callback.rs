@@ -37,11 +37,19 @@ pub struct Callback {
     pub body_type: CallbackBodyType,
     /// Custom variables; names start with `x:` and are lowercase (`x:user`).
     pub vars: Vec<(String, String)>,
+    /// The name of a stored callback of the bucket, sent instead of the members above.
+    pub policy: Option<String>,
 }
 
 impl Callback {
     pub fn new(url: impl Into<String>, body: impl Into<String>) -> Self {
         Callback { urls: vec![url.into()], body: body.into(), ..Default::default() }
+    }
+
+    /// One of the bucket's named callbacks (PutBucketCallbackPolicy), by name: the other
+    /// members are then the stored callback's.
+    pub fn stored(name: impl Into<String>) -> Self {
+        Callback { policy: Some(name.into()), ..Default::default() }
     }
 
     pub fn body_type(mut self, body_type: CallbackBodyType) -> Self {
@@ -57,6 +65,10 @@ impl Callback {
     /// The `x-oss-callback` value: base64 of the callback's JSON.
     pub fn encoded(&self) -> String {
         let mut doc = serde_json::Map::new();
+        if let Some(name) = &self.policy {
+            doc.insert("callbackPolicy".into(), name.clone().into());
+            return encode(&serde_json::Value::Object(doc));
+        }
         doc.insert("callbackUrl".into(), self.urls.join(";").into());
         if let Some(host) = &self.host {
             doc.insert("callbackHost".into(), host.clone().into());

@@ -7,10 +7,10 @@
 //! ListLiveChannel.
 
 use oss_protocol::xml::{
-    self, AccessMonitorConfiguration, BucketEncryptionRule, BucketLoggingStatus, BucketResourceGroupConfiguration,
-    BucketStat, BucketUserQos, CorsConfiguration, Element, HttpsConfiguration, ListLiveChannelResult,
-    PublicAccessBlockConfiguration, QoSConfiguration, RefererConfiguration, RequestPaymentConfiguration,
-    TransferAccelerationConfiguration,
+    self, AccessMonitorConfiguration, BucketCallbackPolicy, BucketEncryptionRule, BucketLoggingStatus,
+    BucketResourceGroupConfiguration, BucketStat, BucketUserQos, CallbackPolicyItem, CorsConfiguration, Element,
+    HttpsConfiguration, ListLiveChannelResult, PublicAccessBlockConfiguration, QoSConfiguration, RefererConfiguration,
+    RequestPaymentConfiguration, TransferAccelerationConfiguration,
 };
 use reqwest::Method;
 use serde::{de::DeserializeOwned, Serialize};
@@ -202,6 +202,31 @@ impl Client {
     /// GetUserQoSInfo: the account's limits in the client's region (with `Region`).
     pub async fn get_user_qos_info(&self) -> Result<Output<QoSConfiguration>, Error> {
         self.get_config(None, "qosInfo", "QoSConfiguration").await
+    }
+
+    /// PutBucketCallbackPolicy: named callbacks an upload asks for with
+    /// `Callback::stored("<name>")`; an empty list leaves none.
+    pub async fn put_bucket_callback_policy(
+        &self,
+        bucket: &str,
+        items: &[CallbackPolicyItem],
+    ) -> Result<Output<()>, Error> {
+        let doc = BucketCallbackPolicy { items: items.to_vec() };
+        let req = self.request(Method::PUT, Some(bucket), None).query("policy", "").query("comp", "callback");
+        Ok(empty(req.body(xml::to_xml("BucketCallbackPolicy", &doc)).send().await?))
+    }
+
+    /// The bucket's named callbacks; 404 BucketCallbackPolicyNotExist when it has none.
+    pub async fn get_bucket_callback_policy(&self, bucket: &str) -> Result<Output<BucketCallbackPolicy>, Error> {
+        let req = self.request(Method::GET, Some(bucket), None).query("policy", "").query("comp", "callback");
+        let resp = req.send().await?;
+        let doc: BucketCallbackPolicy = resp.xml("BucketCallbackPolicy")?;
+        Ok(Output::from_response(resp, doc))
+    }
+
+    pub async fn delete_bucket_callback_policy(&self, bucket: &str) -> Result<Output<()>, Error> {
+        let req = self.request(Method::DELETE, Some(bucket), None).query("policy", "").query("comp", "callback");
+        Ok(empty(req.send().await?))
     }
 
     /// Storage and object counts by storage class (real OSS updates them within the hour).

@@ -119,6 +119,9 @@ fn every_operation_has_a_row() {
         ("DELETE /b?publicAccessBlock", None, O::DeleteBucketPublicAccessBlock, &["oss:DeleteBucketPublicAccessBlock on bucket b"]),
         ("PUT /b?httpsConfig", None, O::PutBucketHttpsConfig, &["oss:PutBucketHttpsConfig on bucket b"]),
         ("GET /b?httpsConfig", None, O::GetBucketHttpsConfig, &["oss:GetBucketHttpsConfig on bucket b"]),
+        ("PUT /b?policy&comp=callback", None, O::PutBucketCallbackPolicy, &["oss:PutBucketCallbackPolicy on bucket b"]),
+        ("GET /b?policy&comp=callback", None, O::GetBucketCallbackPolicy, &["oss:GetBucketCallbackPolicy on bucket b"]),
+        ("DELETE /b?policy&comp=callback", None, O::DeleteBucketCallbackPolicy, &["oss:DeleteBucketCallbackPolicy on bucket b"]),
         ("PUT /b?qos", None, O::PutBucketStorageCapacity, &["oss:PutBucketStorageCapacity on bucket b"]),
         ("GET /b?qos", None, O::GetBucketStorageCapacity, &["oss:GetBucketStorageCapacity on bucket b"]),
         ("PUT /b?qosInfo", None, O::PutBucketQoSInfo, &["oss:PutBucketQoSInfo on bucket b"]),
@@ -204,6 +207,7 @@ fn unimplemented_sub_resources_are_not_plain_requests() {
         "PUT /b?overwriteConfig",
         "POST /b?cors",
         "PUT /b?cname",
+        "PUT /b?policy&comp=other",
     ] {
         let e = parse(line, None).unwrap();
         assert_eq!(e.operation(), Operation::NotImplemented, "{line}");

@@ -12,7 +12,7 @@ use crate::store::ObjectMeta;
 
 /// The callback a request asks for, validated before anything is stored.
 pub fn requested(ctx: &Ctx) -> Result<Option<Callback>> {
-    Callback::requested(&ctx.headers, &ctx.query)
+    Callback::requested(&ctx.headers, &ctx.query, &ctx.bucket()?.configs.callback_policies)
 }
 
 /// The headers of the upload's answer a failed callback still carries.

@@ -5,9 +5,10 @@
 
 use http::{Response, StatusCode};
 use oss_protocol::xml::{
-    self, AccessMonitorConfiguration, BucketEncryptionRule, BucketLoggingStatus, BucketResourceGroupConfiguration,
-    BucketStat, BucketUserQos, Element, HttpsConfiguration, ListLiveChannelResult, PublicAccessBlockConfiguration,
-    QoSConfiguration, RefererConfiguration, RequestPaymentConfiguration, TransferAccelerationConfiguration,
+    self, AccessMonitorConfiguration, BucketCallbackPolicy, BucketEncryptionRule, BucketLoggingStatus,
+    BucketResourceGroupConfiguration, BucketStat, BucketUserQos, Element, HttpsConfiguration, ListLiveChannelResult,
+    PublicAccessBlockConfiguration, QoSConfiguration, RefererConfiguration, RequestPaymentConfiguration,
+    TransferAccelerationConfiguration,
 };
 use oss_protocol::StorageClass;
 
@@ -171,6 +172,27 @@ pub async fn delete_bucket_qos_info(ctx: &Ctx) -> Result<Response<Body>> {
 pub fn get_user_qos_info(ctx: &Ctx) -> Result<Response<Body>> {
     crate::access::require_account(&ctx.principal)?;
     answer("QoSConfiguration", &crate::qos::to_xml(&crate::qos::ACCOUNT, Some(ctx.region.clone())))
+}
+
+pub async fn put_bucket_callback_policy(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {
+    let doc: BucketCallbackPolicy = read_xml(ctx, body, "BucketCallbackPolicy", LIMIT).await?;
+    crate::callback::validate_policies(&doc.items)?;
+    // An empty document (oss2 sends one for no policies) leaves the bucket with none.
+    update(ctx, move |c| c.callback_policies = doc.items).await?;
+    ok()
+}
+
+pub fn get_bucket_callback_policy(ctx: &Ctx) -> Result<Response<Body>> {
+    let items = ctx.bucket()?.configs.callback_policies.clone();
+    if items.is_empty() {
+        return Err(OssError::new(Code::BucketCallbackPolicyNotExist));
+    }
+    answer("BucketCallbackPolicy", &BucketCallbackPolicy { items })
+}
+
+pub async fn delete_bucket_callback_policy(ctx: &Ctx) -> Result<Response<Body>> {
+    update(ctx, |c| c.callback_policies.clear()).await?;
+    deleted()
 }
 
 pub async fn put_bucket_https_config(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>> {

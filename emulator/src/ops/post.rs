@@ -184,7 +184,7 @@ pub async fn post_object(ctx: &Ctx, body: RequestBody) -> Result<Response<Body>>
     let bucket = ctx.bucket()?;
     // Validated before anything is stored, as on PutObject.
     let callback = match &form.callback {
-        Some(c) => Some(crate::callback::Callback::from_form(&c.callback, &c.vars)?),
+        Some(c) => Some(crate::callback::Callback::from_form(&c.callback, &c.vars, &bucket.configs.callback_policies)?),
         None => None,
     };
     let mut meta = object_template(ctx, &key, &bucket)?;

@@ -274,3 +274,23 @@ pub struct QoSConfiguration {
     #[serde(rename = "ExtranetQps", default, skip_serializing_if = "Option::is_none")]
     pub extranet_qps: Option<String>,
 }
+
+/// PutBucketCallbackPolicy's body and GetBucketCallbackPolicy's answer (`?policy&comp=callback`):
+/// named callbacks an upload can ask for with `{"callbackPolicy":"<name>"}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BucketCallbackPolicy {
+    #[serde(rename = "PolicyItem", default)]
+    pub items: Vec<CallbackPolicyItem>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallbackPolicyItem {
+    #[serde(rename = "PolicyName", default)]
+    pub name: String,
+    /// Base64 of the callback's JSON, as `x-oss-callback` carries it.
+    #[serde(rename = "Callback", default)]
+    pub callback: String,
+    /// Base64 of the variables' JSON; empty for none.
+    #[serde(rename = "CallbackVar", default)]
+    pub callback_var: String,
+}
