@@ -550,6 +550,59 @@ async fn a_website_serves_sub_folder_indexes_and_the_error_document() {
     assert_error(&service_error(signed), 404, "NoSuchKey");
 }
 
+/// Routing rules run for keys that do not exist, before the index and error documents, for
+/// anonymous readers: an external redirect with the rule's status, and an internal rewrite.
+#[tokio::test]
+#[cfg_attr(oss_external_target, ignore = "routing rules run on the website domain")]
+async fn routing_rules_redirect_and_rewrite_missing_keys() {
+    let target = Target::start().await;
+    let client = target.client();
+    let bucket = target.bucket_with(&client, "site4", Some("public-read")).await;
+    let rule = |number: &str, prefix: &str, redirect: &[(&str, &str)]| {
+        let mut rule = Element::new("RoutingRule");
+        rule.children.push(Element::leaf("RuleNumber", number));
+        let mut condition = Element::new("Condition");
+        condition.children.push(Element::leaf("KeyPrefixEquals", prefix));
+        condition.children.push(Element::leaf("HttpErrorCodeReturnedEquals", "404"));
+        rule.children.push(condition);
+        let mut to = Element::new("Redirect");
+        to.children.extend(redirect.iter().map(|(n, v)| Element::leaf(n, *v)));
+        rule.children.push(to);
+        rule
+    };
+    let mut doc = website("index.html", "404.html");
+    let mut rules = Element::new("RoutingRules");
+    rules.children.push(rule(
+        "1",
+        "old/",
+        &[
+            ("RedirectType", "External"),
+            ("HostName", "example.com"),
+            ("ReplaceKeyPrefixWith", "new/"),
+            ("EnableReplacePrefix", "true"),
+            ("HttpRedirectCode", "301"),
+        ],
+    ));
+    rules.children.push(rule("2", "app/", &[("RedirectType", "Internal"), ("ReplaceKeyWith", "app.html")]));
+    doc.children.push(rules);
+    client.put_bucket_website(&bucket.name, &doc).await.unwrap();
+    put(&client, &bucket.name, "app.html", b"<h1>app</h1>").await;
+    put(&client, &bucket.name, "404.html", b"missing").await;
+
+    let anonymous = target.anonymous();
+    let get = |key: &'static str| anonymous.request(Method::GET, Some(&bucket.name), Some(key)).send_raw();
+    let moved = get("old/a/page.html").await.unwrap();
+    assert_eq!(moved.status, 301);
+    assert_eq!(moved.header("location"), Some("http://example.com/new/a/page.html"));
+    let app = get("app/deep/link").await.unwrap();
+    assert_eq!((app.status.as_u16(), &app.body[..]), (200, &b"<h1>app</h1>"[..]));
+    let other = get("nowhere").await.unwrap();
+    assert_eq!((other.status.as_u16(), &other.body[..]), (404, &b"missing"[..]));
+    // A signed SDK call keeps NoSuchKey.
+    let signed = client.get_object(&bucket.name, "old/a/page.html", &Default::default()).await;
+    assert_error(&service_error(signed), 404, "NoSuchKey");
+}
+
 /// The bucket's root, asked for by a browser, is the site's home page; signed callers and any
 /// request with listing parameters keep ListObjects.
 #[tokio::test]

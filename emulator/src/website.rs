@@ -15,6 +15,56 @@ const MAX_RULES: usize = 20;
 pub struct Website {
     pub index: Option<Index>,
     pub error: Option<ErrorDocument>,
+    /// By rule number.
+    pub rules: Vec<RoutingRule>,
+}
+
+/// A routing rule the emulator runs: a condition on the key (and request headers) and a
+/// redirect elsewhere (`External`, `AliCDN`) or a rewrite to another key (`Internal`). Mirror
+/// rules fetch from another origin, which no request may make the emulator do: they never match.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutingRule {
+    pub number: u32,
+    pub prefix: Option<String>,
+    pub suffix: Option<String>,
+    /// `HttpErrorCodeReturnedEquals`; rules run for missing keys only, so only 404 can match.
+    pub error_code: Option<u16>,
+    /// `IncludeHeader`: name and the value it must equal (`None`: only present).
+    pub headers: Vec<(String, Option<String>)>,
+    pub action: RuleAction,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RuleAction {
+    Redirect {
+        protocol: Option<String>,
+        host: Option<String>,
+        code: u16,
+        pass_query: bool,
+        rewrite: KeyRewrite,
+    },
+    Internal {
+        rewrite: KeyRewrite,
+    },
+    /// Mirror (back-to-origin) and anything else.
+    Unsupported,
+}
+
+/// How a rule names the key it sends the request to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyRewrite {
+    Same,
+    /// `ReplaceKeyWith`: the whole key.
+    Key(String),
+    /// `ReplaceKeyPrefixWith`: the rule's prefix replaced.
+    Prefix(String),
+}
+
+/// What of the request a routing rule may look at.
+pub struct Request<'a> {
+    pub key: &'a str,
+    pub query: &'a str,
+    pub header: &'a dyn Fn(&str) -> Option<&'a str>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,8 +97,8 @@ pub struct ErrorDocument {
 pub enum Fallback {
     /// Serve this key with this status.
     Serve { key: String, status: u16 },
-    /// 302 to this path (already percent-encoded).
-    Redirect(String),
+    /// A redirect: status and `Location` (already percent-encoded).
+    Redirect { status: u16, location: String },
 }
 
 fn invalid(what: &str) -> OssError {
@@ -133,7 +183,17 @@ impl Website {
                 Some(ErrorDocument { key, status })
             }
         };
-        Ok(Website { index, error })
+        let mut rules = match doc.child("RoutingRules") {
+            Some(rules) => rules.children_named("RoutingRule").map(RoutingRule::of).collect::<Result<Vec<_>>>()?,
+            None => Vec::new(),
+        };
+        rules.sort_by_key(|r| r.number);
+        Ok(Website { index, error, rules })
+    }
+
+    /// The first routing rule that matches a missing key, and what it makes of the request.
+    pub fn route(&self, request: &Request<'_>) -> Option<Fallback> {
+        self.rules.iter().find_map(|rule| rule.apply(request))
     }
 
     /// The index document for a key that names a folder (`""` or ending in `/`).
@@ -175,7 +235,8 @@ impl Website {
                     match index.kind {
                         SubDirMiss::NoSuchKey => None,
                         SubDirMiss::Redirect => exists(&candidate).then(|| {
-                            Fallback::Redirect(format!("/{}/", oss_protocol::encoding::uri_encode(key, false)))
+                            let location = format!("/{}/", oss_protocol::encoding::uri_encode(key, true));
+                            Fallback::Redirect { status: 302, location }
                         }),
                         SubDirMiss::Serve => {
                             exists(&candidate).then_some(Fallback::Serve { key: candidate, status: 200 })
@@ -189,6 +250,96 @@ impl Website {
             let error = self.error.as_ref().filter(|_| anonymous)?;
             Some(Fallback::Serve { key: error.key.clone(), status: error.status })
         })
+    }
+}
+
+impl RoutingRule {
+    fn of(rule: &Element) -> Result<RoutingRule> {
+        let number = rule.text_of("RuleNumber").and_then(|n| n.trim().parse().ok()).unwrap_or(0);
+        let condition = rule.child("Condition");
+        let text = |name: &str| condition.and_then(|c| c.text_of(name)).map(str::to_owned).filter(|v| !v.is_empty());
+        let error_code = match text("HttpErrorCodeReturnedEquals") {
+            Some(code) => {
+                Some(code.trim().parse().map_err(|_| invalid("HttpErrorCodeReturnedEquals must be a status"))?)
+            }
+            None => None,
+        };
+        let headers = condition
+            .map(|c| c.children_named("IncludeHeader").collect::<Vec<_>>())
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|h| Some((h.text_of("Key")?.to_ascii_lowercase(), h.text_of("Equals").map(str::to_owned))))
+            .collect();
+        let redirect = rule.child("Redirect");
+        let field = |name: &str| redirect.and_then(|r| r.text_of(name)).map(str::trim).filter(|v| !v.is_empty());
+        let flag = |name: &str| field(name).is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let rewrite = match (field("ReplaceKeyWith"), field("ReplaceKeyPrefixWith")) {
+            (Some(key), _) => KeyRewrite::Key(key.to_owned()),
+            (None, Some(prefix)) if flag("EnableReplacePrefix") || field("EnableReplacePrefix").is_none() => {
+                KeyRewrite::Prefix(prefix.to_owned())
+            }
+            _ => KeyRewrite::Same,
+        };
+        let action = match field("RedirectType").unwrap_or("External") {
+            "External" | "AliCDN" => RuleAction::Redirect {
+                protocol: field("Protocol").map(str::to_owned),
+                host: field("HostName").map(str::to_owned),
+                code: match field("HttpRedirectCode").map(str::parse::<u16>) {
+                    None => 302,
+                    Some(Ok(code @ (301 | 302 | 307))) => code,
+                    Some(_) => return Err(invalid("HttpRedirectCode must be 301, 302 or 307")),
+                },
+                pass_query: flag("PassQueryString"),
+                rewrite,
+            },
+            "Internal" => RuleAction::Internal { rewrite },
+            _ => RuleAction::Unsupported,
+        };
+        Ok(RoutingRule {
+            number,
+            prefix: text("KeyPrefixEquals"),
+            suffix: text("KeySuffixEquals"),
+            error_code,
+            headers,
+            action,
+        })
+    }
+
+    fn apply(&self, request: &Request<'_>) -> Option<Fallback> {
+        let key = request.key;
+        let matches = self.prefix.as_deref().is_none_or(|p| key.starts_with(p))
+            && self.suffix.as_deref().is_none_or(|s| key.ends_with(s))
+            && self.error_code.is_none_or(|c| c == 404)
+            && self.headers.iter().all(|(name, want)| match ((request.header)(name), want) {
+                (None, _) => false,
+                (Some(_), None) => true,
+                (Some(got), Some(want)) => got == want,
+            });
+        if !matches {
+            return None;
+        }
+        let rewritten = |rewrite: &KeyRewrite| match rewrite {
+            KeyRewrite::Same => key.to_owned(),
+            KeyRewrite::Key(k) => k.clone(),
+            KeyRewrite::Prefix(p) => format!("{p}{}", &key[self.prefix.as_deref().map_or(0, str::len)..]),
+        };
+        match &self.action {
+            RuleAction::Redirect { protocol, host, code, pass_query, rewrite } => {
+                let path = format!("/{}", oss_protocol::encoding::uri_encode(&rewritten(rewrite), true));
+                let query = if *pass_query && !request.query.is_empty() {
+                    format!("?{}", request.query)
+                } else {
+                    String::new()
+                };
+                let location = match host {
+                    Some(host) => format!("{}://{host}{path}{query}", protocol.as_deref().unwrap_or("http")),
+                    None => format!("{path}{query}"),
+                };
+                Some(Fallback::Redirect { status: *code, location })
+            }
+            RuleAction::Internal { rewrite } => Some(Fallback::Serve { key: rewritten(rewrite), status: 200 }),
+            RuleAction::Unsupported => None,
+        }
     }
 }
 
@@ -211,7 +362,10 @@ mod tests {
         assert_eq!(flat.fallback("a", false, |_| true), None);
         let sub = site("<IndexDocument><Suffix>i.htm</Suffix><SupportSubDir>true</SupportSubDir></IndexDocument>", "");
         assert_eq!(sub.fallback("a/b/", false, |k| k == "a/b/i.htm"), serve("a/b/i.htm"));
-        assert_eq!(sub.fallback("a b", false, |k| k == "a b/i.htm"), Some(Fallback::Redirect("/a%20b/".into())));
+        assert_eq!(
+            sub.fallback("a b", false, |k| k == "a b/i.htm"),
+            Some(Fallback::Redirect { status: 302, location: "/a%20b/".into() })
+        );
     }
 
     #[test]
@@ -242,5 +396,37 @@ mod tests {
         ] {
             assert!(parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn routing_rules_redirect_or_rewrite_in_rule_order() {
+        let doc = parse(concat!(
+            "<WebsiteConfiguration><RoutingRules>",
+            "<RoutingRule><RuleNumber>2</RuleNumber><Condition><KeyPrefixEquals>old/</KeyPrefixEquals></Condition>",
+            "<Redirect><RedirectType>Internal</RedirectType><ReplaceKeyWith>late</ReplaceKeyWith></Redirect></RoutingRule>",
+            "<RoutingRule><RuleNumber>1</RuleNumber><Condition><KeyPrefixEquals>old/</KeyPrefixEquals>",
+            "<HttpErrorCodeReturnedEquals>404</HttpErrorCodeReturnedEquals>",
+            "<IncludeHeader><Key>X-Site</Key><Equals>a</Equals></IncludeHeader></Condition>",
+            "<Redirect><RedirectType>External</RedirectType><Protocol>https</Protocol><HostName>example.com</HostName>",
+            "<ReplaceKeyPrefixWith>new dir/</ReplaceKeyPrefixWith><EnableReplacePrefix>true</EnableReplacePrefix>",
+            "<HttpRedirectCode>301</HttpRedirectCode><PassQueryString>true</PassQueryString></Redirect></RoutingRule>",
+            "<RoutingRule><RuleNumber>3</RuleNumber><Condition><KeySuffixEquals>.jpg</KeySuffixEquals></Condition>",
+            "<Redirect><RedirectType>Mirror</RedirectType><MirrorURL>http://origin/</MirrorURL></Redirect></RoutingRule>",
+            "</RoutingRules></WebsiteConfiguration>"
+        ))
+        .unwrap();
+        let site = Website::of(&doc).unwrap();
+        let route = |key: &str, site_header: Option<&'static str>| {
+            let header = move |name: &str| site_header.filter(|_| name == "x-site");
+            site.route(&Request { key, query: "a=1", header: &header })
+        };
+        assert_eq!(
+            route("old/x.html", Some("a")),
+            Some(Fallback::Redirect { status: 301, location: "https://example.com/new%20dir/x.html?a=1".into() })
+        );
+        // Without the header the first rule does not match; the second rewrites internally.
+        assert_eq!(route("old/x.html", None), Some(Fallback::Serve { key: "late".into(), status: 200 }));
+        assert_eq!(route("pic.jpg", None), None, "mirror rules never run");
+        assert_eq!(route("elsewhere", Some("a")), None);
     }
 }

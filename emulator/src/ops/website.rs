@@ -72,12 +72,23 @@ pub async fn fallback(ctx: &Ctx) -> Result<Option<Served>> {
         }
     }
     let anonymous = ctx.principal.account.is_none();
-    let Some(fallback) = website.fallback(ctx.key(), anonymous, |k| present.iter().any(|p| p == k)) else {
+    // Routing rules come before the index and error documents, and, like the error document,
+    // only for anonymous (browser) readers: a signed SDK call keeps NoSuchKey. UNCONFIRMED: OSS
+    // runs them on its website endpoints; the emulator runs them for keys that do not exist.
+    let routed = if anonymous {
+        let query = oss_protocol::encoding::build_query(ctx.query.iter().map(|(n, v)| (n.as_str(), v.as_str())));
+        let header = |name: &str| ctx.header(name);
+        website.route(&crate::website::Request { key: ctx.key(), query: &query, header: &header })
+    } else {
+        None
+    };
+    let Some(fallback) = routed.or_else(|| website.fallback(ctx.key(), anonymous, |k| present.iter().any(|p| p == k)))
+    else {
         return Ok(None);
     };
     match fallback {
-        Fallback::Redirect(location) => {
-            let mut resp = respond::empty(StatusCode::FOUND);
+        Fallback::Redirect { status, location } => {
+            let mut resp = respond::empty(StatusCode::from_u16(status).unwrap_or(StatusCode::FOUND));
             respond::set_header(&mut resp, "location", &location);
             Ok(Some(Served::Response(resp)))
         }
