@@ -7,6 +7,9 @@ use clap::Parser;
 use oss_emulator::config::{parse_listen_addr, Account, AuthMode, Config, Durability, Listener};
 use oss_emulator::EmulatorBuilder;
 
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A local, filesystem-backed Alibaba Cloud OSS emulator.
 ///
 /// Every flag also reads an environment variable (OSS_EMULATOR_*); flags beat the config file,
