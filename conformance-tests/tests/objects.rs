@@ -978,3 +978,64 @@ async fn a_traffic_limit_paces_uploads_and_downloads() {
     let floor = Duration::from_millis(900);
     assert!(upload >= floor && download >= floor, "upload {upload:?}, download {download:?}");
 }
+
+/// HTTP compression: a whole text object of 1 KiB or more is sent gzip-encoded (chunked, without
+/// Content-Length or ETag) to a caller that accepts gzip; anything else is sent as stored.
+#[tokio::test]
+async fn get_object_gzips_text_for_callers_that_accept_it() {
+    use std::io::Read;
+    let target = Target::start().await;
+    let client = target.client();
+    let bucket = target.bucket("gzip").await;
+    let text: Vec<u8> = b"an emulator answers as OSS does. ".iter().copied().cycle().take(64 * 1024).collect();
+    let typed = |t: &str| PutObjectOptions { content_type: Some(t.to_owned()), ..Default::default() };
+    for (key, body, content_type) in [
+        ("big.txt", &text[..], "text/plain"),
+        ("small.txt", &text[..500], "text/plain"),
+        ("big.bin", &text[..], "application/octet-stream"),
+    ] {
+        client.put_object(&bucket.name, key, body.to_vec(), &typed(content_type)).await.expect(key);
+    }
+    let get = |key: &'static str, encoding: Option<&'static str>, range: Option<&'static str>| {
+        let mut req = client.request(Method::GET, Some(&bucket.name), Some(key));
+        if let Some(e) = encoding {
+            req = req.header("accept-encoding", e);
+        }
+        if let Some(r) = range {
+            req = req.header("range", r);
+        }
+        async move { req.send_raw().await.unwrap() }
+    };
+    let gunzip = |body: &[u8]| {
+        let mut out = Vec::new();
+        flate2::read::GzDecoder::new(body).read_to_end(&mut out).expect("a gzip stream");
+        out
+    };
+
+    let resp = get("big.txt", Some("gzip, deflate"), None).await;
+    assert_eq!(resp.status, 200);
+    assert_eq!(resp.header("content-encoding"), Some("gzip"));
+    assert_eq!(resp.header("content-length"), None, "compressed answers are chunked");
+    assert_eq!(resp.header("etag"), None, "the stored ETag is not the compressed bytes'");
+    assert!(resp.body.len() < text.len() / 4, "{} bytes for {} of repeated text", resp.body.len(), text.len());
+    assert_eq!(gunzip(&resp.body), text);
+
+    for (key, encoding, whole) in [
+        ("big.txt", None, &text[..]),
+        ("big.txt", Some("identity"), &text[..]),
+        ("small.txt", Some("gzip"), &text[..500]),
+        ("big.bin", Some("gzip"), &text[..]),
+    ] {
+        let resp = get(key, encoding, None).await;
+        assert_eq!(resp.status, 200, "{key} {encoding:?}");
+        assert_eq!(resp.header("content-encoding"), None, "{key} {encoding:?}");
+        assert_eq!(resp.header("content-length"), Some(whole.len().to_string().as_str()), "{key} {encoding:?}");
+        assert_eq!(&resp.body[..], whole, "{key} {encoding:?}");
+    }
+
+    // A range is of the stored bytes, whatever the encoding of its answer.
+    let resp = get("big.txt", Some("gzip"), Some("bytes=100-2099")).await;
+    assert_eq!(resp.status, 206);
+    let got = if resp.header("content-encoding") == Some("gzip") { gunzip(&resp.body) } else { resp.body.to_vec() };
+    assert_eq!(got, &text[100..2100]);
+}
