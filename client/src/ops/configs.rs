@@ -18,6 +18,7 @@ use serde::{de::DeserializeOwned, Serialize};
 use super::{empty, Output};
 use crate::client::Client;
 use crate::error::Error;
+use crate::request::RequestBuilder;
 
 /// What a CORS preflight asks: may `origin` send `method` with these request headers?
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -37,8 +38,19 @@ impl Client {
         root: &str,
         doc: &T,
     ) -> Result<Output<()>, Error> {
-        let req = self.request(Method::PUT, bucket.into(), None).query(sub, "").body(xml::to_xml(root, doc));
-        Ok(empty(req.send().await?))
+        self.put_config_at(bucket, &[(sub, "")], root, doc).await
+    }
+
+    /// [`Self::put_config`] for a configuration named by several query parameters.
+    async fn put_config_at<'a, T: Serialize>(
+        &self,
+        bucket: impl Into<Option<&'a str>>,
+        query: &[(&str, &str)],
+        root: &str,
+        doc: &T,
+    ) -> Result<Output<()>, Error> {
+        let req = with_query(self.request(Method::PUT, bucket.into(), None), query);
+        Ok(empty(req.body(xml::to_xml(root, doc)).send().await?))
     }
 
     async fn get_config<'a, T: DeserializeOwned>(
@@ -47,13 +59,30 @@ impl Client {
         sub: &str,
         root: &str,
     ) -> Result<Output<T>, Error> {
-        let resp = self.request(Method::GET, bucket.into(), None).query(sub, "").send().await?;
+        self.get_config_at(bucket, &[(sub, "")], root).await
+    }
+
+    async fn get_config_at<'a, T: DeserializeOwned>(
+        &self,
+        bucket: impl Into<Option<&'a str>>,
+        query: &[(&str, &str)],
+        root: &str,
+    ) -> Result<Output<T>, Error> {
+        let resp = with_query(self.request(Method::GET, bucket.into(), None), query).send().await?;
         let doc: T = resp.xml(root)?;
         Ok(Output::from_response(resp, doc))
     }
 
     async fn delete_config<'a>(&self, bucket: impl Into<Option<&'a str>>, sub: &str) -> Result<Output<()>, Error> {
-        Ok(empty(self.request(Method::DELETE, bucket.into(), None).query(sub, "").send().await?))
+        self.delete_config_at(bucket, &[(sub, "")]).await
+    }
+
+    async fn delete_config_at<'a>(
+        &self,
+        bucket: impl Into<Option<&'a str>>,
+        query: &[(&str, &str)],
+    ) -> Result<Output<()>, Error> {
+        Ok(empty(with_query(self.request(Method::DELETE, bucket.into(), None), query).send().await?))
     }
 
     /// Replaces the bucket's CORS rules (at most 10; `AllowedHeader`s are stored lowercased).
@@ -212,21 +241,16 @@ impl Client {
         items: &[CallbackPolicyItem],
     ) -> Result<Output<()>, Error> {
         let doc = BucketCallbackPolicy { items: items.to_vec() };
-        let req = self.request(Method::PUT, Some(bucket), None).query("policy", "").query("comp", "callback");
-        Ok(empty(req.body(xml::to_xml("BucketCallbackPolicy", &doc)).send().await?))
+        self.put_config_at(bucket, CALLBACK_POLICY, "BucketCallbackPolicy", &doc).await
     }
 
     /// The bucket's named callbacks; 404 BucketCallbackPolicyNotExist when it has none.
     pub async fn get_bucket_callback_policy(&self, bucket: &str) -> Result<Output<BucketCallbackPolicy>, Error> {
-        let req = self.request(Method::GET, Some(bucket), None).query("policy", "").query("comp", "callback");
-        let resp = req.send().await?;
-        let doc: BucketCallbackPolicy = resp.xml("BucketCallbackPolicy")?;
-        Ok(Output::from_response(resp, doc))
+        self.get_config_at(bucket, CALLBACK_POLICY, "BucketCallbackPolicy").await
     }
 
     pub async fn delete_bucket_callback_policy(&self, bucket: &str) -> Result<Output<()>, Error> {
-        let req = self.request(Method::DELETE, Some(bucket), None).query("policy", "").query("comp", "callback");
-        Ok(empty(req.send().await?))
+        self.delete_config_at(bucket, CALLBACK_POLICY).await
     }
 
     /// Storage and object counts by storage class (real OSS updates them within the hour).
@@ -235,19 +259,12 @@ impl Client {
     }
 
     async fn put_tree(&self, bucket: &str, query: &[(&str, &str)], doc: &Element) -> Result<Output<()>, Error> {
-        let mut req = self.request(Method::PUT, Some(bucket), None);
-        for (name, value) in query {
-            req = req.query(*name, *value);
-        }
+        let req = with_query(self.request(Method::PUT, Some(bucket), None), query);
         Ok(empty(req.body(doc.to_document()).send().await?))
     }
 
     async fn get_tree(&self, bucket: &str, query: &[(&str, &str)], root: &str) -> Result<Output<Element>, Error> {
-        let mut req = self.request(Method::GET, Some(bucket), None);
-        for (name, value) in query {
-            req = req.query(*name, *value);
-        }
-        let resp = req.send().await?;
+        let resp = with_query(self.request(Method::GET, Some(bucket), None), query).send().await?;
         let doc = Element::parse(&resp.text()).ok().filter(|d| d.name == root).ok_or_else(|| {
             Error::invalid(format!("expected an XML document with root <{root}>"), resp.status, &resp.headers)
         })?;
@@ -338,4 +355,14 @@ impl Client {
     pub async fn list_live_channel(&self, bucket: &str) -> Result<Output<ListLiveChannelResult>, Error> {
         self.get_config(bucket, "live", "ListLiveChannelResult").await
     }
+}
+
+/// Bucket callback policies are the policy sub-resource's `comp=callback` component.
+const CALLBACK_POLICY: &[(&str, &str)] = &[("policy", ""), ("comp", "callback")];
+
+fn with_query(mut req: RequestBuilder, query: &[(&str, &str)]) -> RequestBuilder {
+    for (name, value) in query {
+        req = req.query(*name, *value);
+    }
+    req
 }

@@ -78,15 +78,29 @@ impl Ctx {
         }
     }
 
-    /// Whether the caller may read `key` of the request's bucket, judged as a GetObject of it would
-    /// be (bucket policy, ACLs, public access block, referer, requester pays).
-    pub async fn may_read(&self, key: &str) -> Result<()> {
+    /// Opens `key` of the request's bucket for a read made on the caller's behalf (a symlink's
+    /// target, a website document), authorized as a GetObject of it would be: the policy, ACLs,
+    /// public access block, referer and requester pays all apply. One lookup when authorization
+    /// already opened the object to judge its ACL. A missing key (or a delete marker) is
+    /// `Ok(None)` whatever the caller may read, as a lookup before the check would say.
+    pub async fn open_for_read(&self, key: &str) -> Result<Option<Opened>> {
         let need = crate::endpoint::Need {
             action: crate::endpoint::Action::GetObject,
             resource: crate::endpoint::Resource::Object { bucket: self.bucket_name(), key, version: None },
         };
-        crate::access::authorize(self.store(), &self.caller(), &[need]).await.map(|_| ())
+        let open = || self.store().open_object(self.bucket_name(), key, None, PRELOAD_MAX);
+        match crate::access::authorize(self.store(), &self.caller(), &[need]).await {
+            Ok(grant) => match grant.take_object() {
+                Some(judged) => Ok(judged),
+                None => open().await,
+            },
+            Err(denied) => match open().await? {
+                Some(o) if !o.meta.delete_marker => Err(denied),
+                _ => Ok(None),
+            },
+        }
     }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
     }

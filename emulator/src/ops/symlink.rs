@@ -12,7 +12,7 @@ use super::{validate_key, Ctx};
 use crate::body::Body;
 use crate::error::{Code, OssError, Result};
 use crate::respond::{self, set_header};
-use crate::store::{Opened, PRELOAD_MAX};
+use crate::store::Opened;
 
 /// A link is an object of its own (type Symlink, no data, its own metadata and ACL). Its target
 /// need not exist, as on OSS; it is looked up when the link is read.
@@ -68,16 +68,14 @@ pub async fn follow(ctx: &Ctx, opened: Opened) -> Result<Opened> {
     else {
         return Ok(opened);
     };
-    let bucket = ctx.bucket()?;
-    let found = ctx.store().open_object(&bucket.name, &target_key, None, PRELOAD_MAX).await?;
+    // Reading through a link needs the right to read the target, judged as a GetObject of it.
+    let found = ctx.open_for_read(&target_key).await?;
     let Some(mut target) = found.filter(|t| !t.meta.delete_marker) else {
         return Err(OssError::new(Code::SymlinkTargetNotExist).with("Key", target_key));
     };
     if target.meta.object_type == ObjectType::Symlink {
         return Err(OssError::new(Code::InvalidTargetType).ec("0026-00000011"));
     }
-    // Reading through a link needs the right to read the target, judged as a GetObject of it.
-    ctx.may_read(&target_key).await?;
     super::restore::check_readable(&target.meta, ctx.now_ms()).or_else(|e| match ctx.endpoint.operation() {
         // HEAD reads no data: an archived target is still described.
         crate::endpoint::Operation::HeadObject => Ok(()),

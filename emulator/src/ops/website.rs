@@ -93,11 +93,10 @@ pub async fn fallback(ctx: &Ctx) -> Result<Option<Served>> {
             Ok(Some(Served::Response(resp)))
         }
         Fallback::Serve { key, status } => {
-            let found = ctx.store().open_object(&bucket.name, &key, None, crate::store::PRELOAD_MAX).await?;
-            let Some(opened) = found.filter(|o| !o.meta.delete_marker) else { return Ok(None) };
             // The documents are served as a GetObject of them would be: an anonymous caller only
             // gets what the ACLs or the bucket policy let anyone read.
-            ctx.may_read(&key).await?;
+            let found = ctx.open_for_read(&key).await?;
+            let Some(opened) = found.filter(|o| !o.meta.delete_marker) else { return Ok(None) };
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::NOT_FOUND);
             Ok(Some(Served::Object(Box::new(opened), status)))
         }
