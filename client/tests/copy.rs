@@ -7,13 +7,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{client, crash_after, data, emulator, journal, mark, quick_retries, unfaulted};
+use common::{client, crash_while_held, data, emulator, hold, holds, journal, mark, quick_retries, unfaulted};
 use oss_client::protocol::crc64;
 use oss_client::{
     Client, CopyObjectRequest, CopyOptions, ErrorKind, GetObjectOptions, ListMultipartUploadsOptions, ObjectPath,
     Progress, PutObjectOptions, RetryPolicy,
 };
 use oss_emulator::fault::{FaultAction, FaultRule};
+use oss_emulator::Operation;
 
 const SIZE: usize = 1_000_000;
 /// CopyObject refuses sources above this, like OSS above 5 GB.
@@ -111,12 +112,6 @@ async fn above_the_threshold_copies_parts_in_parallel_with_metadata() {
     assert_eq!(d.object_type.as_deref(), Some("Multipart"));
 }
 
-fn delay_third_part(ms: u64) -> FaultRule {
-    let mut r = FaultRule::new(oss_emulator::Operation::UploadPartCopy, FaultAction::Delay { ms });
-    r.nth = 3;
-    r
-}
-
 #[tokio::test]
 async fn resumes_after_a_crash() {
     let em = emulator(Some(COPY_MAX)).await;
@@ -133,10 +128,8 @@ async fn resumes_after_a_crash() {
     };
 
     // The 3rd part hangs; the process "crashes" (the copy future is dropped) meanwhile.
-    let hang = em.faults().add(delay_third_part(1500));
-    crash_after(&em, "UploadPartCopy", 2, mark(&em), c.copy(&src, &dst, &opts)).await;
-    // The crash may come before the 3rd request is sent; the rerun must not meet the rule.
-    em.faults().remove(&hang);
+    let hang = em.faults().add(hold(Operation::UploadPartCopy, 3));
+    crash_while_held(&em, &hang, c.copy(&src, &dst, &opts)).await;
     let files: Vec<_> = std::fs::read_dir(ckpt.path()).unwrap().collect();
     assert_eq!(files.len(), 1, "one checkpoint file");
 
@@ -159,10 +152,8 @@ async fn restarts_cleanly_when_the_checkpointed_upload_is_gone() {
     let ckpt = tempfile::tempdir().unwrap();
     let (src, dst) = (ObjectPath::new("gone", "src/report.csv"), ObjectPath::new("gone", "dst/copy.csv"));
     let opts = CopyOptions { concurrency: 1, checkpoint_dir: Some(ckpt.path().to_owned()), ..large_path(COPY_MAX) };
-    let hang = em.faults().add(delay_third_part(1500));
-    crash_after(&em, "UploadPartCopy", 2, mark(&em), c.copy(&src, &dst, &opts)).await;
-    // The crash may come before the 3rd request is sent; the rerun must not meet the rule.
-    em.faults().remove(&hang);
+    let hang = em.faults().add(hold(Operation::UploadPartCopy, 3));
+    crash_while_held(&em, &hang, c.copy(&src, &dst, &opts)).await;
     // Someone aborts the upload behind the checkpoint's back.
     let uploads = c.list_multipart_uploads("gone", &ListMultipartUploadsOptions::default()).await.unwrap();
     assert_eq!(uploads.uploads.len(), 1);
@@ -187,7 +178,7 @@ async fn a_failure_aborts_the_upload_unless_asked_to_keep_it() {
     let src = ObjectPath::new("fail", "src/report.csv");
     let denied = || {
         let mut r = FaultRule::new(
-            oss_emulator::Operation::UploadPartCopy,
+            Operation::UploadPartCopy,
             FaultAction::Error { code: "AccessDenied".into(), status: 403, message: None, ec: None },
         );
         r.nth = 2;
@@ -303,7 +294,7 @@ async fn cancellation_aborts_or_keeps_the_upload() {
     let src = ObjectPath::new("cancel", "src/report.csv");
     let ckpt = tempfile::tempdir().unwrap();
     for keep in [false, true] {
-        em.faults().add(delay_third_part(400));
+        let held = em.faults().add(hold(Operation::UploadPartCopy, 3));
         let token = oss_client::CancellationToken::new();
         let opts = CopyOptions {
             concurrency: 1,
@@ -313,14 +304,15 @@ async fn cancellation_aborts_or_keeps_the_upload() {
             ..large_path(COPY_MAX)
         };
         let dst = ObjectPath::new("cancel", format!("dst-{keep}"));
-        let start = mark(&em);
+        // Parts go one at a time: the 3rd is held, so exactly two are done when cancelled.
         let cancel_after_two = async {
-            while journal(&em, "UploadPartCopy", start).len() < 2 {
+            while !holds(&em, &held) {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
             token.cancel();
         };
         let (copied, ()) = tokio::join!(c.copy(&src, &dst, &opts), cancel_after_two);
+        em.faults().remove(&held);
         let err = copied.unwrap_err();
         assert_eq!(err.kind(), ErrorKind::Cancelled);
         let uploads = c.list_multipart_uploads("cancel", &ListMultipartUploadsOptions::default()).await.unwrap();

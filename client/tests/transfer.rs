@@ -3,10 +3,11 @@
 
 mod common;
 
-use common::{client, crash_when, data, emulator, journal, mark, quick_retries, unfaulted};
+use common::{client, crash_while_held, data, emulator, hold, journal, mark, quick_retries, unfaulted};
 use oss_client::protocol::crc64;
 use oss_client::{GetObjectOptions, ObjectPath, PutObjectOptions, RetryPolicy, TransferOptions};
 use oss_emulator::fault::{FaultAction, FaultRule};
+use oss_emulator::Operation;
 
 const SIZE: usize = 1_000_000;
 
@@ -97,19 +98,9 @@ async fn interrupted_transfers_resume() {
         ..multipart()
     };
 
-    // A checkpoint is JSON lines: the header, then one line per finished part. The crash comes
-    // once two parts are recorded there (not merely answered: the client may not have written
-    // the second one down yet when the server's journal shows it).
-    let recorded = |parts: usize| {
-        std::fs::read_dir(ckpt.path())
-            .unwrap()
-            .filter_map(Result::ok)
-            .any(|f| std::fs::read_to_string(f.path()).is_ok_and(|t| t.lines().count() > parts))
-    };
-    let hang = em.faults().add(rule("UploadPart", 3, FaultAction::Delay { ms: 1500 }));
-    crash_when(|| recorded(2), c.upload_file(&local, &dst, &opts)).await;
-    // The crash may come before the 3rd request is sent; the rerun must not meet the rule.
-    em.faults().remove(&hang);
+    // Parts go one at a time: once the 3rd is held, the first two are answered and recorded.
+    let hang = em.faults().add(hold(Operation::UploadPart, 3));
+    crash_while_held(&em, &hang, c.upload_file(&local, &dst, &opts)).await;
     let start = mark(&em);
     let up = c.upload_file(&local, &dst, &opts).await.expect("resumed upload");
     assert_eq!((up.parts, up.parts_resumed), (5, 2));
@@ -117,14 +108,11 @@ async fn interrupted_transfers_resume() {
     assert!(journal(&em, "InitiateMultipartUpload", start).is_empty());
 
     let out = dir.path().join("g.bin");
-    let hang = em.faults().add(rule("GetObject", 3, FaultAction::Delay { ms: 1500 }));
-    // A download's progress lives only in its checkpoint: crash once two parts are recorded.
-    crash_when(|| recorded(2), c.download_file(&dst, &out, &opts)).await;
-    em.faults().remove(&hang);
+    // A download's progress lives only in its checkpoint: the 3rd ranged GET is held, the
+    // first two are written down.
+    let hang = em.faults().add(hold(Operation::GetObject, 3));
+    crash_while_held(&em, &hang, c.download_file(&dst, &out, &opts)).await;
     assert!(dir.path().join("g.bin.ossc-partial").exists());
-    // The dropped download may have had its next GET on the wire: let the server finish it
-    // before counting the rerun's requests.
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     let start = mark(&em);
     let down = c.download_file(&dst, &out, &opts).await.expect("resumed download");
     assert_eq!((down.parts, down.parts_resumed), (5, 2));

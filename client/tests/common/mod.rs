@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use oss_client::{Client, Config, RetryPolicy};
 use oss_emulator::config::{DEV_ACCESS_KEY_ID, DEV_ACCESS_KEY_SECRET};
+use oss_emulator::fault::{FaultAction, FaultRule};
 use oss_emulator::journal::{Entry, Filter};
-use oss_emulator::{Limits, RunningEmulator};
+use oss_emulator::{Limits, Operation, RunningEmulator};
 
 /// An emulator whose CopyObject refuses sources above `copy_max` bytes (in and across buckets),
 /// so that the multipart path runs on small objects exactly as it must above 5 GB on OSS.
@@ -63,16 +64,26 @@ pub fn mark(em: &RunningEmulator) -> u64 {
     em.journal().next_id() - 1
 }
 
-/// Runs `work` until the journal shows `count` answered `operation` requests after `since`,
-/// then drops it: a process that dies at that point, deterministically however slow the machine.
-pub async fn crash_after<T>(
-    em: &RunningEmulator,
-    operation: &str,
-    count: usize,
-    since: u64,
-    work: impl std::future::Future<Output = T>,
-) {
-    crash_when(|| journal(em, operation, since).len() >= count, work).await
+/// A rule that holds the `nth` `operation` request at the server for longer than any test runs:
+/// it never reaches the store, and the client that sent it never hears back.
+pub fn hold(operation: Operation, nth: u64) -> FaultRule {
+    let mut r = FaultRule::new(operation, FaultAction::Delay { ms: 600_000 });
+    r.nth = nth;
+    r
+}
+
+/// Runs `work` until the server holds a request for the [`hold`] rule `rule`, then drops it and
+/// removes the rule: a process that dies at that point, deterministically however slow the
+/// machine. Waiting for the client's own bookkeeping or for answers is not enough: the next
+/// request may already be on the wire, and would then reach the rerun's store unheld.
+pub async fn crash_while_held<T>(em: &RunningEmulator, rule: &str, work: impl std::future::Future<Output = T>) {
+    crash_when(|| holds(em, rule), work).await;
+    em.faults().remove(rule);
+}
+
+/// Whether the server holds (or has held) a request for the [`hold`] rule `rule`.
+pub fn holds(em: &RunningEmulator, rule: &str) -> bool {
+    em.faults().list().iter().any(|r| r.rule.id == rule && r.fired > 0)
 }
 
 /// Runs `work` until `reached()` holds, then drops it.
