@@ -331,7 +331,9 @@ def main():
     ap.add_argument("--work", required=True, help="scratch dir for emulator data, logs, results")
     ap.add_argument("--expected", default=os.path.join(HERE, "expected-pass.txt"))
     ap.add_argument("--excluded", default=os.path.join(HERE, "excluded.txt"))
-    ap.add_argument("--jobs", type=int, default=2, help="test files run at once")
+    # The suite mostly waits (sleeps, throttled transfers), so four files at once fit on two
+    # cores: 205 s instead of 392 s here, 266 s beside a release build, same results.
+    ap.add_argument("--jobs", type=int, default=4, help="test files run at once")
     ap.add_argument("--test-timeout", type=int, default=150, help="seconds per test (pytest-timeout): a hang backstop, not a speed limit; test_put_object_chunked alone makes 3000 PUTs")
     ap.add_argument("--file-timeout", type=int, default=300, help="seconds per test file, backstop")
     ap.add_argument("--only", action="append", default=[], help="run only this test file (repeatable); no ratchet check")
@@ -383,7 +385,7 @@ def main():
                 die("--only %s: no such test file" % f)
 
     jobs = [(t, f) for f in files for t in tags if f not in excluded_files[t]]
-    # Longest files first so the two workers finish together.
+    # Longest files first so the workers finish together.
     jobs.sort(key=lambda j: -os.path.getsize(os.path.join(args.sdist, j[1])))
     os.makedirs(args.work, exist_ok=True)
     print("oss2-ratchet: %d file runs (%s), %d at a time, emulator %s" % (
