@@ -5,15 +5,16 @@ mod common;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
-use common::{client, crash_while_held, data, emulator, hold, holds, journal, mark, quick_retries, unfaulted};
+use common::{
+    client, crash_while_held, data, emulator, hold, holds, journal, mark, quick_retries, rule, unfaulted, until,
+};
 use oss_client::protocol::crc64;
 use oss_client::{
     Client, CopyObjectRequest, CopyOptions, ErrorKind, GetObjectOptions, ListMultipartUploadsOptions, ObjectPath,
     Progress, PutObjectOptions, RetryPolicy,
 };
-use oss_emulator::fault::{FaultAction, FaultRule};
+use oss_emulator::fault::FaultAction;
 use oss_emulator::Operation;
 
 const SIZE: usize = 1_000_000;
@@ -177,12 +178,8 @@ async fn a_failure_aborts_the_upload_unless_asked_to_keep_it() {
     setup(&c, &["fail"], &body).await;
     let src = ObjectPath::new("fail", "src/report.csv");
     let denied = || {
-        let mut r = FaultRule::new(
-            Operation::UploadPartCopy,
-            FaultAction::Error { code: "AccessDenied".into(), status: 403, message: None, ec: None },
-        );
-        r.nth = 2;
-        r
+        let access_denied = FaultAction::Error { code: "AccessDenied".into(), status: 403, message: None, ec: None };
+        rule(Operation::UploadPartCopy, 2, access_denied)
     };
     em.faults().add(denied());
     let start = mark(&em);
@@ -209,20 +206,15 @@ async fn injected_faults_are_retried() {
     setup(&c, &["flaky"], &body).await;
     let (src, dst) = (ObjectPath::new("flaky", "src/report.csv"), ObjectPath::new("flaky", "dst/copy.csv"));
 
-    let rule = |op: &str, nth: u64, action: FaultAction| {
-        let mut r = FaultRule::new(op.parse().expect("a known operation"), action);
-        r.nth = nth;
-        r
-    };
     let internal = FaultAction::Error { code: "InternalError".into(), status: 500, message: None, ec: None };
-    let failing = em.faults().add(rule("UploadPartCopy", 3, internal));
+    let failing = em.faults().add(rule(Operation::UploadPartCopy, 3, internal));
     // Later rules are consulted only when earlier ones do not fire, so these count the requests
     // the first one let through.
-    let reset = em.faults().add(rule("UploadPartCopy", 4, FaultAction::ResetResponseAfter { bytes: 10 }));
-    let slow = em.faults().add(rule("HeadObject", 1, FaultAction::Delay { ms: 100 }));
-    let dropped = em.faults().add(rule("CompleteMultipartUpload", 1, FaultAction::CommitThenDrop));
+    let reset = em.faults().add(rule(Operation::UploadPartCopy, 4, FaultAction::ResetResponseAfter { bytes: 10 }));
+    let slow = em.faults().add(rule(Operation::HeadObject, 1, FaultAction::Delay { ms: 100 }));
+    let dropped = em.faults().add(rule(Operation::CompleteMultipartUpload, 1, FaultAction::CommitThenDrop));
     let busy = FaultAction::Error { code: "ServiceUnavailable".into(), status: 503, message: None, ec: None };
-    let unavailable = em.faults().add(rule("InitiateMultipartUpload", 1, busy));
+    let unavailable = em.faults().add(rule(Operation::InitiateMultipartUpload, 1, busy));
 
     let start = mark(&em);
     let opts = CopyOptions { concurrency: 1, ..large_path(COPY_MAX) };
@@ -306,9 +298,7 @@ async fn cancellation_aborts_or_keeps_the_upload() {
         let dst = ObjectPath::new("cancel", format!("dst-{keep}"));
         // Parts go one at a time: the 3rd is held, so exactly two are done when cancelled.
         let cancel_after_two = async {
-            while !holds(&em, &held) {
-                tokio::time::sleep(Duration::from_millis(5)).await;
-            }
+            until(|| holds(&em, &held)).await;
             token.cancel();
         };
         let (copied, ()) = tokio::join!(c.copy(&src, &dst, &opts), cancel_after_two);

@@ -3,22 +3,16 @@
 
 mod common;
 
-use common::{client, crash_while_held, data, emulator, hold, journal, mark, quick_retries, unfaulted};
+use common::{client, crash_while_held, data, emulator, hold, journal, mark, quick_retries, rule, unfaulted};
 use oss_client::protocol::crc64;
 use oss_client::{GetObjectOptions, ObjectPath, PutObjectOptions, RetryPolicy, TransferOptions};
-use oss_emulator::fault::{FaultAction, FaultRule};
+use oss_emulator::fault::FaultAction;
 use oss_emulator::Operation;
 
 const SIZE: usize = 1_000_000;
 
 fn multipart() -> TransferOptions {
     TransferOptions { threshold: 300_000, part_size: 200_000, concurrency: 3, ..Default::default() }
-}
-
-fn rule(op: &str, nth: u64, action: FaultAction) -> FaultRule {
-    let mut r = FaultRule::new(op.parse().expect("a known operation"), action);
-    r.nth = nth;
-    r
 }
 
 #[tokio::test]
@@ -60,7 +54,7 @@ async fn large_files_go_part_by_part_through_cut_connections() {
     std::fs::write(&local, &body).unwrap();
     let dst = ObjectPath::new("big", "big.bin");
 
-    let cut_upload = em.faults().add(rule("UploadPart", 2, FaultAction::ResetRequestAfter { bytes: 50_000 }));
+    let cut_upload = em.faults().add(rule(Operation::UploadPart, 2, FaultAction::ResetRequestAfter { bytes: 50_000 }));
     let start = mark(&em);
     let up = c.upload_file(&local, &dst, &multipart()).await.expect("upload");
     assert_eq!((up.parts, up.crc64), (5, Some(crc64::checksum(&body))));
@@ -69,7 +63,7 @@ async fn large_files_go_part_by_part_through_cut_connections() {
     assert_eq!(parts.len(), 6, "one part sent twice");
     assert_eq!(parts.iter().filter(|e| e.fault.as_deref() == Some(cut_upload.as_str())).count(), 1);
 
-    let cut_download = em.faults().add(rule("GetObject", 3, FaultAction::ResetResponseAfter { bytes: 1000 }));
+    let cut_download = em.faults().add(rule(Operation::GetObject, 3, FaultAction::ResetResponseAfter { bytes: 1000 }));
     let out = dir.path().join("back.bin");
     let start = mark(&em);
     let down = c.download_file(&dst, &out, &multipart()).await.expect("download");

@@ -67,7 +67,12 @@ pub fn mark(em: &RunningEmulator) -> u64 {
 /// A rule that holds the `nth` `operation` request at the server for longer than any test runs:
 /// it never reaches the store, and the client that sent it never hears back.
 pub fn hold(operation: Operation, nth: u64) -> FaultRule {
-    let mut r = FaultRule::new(operation, FaultAction::Delay { ms: 600_000 });
+    rule(operation, nth, FaultAction::Delay { ms: 600_000 })
+}
+
+/// A rule that acts once, on the `nth` `operation` request.
+pub fn rule(operation: Operation, nth: u64, action: FaultAction) -> FaultRule {
+    let mut r = FaultRule::new(operation, action);
     r.nth = nth;
     r
 }
@@ -88,13 +93,15 @@ pub fn holds(em: &RunningEmulator, rule: &str) -> bool {
 
 /// Runs `work` until `reached()` holds, then drops it.
 pub async fn crash_when<T>(reached: impl Fn() -> bool, work: impl std::future::Future<Output = T>) {
-    let wait = async {
-        while !reached() {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    };
     tokio::select! {
         _ = work => panic!("the work finished before the simulated crash"),
-        _ = wait => {}
+        _ = until(reached) => {}
+    }
+}
+
+/// Returns once `reached()` holds, checking every few milliseconds.
+pub async fn until(reached: impl Fn() -> bool) {
+    while !reached() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
